@@ -1,0 +1,32 @@
+/**
+ * Opaque keyset cursors: the sort key of the last row of a page, as
+ * base64url JSON. Anything that does not decode to the expected shape is an
+ * InputError naming the `cursor` field.
+ */
+import { InputError } from '../core/errors.js';
+
+export function encodeCursor(key: ReadonlyArray<string | number>): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+export function decodeCursor<T extends ReadonlyArray<'string' | 'number'>>(
+  cursor: string,
+  shape: T,
+): { [K in keyof T]: T[K] extends 'string' ? string : number } {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    value = undefined;
+  }
+  if (!Array.isArray(value) || value.length !== shape.length || value.some((v, i) => typeof v !== shape[i])) {
+    throw new InputError('cursor: is not a cursor this server issued (use next_cursor from the previous page)', 'cursor');
+  }
+  return value as never;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass back as `cursor` to get the next page; null on the last page. */
+  next_cursor: string | null;
+}

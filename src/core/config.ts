@@ -1,0 +1,149 @@
+/**
+ * Configuration enters here, once. Sources, later ones winning:
+ * defaults < config file (`--config` / STARLING_CONFIG, JSON or YAML) <
+ * environment (STARLING_*) < command-line flags. The result is validated,
+ * frozen and passed down; `process.env` is read nowhere else (the entrypoint
+ * hands it in).
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
+import { Ajv } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError } from './errors.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const SITE_ROLES = ['standalone'] as const;
+
+const ServerConfigSchema = Type.Object(
+  {
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 6385, description: 'HTTP port (StarlingX sysinv: 6385); 0 picks a free one' }),
+    host: Type.String({ minLength: 1, maxLength: 255, default: '0.0.0.0', description: 'Address to listen on' }),
+    dataDir: Type.String({ minLength: 1, maxLength: 4096, description: 'Folder for the SQLite database and local state' }),
+    databaseUrl: Type.Optional(
+      Type.String({ pattern: '^postgres(ql)?://', maxLength: 4096, description: 'PostgreSQL URL; SQLite in the data folder when absent' }),
+    ),
+    logLevel: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)), { default: 'info' }),
+    adminPassword: Type.Optional(Type.String({ minLength: 8, maxLength: 256, description: 'Initial admin password (first start only)' })),
+    eventRetention: Type.Integer({ minimum: 100, maximum: 100_000_000, default: 100_000, description: 'Event log rows kept' }),
+    bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 1024 * 1024, description: 'Largest request body' }),
+    role: Type.Union(SITE_ROLES.map((r) => Type.Literal(r)), { default: 'standalone' }),
+    trustProxy: Type.Boolean({ default: false, description: 'Take the client address from X-Forwarded-For' }),
+  },
+  { additionalProperties: false },
+);
+
+export type ServerConfig = Readonly<Static<typeof ServerConfigSchema>>;
+type ConfigKey = keyof Static<typeof ServerConfigSchema>;
+
+/** The environment variable for each key. */
+export const CONFIG_ENV: Record<ConfigKey, string> = {
+  port: 'STARLING_PORT',
+  host: 'STARLING_HOST',
+  dataDir: 'STARLING_DATA_DIR',
+  databaseUrl: 'STARLING_DATABASE_URL',
+  logLevel: 'STARLING_LOG_LEVEL',
+  adminPassword: 'STARLING_ADMIN_PASSWORD',
+  eventRetention: 'STARLING_EVENT_RETENTION',
+  bodyLimitBytes: 'STARLING_BODY_LIMIT_BYTES',
+  role: 'STARLING_ROLE',
+  trustProxy: 'STARLING_TRUST_PROXY',
+};
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface ConfigSources {
+  /** Flags already parsed by the CLI, by config key; undefined means "not given". */
+  flags?: Partial<Record<ConfigKey, unknown>> & { config?: string };
+  env: Env;
+  cwd?: string;
+}
+
+const ajv = new Ajv({ coerceTypes: true, useDefaults: true, removeAdditional: false, allErrors: false });
+const validateServerConfig = ajv.compile(ServerConfigSchema);
+
+export function defaultDataDir(env: Env): string {
+  const base = env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
+  return join(base, 'starling');
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read ${path}: ${(err as Error).message}`, 'config');
+  }
+  let parsed: unknown;
+  try {
+    parsed = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`, 'config');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`${path} must hold a mapping of settings`, 'config');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+export function loadServerConfig(sources: ConfigSources): ServerConfig {
+  const { env, flags = {} } = sources;
+  const cwd = sources.cwd ?? '.';
+  const merged: Record<string, unknown> = {};
+  const origin: Record<string, string> = {};
+
+  const configPath = flags.config ?? env.STARLING_CONFIG;
+  if (configPath) {
+    for (const [key, value] of Object.entries(readConfigFile(resolve(cwd, configPath)))) {
+      merged[key] = value;
+      origin[key] = `in ${configPath}`;
+    }
+  }
+  for (const [key, name] of Object.entries(CONFIG_ENV)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') {
+      merged[key] = value;
+      origin[key] = `from ${name}`;
+    }
+  }
+  for (const [key, value] of Object.entries(flags)) {
+    if (key === 'config' || value === undefined) continue;
+    merged[key] = value;
+    origin[key] = 'from the command line';
+  }
+  merged.dataDir ??= defaultDataDir(env);
+
+  if (!validateServerConfig(merged)) {
+    const error = validateServerConfig.errors?.[0];
+    const extra = error?.params && 'additionalProperty' in error.params ? String(error.params.additionalProperty) : undefined;
+    const key = extra ?? error?.instancePath.replace(/^\//, '') ?? 'config';
+    const reason = extra ? 'is not a known setting' : (error?.message ?? 'is invalid');
+    throw new ConfigError(`${reason}${origin[key] ? ` (${origin[key]})` : ''}`, key);
+  }
+  const config = merged as Static<typeof ServerConfigSchema>;
+  config.dataDir = resolve(cwd, config.dataDir);
+  return Object.freeze(config);
+}
+
+/** What the CLI needs from its environment. */
+export interface CliEnvironment {
+  /** STARLING_URL: overrides the stored login's URL. */
+  url: string | undefined;
+  /** STARLING_TOKEN: overrides the stored login's token. */
+  token: string | undefined;
+  /** Folder for the CLI's stored login (`$XDG_CONFIG_HOME/starling`). */
+  configDir: string;
+  /** NO_COLOR / non-TTY output is handled by the caller; this is only for tests. */
+  env: Env;
+}
+
+export function loadCliEnvironment(env: Env): CliEnvironment {
+  const base = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config');
+  return Object.freeze({
+    url: env.STARLING_URL || undefined,
+    token: env.STARLING_TOKEN || undefined,
+    configDir: join(base, 'starling'),
+    env,
+  });
+}

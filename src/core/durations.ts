@@ -1,0 +1,50 @@
+/**
+ * Every interval and timeout in Starling, in one place, each with the reason
+ * for its value. Import from here; never write a bare number of milliseconds
+ * elsewhere.
+ */
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+export const durations = {
+  /** Login sessions: a working day, so an operator logs in once per shift. */
+  sessionTokenTtlMs: 12 * HOUR,
+  /** API tokens for scripts default to 90 days, so forgotten ones expire. */
+  apiTokenDefaultTtlMs: 90 * DAY,
+  /** Longest an API token may live: one year, then it must be rotated. */
+  apiTokenMaxTtlMs: 365 * DAY,
+  /**
+   * How long a resolved user (role, token version) is cached per process.
+   * Short enough that a demotion made by another replica bites within
+   * seconds; changes made in this process invalidate at once.
+   */
+  authCacheTtlMs: 5 * SECOND,
+  /** Window over which failed logins are counted. */
+  loginFailureWindowMs: 5 * MINUTE,
+  /** Failed logins per user name within the window before it is refused. */
+  loginFailuresPerUser: 5,
+  /** Failed logins per source address within the window (covers spraying). */
+  loginFailuresPerAddress: 20,
+  /**
+   * Event log pruning cadence: once a minute keeps the table within a
+   * minute's worth of events of its cap, at one indexed delete per minute.
+   */
+  eventPruneIntervalMs: 1 * MINUTE,
+  /**
+   * SSE keep-alive comment: under the 30-60 s idle timeouts of common
+   * proxies and load balancers, so a quiet stream is not cut.
+   */
+  streamHeartbeatMs: 15 * SECOND,
+  /** Server shutdown: give in-flight requests this long before closing. */
+  shutdownGraceMs: 10 * SECOND,
+  /** CLI requests time out after this, so a dead link gives an error, not a hang. */
+  cliRequestTimeoutMs: 30 * SECOND,
+  /** CLI `--watch` reconnect delay after the stream drops. */
+  cliWatchReconnectMs: 2 * SECOND,
+  /** PostgreSQL connect timeout: fail start-up clearly rather than hang. */
+  databaseConnectTimeoutMs: 10 * SECOND,
+} as const;
+
+export type Durations = typeof durations;

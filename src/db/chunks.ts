@@ -1,0 +1,12 @@
+/**
+ * Splits a list into slices small enough for one statement: SQLite allows
+ * 32,766 bound parameters and PostgreSQL 65,535; at 500 rows of <= 16 columns
+ * we stay well under both while keeping round trips few.
+ */
+export const ROWS_PER_STATEMENT = 500;
+
+export function chunk<T>(items: readonly T[], size = ROWS_PER_STATEMENT): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

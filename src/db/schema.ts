@@ -1,0 +1,100 @@
+/**
+ * The database as Kysely sees it. One schema for SQLite and PostgreSQL:
+ * times are epoch milliseconds (bigint), booleans are 0/1 integers, and JSON
+ * is text, so that the same SQL runs on both.
+ */
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+export type Flag = 0 | 1;
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface UsersTable {
+  id: string;
+  name: string;
+  role: string;
+  password_hash: string;
+  /** Bumped on password change or demotion; session tokens carrying an older value are refused. */
+  token_version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  /** sha256 of the token; the token itself is shown once and never stored. */
+  token_hash: string;
+  created_at: number;
+  expires_at: number;
+  last_used_at: number | null;
+}
+
+export interface AuditLogTable {
+  seq: Generated<number>;
+  at: number;
+  user_name: string | null;
+  role: string | null;
+  source: string;
+  method: string;
+  route: string;
+  target_id: string | null;
+  status: number;
+  outcome: string;
+}
+
+/** The fields an alarm and an event-log row share (StarlingX fm's shape). */
+interface FaultFields {
+  alarm_id: string;
+  entity_instance_id: string;
+  entity_type_id: string;
+  severity: string;
+  reason_text: string;
+  alarm_type: string;
+  probable_cause: string;
+  proposed_repair_action: string;
+  service_affecting: Flag;
+  suppressed: Flag;
+  timestamp: number;
+}
+
+export interface AlarmsTable extends FaultFields {
+  uuid: string;
+  mgmt_affecting: Flag;
+  degrade_affecting: Flag;
+  created_at: number;
+}
+
+export interface EventLogTable extends FaultFields {
+  /** Monotonic; doubles as the change stream's event id. */
+  seq: Generated<number>;
+  uuid: string;
+  alarm_state: string;
+}
+
+export interface SuppressionsTable {
+  alarm_id: string;
+  suppressed_at: number;
+  suppressed_by: string | null;
+}
+
+export interface Schema {
+  settings: SettingsTable;
+  users: UsersTable;
+  api_tokens: ApiTokensTable;
+  audit_log: AuditLogTable;
+  alarms: AlarmsTable;
+  event_log: EventLogTable;
+  suppressions: SuppressionsTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type AlarmRow = Selectable<AlarmsTable>;
+export type NewAlarmRow = Insertable<AlarmsTable>;
+export type EventRow = Selectable<EventLogTable>;
+export type NewEventRow = Insertable<EventLogTable>;
+export type AuditRow = Selectable<AuditLogTable>;

@@ -1,0 +1,79 @@
+/** SQL for the event log: alarm set/clear history and customer logs. */
+import { sql, type Kysely } from 'kysely';
+import { decodeCursor, encodeCursor } from '../../api/cursor.js';
+import { chunk } from '../../db/chunks.js';
+import type { EventRow, NewEventRow, Schema } from '../../db/schema.js';
+
+type Executor = Kysely<Schema>;
+
+/** `alarms`: set and clear; `logs`: log and msg. */
+export type EventKind = 'alarms' | 'logs';
+
+export interface EventFilter {
+  kind?: EventKind;
+  alarmIds?: string[];
+  severities?: string[];
+  entityPrefix?: string;
+  includeSuppressed?: boolean;
+}
+
+export async function insertEvents(db: Executor, rows: NewEventRow[]): Promise<EventRow[]> {
+  const written: EventRow[] = [];
+  for (const slice of chunk(rows)) {
+    written.push(...(await db.insertInto('event_log').values(slice).returningAll().execute()));
+  }
+  // Statement order is not guaranteed in RETURNING; the stream wants seq order.
+  return written.sort((a, b) => a.seq - b.seq);
+}
+
+export async function getEvent(db: Executor, uuid: string): Promise<EventRow | undefined> {
+  return db.selectFrom('event_log').selectAll().where('uuid', '=', uuid).executeTakeFirst();
+}
+
+/** Newest first, keyset-paginated on seq. */
+export async function listEvents(
+  db: Executor,
+  filter: EventFilter,
+  page: { limit: number; cursor?: string },
+): Promise<{ rows: EventRow[]; nextCursor: string | null }> {
+  let q = db.selectFrom('event_log').selectAll();
+  if (filter.kind === 'alarms') q = q.where('alarm_state', 'in', ['set', 'clear']);
+  if (filter.kind === 'logs') q = q.where('alarm_state', 'in', ['log', 'msg']);
+  if (!filter.includeSuppressed) q = q.where('suppressed', '=', 0);
+  if (filter.alarmIds?.length) q = q.where('alarm_id', 'in', filter.alarmIds);
+  if (filter.severities?.length) q = q.where('severity', 'in', filter.severities);
+  if (filter.entityPrefix) {
+    const prefix = filter.entityPrefix;
+    q = q.where(sql<string>`substr(entity_instance_id, 1, ${prefix.length})`, '=', prefix);
+  }
+  if (page.cursor) {
+    const [seq] = decodeCursor(page.cursor, ['number'] as const);
+    q = q.where('seq', '<', seq);
+  }
+  const rows = await q.orderBy('seq', 'desc').limit(page.limit + 1).execute();
+  const more = rows.length > page.limit;
+  if (more) rows.pop();
+  const last = rows[rows.length - 1];
+  return { rows, nextCursor: more && last ? encodeCursor([last.seq]) : null };
+}
+
+/** Events after `seq`, oldest first: the change stream's backlog. */
+export async function eventsAfter(db: Executor, seq: number, limit: number): Promise<EventRow[]> {
+  return db.selectFrom('event_log').selectAll().where('seq', '>', seq).orderBy('seq', 'asc').limit(limit).execute();
+}
+
+export async function eventBounds(db: Executor): Promise<{ first: number | null; last: number | null }> {
+  const row = await db
+    .selectFrom('event_log')
+    .select((eb) => [eb.fn.min('seq').as('first'), eb.fn.max('seq').as('last')])
+    .executeTakeFirst();
+  return { first: row?.first == null ? null : Number(row.first), last: row?.last == null ? null : Number(row.last) };
+}
+
+/** Keeps the newest `retention` rows; returns how many were removed. */
+export async function pruneEvents(db: Executor, retention: number): Promise<number> {
+  const { last } = await eventBounds(db);
+  if (last === null) return 0;
+  const result = await db.deleteFrom('event_log').where('seq', '<=', last - retention).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
