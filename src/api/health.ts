@@ -1,0 +1,17 @@
+/** Liveness and readiness, for process supervisors and load balancers. */
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import type { Database } from '../db/database.js';
+
+export function installHealth(app: FastifyInstance, database: Database): void {
+  app.get('/healthz', { config: { public: true }, schema: { tags: ['health'], summary: 'The process is alive' } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { config: { public: true }, schema: { tags: ['health'], summary: 'The database answers; ready for traffic' } }, async (request, reply) => {
+    try {
+      await sql`select 1`.execute(database.db);
+      return { status: 'ready', database: database.dialect };
+    } catch (err) {
+      request.log.warn({ err }, 'readiness check failed');
+      return reply.status(503).send({ status: 'unavailable', reason: 'database not reachable' });
+    }
+  });
+}

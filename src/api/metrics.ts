@@ -1,0 +1,56 @@
+/**
+ * Prometheus metrics (prom-client), one registry per server so that tests
+ * can build several in one process. Request timings by route and database
+ * timings by query kind.
+ */
+import type { FastifyInstance } from 'fastify';
+import type {} from '@fastify/swagger';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+export interface Metrics {
+  registry: Registry;
+  /** Pass to openDatabase's onQuery. */
+  observeQuery(kind: string, durationMs: number, failed: boolean): void;
+  faultChanges: Counter<'state'>;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'starling_' });
+  const db = new Histogram({
+    name: 'starling_db_query_duration_seconds',
+    help: 'Database query time by query kind',
+    labelNames: ['kind', 'outcome'] as const,
+    buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  const faultChanges = new Counter({
+    name: 'starling_fault_events_total',
+    help: 'Event log rows written, by alarm_state (set, clear, log, msg)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+  });
+  return {
+    registry,
+    faultChanges,
+    observeQuery: (kind, ms, failed) => db.observe({ kind, outcome: failed ? 'error' : 'ok' }, ms / 1000),
+  };
+}
+
+export function installRequestMetrics(app: FastifyInstance, metrics: Metrics): void {
+  const http = new Histogram({
+    name: 'starling_http_request_duration_seconds',
+    help: 'HTTP request time by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [metrics.registry],
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    // Route patterns, never raw URLs: bounded label cardinality.
+    http.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+  app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_request, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+}

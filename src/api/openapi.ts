@@ -1,0 +1,30 @@
+/** The OpenAPI 3 document at /api/openapi.json and its docs page at /api/docs. */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import { VERSION } from '../core/version.js';
+
+export async function installOpenApi(app: FastifyInstance): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Starling API',
+        version: VERSION,
+        description:
+          'Edge cloud management after StarlingX. Authenticate with POST /api/v1/auth/login and send "Authorization: Bearer <token>". Every 4xx body is {code, message, field?}. Lists are paginated with limit and cursor (next_cursor).',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      tags: [
+        { name: 'alarms', description: 'Active alarms and the alarm catalogue (StarlingX fm)' },
+        { name: 'events', description: 'Event log, suppression and the change stream' },
+        { name: 'auth', description: 'Login and API tokens' },
+        { name: 'users', description: 'Users and roles' },
+        { name: 'audit', description: 'Security audit log' },
+        { name: 'health', description: 'Liveness and readiness' },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+}

@@ -1,0 +1,181 @@
+/**
+ * Who is calling. Two kinds of bearer token:
+ * - session tokens from `login`: HS256 JWTs (jose) naming the user and their
+ *   token version, expiring after `durations.sessionTokenTtlMs`;
+ * - API tokens for scripts (`stk_...`): random, stored only as sha256, with
+ *   their own expiry, revocable.
+ * Either way the user is re-read (through a short cache) so that deletion,
+ * demotion and password changes take effect.
+ */
+import { jwtVerify, SignJWT } from 'jose';
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../core/clock.js';
+import { durations } from '../../core/durations.js';
+import { InputError, NotFoundError, UnauthenticatedError } from '../../core/errors.js';
+import { newUuid, randomSecret, sha256Hex } from '../../core/ids.js';
+import type { Schema, UserRow } from '../../db/schema.js';
+import type { Role } from '../users/roles.js';
+import { getUserById } from '../users/user.store.js';
+import type { UserService } from '../users/user.service.js';
+import type { LoginLimiter } from './login-limiter.js';
+
+export interface Principal {
+  userId: string;
+  name: string;
+  role: Role;
+  via: 'session' | 'api-token';
+}
+
+export interface ApiTokenView {
+  id: string;
+  name: string;
+  created_at: string;
+  expires_at: string;
+  last_used_at: string | null;
+}
+
+const API_TOKEN_PREFIX = 'stk_';
+const ISSUER = 'starling';
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export interface AuthServiceDeps {
+  db: Kysely<Schema>;
+  clock: Clock;
+  users: UserService;
+  limiter: LoginLimiter;
+  /** HMAC key for session tokens; shared by replicas through the settings table. */
+  signingKey: Uint8Array;
+}
+
+interface Cached<T> {
+  value: T;
+  at: number;
+}
+
+export class AuthService {
+  private readonly userCache = new Map<string, Cached<UserRow | undefined>>();
+  private readonly tokenCache = new Map<string, Cached<{ id: string; userId: string; expiresAt: number; lastUsedAt: number | null } | undefined>>();
+
+  constructor(private readonly deps: AuthServiceDeps) {}
+
+  /** Forget cached state for a user (called when the user changes). */
+  invalidateUser(userId: string): void {
+    this.userCache.delete(userId);
+  }
+
+  async login(name: string, password: string, address: string): Promise<{ token: string; expires_at: string; user: { name: string; role: Role } }> {
+    this.deps.limiter.check(name, address);
+    const user = await this.deps.users.checkPassword(name, password);
+    if (!user) {
+      this.deps.limiter.fail(name, address);
+      throw new UnauthenticatedError('wrong user name or password');
+    }
+    this.deps.limiter.succeed(name);
+    const now = this.deps.clock.now();
+    const expiresAt = now + durations.sessionTokenTtlMs;
+    const token = await new SignJWT({ tv: user.token_version })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(user.id)
+      .setIssuer(ISSUER)
+      .setIssuedAt(Math.floor(now / 1000))
+      .setExpirationTime(Math.floor(expiresAt / 1000))
+      .sign(this.deps.signingKey);
+    return { token, expires_at: iso(expiresAt), user: { name: user.name, role: user.role as Role } };
+  }
+
+  private async cachedUser(userId: string): Promise<UserRow | undefined> {
+    const now = this.deps.clock.now();
+    const hit = this.userCache.get(userId);
+    if (hit && now - hit.at < durations.authCacheTtlMs) return hit.value;
+    const value = await getUserById(this.deps.db, userId);
+    this.userCache.set(userId, { value, at: now });
+    return value;
+  }
+
+  /** Resolves `Authorization: Bearer ...` to a principal, or throws UnauthenticatedError. */
+  async authenticate(header: string | undefined): Promise<Principal> {
+    if (!header) throw new UnauthenticatedError('authentication required: send "Authorization: Bearer <token>" (starling login)');
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) throw new UnauthenticatedError('the Authorization header must be "Bearer <token>"');
+    const token = match[1]!;
+    return token.startsWith(API_TOKEN_PREFIX) ? this.fromApiToken(token) : this.fromSession(token);
+  }
+
+  private async fromSession(token: string): Promise<Principal> {
+    let sub: string | undefined;
+    let tv: unknown;
+    try {
+      const { payload } = await jwtVerify(token, this.deps.signingKey, {
+        issuer: ISSUER,
+        algorithms: ['HS256'],
+        currentDate: new Date(this.deps.clock.now()),
+      });
+      sub = payload.sub;
+      tv = payload.tv;
+    } catch {
+      throw new UnauthenticatedError('the session token is invalid or has expired; log in again');
+    }
+    const user = sub ? await this.cachedUser(sub) : undefined;
+    if (!user || user.token_version !== tv) throw new UnauthenticatedError('the session has ended (user changed or removed); log in again');
+    return { userId: user.id, name: user.name, role: user.role as Role, via: 'session' };
+  }
+
+  private async fromApiToken(token: string): Promise<Principal> {
+    const hash = sha256Hex(token);
+    const now = this.deps.clock.now();
+    let hit = this.tokenCache.get(hash);
+    if (!hit || now - hit.at >= durations.authCacheTtlMs) {
+      const row = await this.deps.db
+        .selectFrom('api_tokens')
+        .select(['id', 'user_id', 'expires_at', 'last_used_at'])
+        .where('token_hash', '=', hash)
+        .executeTakeFirst();
+      hit = { value: row && { id: row.id, userId: row.user_id, expiresAt: row.expires_at, lastUsedAt: row.last_used_at }, at: now };
+      this.tokenCache.set(hash, hit);
+    }
+    const entry = hit.value;
+    if (!entry) throw new UnauthenticatedError('unknown or revoked API token');
+    if (entry.expiresAt <= now) throw new UnauthenticatedError('the API token has expired; create a new one');
+    const user = await this.cachedUser(entry.userId);
+    if (!user) throw new UnauthenticatedError('the API token belongs to a user that no longer exists');
+    // Record use at most once a minute per token, not on every request.
+    if (entry.lastUsedAt === null || now - entry.lastUsedAt > 60_000) {
+      entry.lastUsedAt = now;
+      await this.deps.db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', entry.id).execute();
+    }
+    return { userId: user.id, name: user.name, role: user.role as Role, via: 'api-token' };
+  }
+
+  /** Creates an API token for the caller; the token is returned once and never stored. */
+  async createApiToken(principal: Principal, name: string, ttlDays: number | undefined): Promise<ApiTokenView & { token: string }> {
+    const ttlMs = ttlDays === undefined ? durations.apiTokenDefaultTtlMs : ttlDays * 86_400_000;
+    if (ttlMs > durations.apiTokenMaxTtlMs) throw new InputError('expires_in_days: at most 365', 'expires_in_days');
+    const token = API_TOKEN_PREFIX + randomSecret(32);
+    const now = this.deps.clock.now();
+    const row = { id: newUuid(), user_id: principal.userId, name, token_hash: sha256Hex(token), created_at: now, expires_at: now + ttlMs, last_used_at: null };
+    await this.deps.db.insertInto('api_tokens').values(row).execute();
+    return { id: row.id, name, created_at: iso(now), expires_at: iso(row.expires_at), last_used_at: null, token };
+  }
+
+  async listApiTokens(principal: Principal): Promise<ApiTokenView[]> {
+    const rows = await this.deps.db.selectFrom('api_tokens').selectAll().where('user_id', '=', principal.userId).orderBy('created_at').execute();
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      created_at: iso(r.created_at),
+      expires_at: iso(r.expires_at),
+      last_used_at: r.last_used_at === null ? null : iso(r.last_used_at),
+    }));
+  }
+
+  async revokeApiToken(principal: Principal, id: string): Promise<void> {
+    const row = await this.deps.db
+      .deleteFrom('api_tokens')
+      .where('id', '=', id)
+      .where('user_id', '=', principal.userId)
+      .returning('token_hash')
+      .executeTakeFirst();
+    if (!row) throw new NotFoundError(`API token ${id} not found`, 'id');
+    this.tokenCache.delete(row.token_hash);
+  }
+}

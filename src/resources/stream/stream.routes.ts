@@ -1,0 +1,118 @@
+/**
+ * GET /api/v1/stream: Server-Sent Events of fault changes.
+ *
+ * Each event-log row is sent with `id: <seq>` and `event: <alarm_state>`
+ * (set, clear, log, msg), so a client that reconnects with `Last-Event-ID`
+ * (EventSource does this itself) gets exactly what it missed, from the
+ * database, then the live feed. If what it missed was already pruned it gets
+ * `event: reset` and should re-read the lists. Suppression changes come as
+ * `event: suppression` (no id: they are not in the event log).
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { Kysely } from 'kysely';
+import { durations } from '../../core/durations.js';
+import { InputError } from '../../core/errors.js';
+import type { Schema } from '../../db/schema.js';
+import { toEventView, type EventView } from '../alarms/alarm.views.js';
+import { eventBounds, eventsAfter } from '../events/event.store.js';
+import { ANY_ROLE } from '../users/roles.js';
+import type { ChangeFeed, FaultChange } from './change-feed.js';
+
+const BACKLOG_PAGE = 1000;
+/** A client this far behind is cut off; it reconnects and catches up from the database. */
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+
+export interface StreamDeps {
+  db: Kysely<Schema>;
+  feed: ChangeFeed;
+  /** Open streams register here so shutdown can end them. */
+  openStreams: Set<() => void>;
+}
+
+const frame = (event: EventView): string => `id: ${event.seq}\nevent: ${event.alarm_state}\ndata: ${JSON.stringify(event)}\n\n`;
+
+export const streamRoutes =
+  ({ db, feed, openStreams }: StreamDeps): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.get(
+      '/stream',
+      {
+        config: { roles: ANY_ROLE },
+        schema: {
+          tags: ['events'],
+          summary: 'Server-Sent Events of alarm and event changes, resumable with Last-Event-ID',
+          description:
+            'Events: set, clear, log, msg (id = event seq), suppression (no id), reset (what you missed was pruned: re-read), hello (first message: the current last id).',
+          headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ pattern: '^\\d{1,15}$' })) }),
+          querystring: Type.Object({ last_event_id: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false }),
+        },
+      },
+      async (request, reply) => {
+        const header = request.headers['last-event-id'];
+        const resumeFrom = header !== undefined ? Number(header) : request.query.last_event_id;
+        if (resumeFrom !== undefined && !Number.isSafeInteger(resumeFrom)) throw new InputError('last-event-id: must be an event seq', 'last-event-id');
+
+        // Subscribe before reading the backlog so nothing committed in between is lost.
+        let live = false;
+        const pending: FaultChange[] = [];
+        let lastSent = resumeFrom ?? 0;
+        const raw = reply.raw;
+        const write = (text: string) => {
+          raw.write(text);
+          if (raw.writableLength > MAX_BUFFERED_BYTES) close();
+        };
+        const send = (change: FaultChange) => {
+          if (change.type === 'suppression') return write(`event: suppression\ndata: ${JSON.stringify(change)}\n\n`);
+          if (change.event.seq <= lastSent) return;
+          lastSent = change.event.seq;
+          write(frame(change.event));
+        };
+        const unsubscribe = feed.subscribe((change) => (live ? send(change) : pending.push(change)));
+        const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), durations.streamHeartbeatMs);
+        let closed = false;
+        const close = () => {
+          if (closed) return;
+          closed = true;
+          unsubscribe();
+          clearInterval(heartbeat);
+          openStreams.delete(close);
+          raw.end();
+        };
+        openStreams.add(close);
+        raw.on('close', close);
+
+        reply.hijack();
+        raw.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache, no-transform',
+          connection: 'keep-alive',
+          'x-accel-buffering': 'no',
+        });
+
+        try {
+          const bounds = await eventBounds(db);
+          if (resumeFrom === undefined) {
+            lastSent = bounds.last ?? 0;
+            write(`id: ${lastSent}\nevent: hello\ndata: ${JSON.stringify({ last_event_id: lastSent })}\n\n`);
+          } else {
+            if (bounds.first !== null && resumeFrom < bounds.first - 1) {
+              write(`event: reset\ndata: ${JSON.stringify({ reason: `events up to ${bounds.first - 1} were pruned; re-read alarms and events`, first_event_id: bounds.first })}\n\n`);
+            }
+            for (;;) {
+              const rows = await eventsAfter(db, lastSent, BACKLOG_PAGE);
+              for (const row of rows) send({ type: 'event', event: toEventView(row) });
+              if (rows.length < BACKLOG_PAGE || closed) break;
+            }
+          }
+        } catch (err) {
+          request.log.error({ err }, 'stream backlog failed');
+          close();
+          return;
+        }
+        for (const change of pending) send(change);
+        pending.length = 0;
+        live = true;
+      },
+    );
+  };

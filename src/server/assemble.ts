@@ -1,0 +1,109 @@
+/**
+ * Builds a controller's services and HTTP app from its parts, without
+ * listening. Tests call this with a fresh database and use app.inject();
+ * `start.ts` adds listening, start-up chores and background loops.
+ */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { installErrorHandler } from '../api/error-handler.js';
+import { installHealth } from '../api/health.js';
+import { installRequestMetrics, type Metrics } from '../api/metrics.js';
+import { installOpenApi } from '../api/openapi.js';
+import { installSecurity, type DeclaredRoute } from '../api/security.js';
+import { validatorCompiler } from '../api/validation.js';
+import type { Clock } from '../core/clock.js';
+import type { ServerConfig } from '../core/config.js';
+import { durations } from '../core/durations.js';
+import { randomSecret } from '../core/ids.js';
+import type { Logger } from '../core/logging.js';
+import type { Database } from '../db/database.js';
+import { alarmRoutes } from '../resources/alarms/alarm.routes.js';
+import { defaultCatalogue } from '../resources/alarms/catalogue-data.js';
+import type { Catalogue } from '../resources/alarms/catalogue.js';
+import { FaultService } from '../resources/alarms/fault.service.js';
+import { auditRoutes } from '../resources/audit/audit.routes.js';
+import { authRoutes } from '../resources/auth/auth.routes.js';
+import { AuthService } from '../resources/auth/auth.service.js';
+import { LoginLimiter } from '../resources/auth/login-limiter.js';
+import { eventRoutes } from '../resources/events/event.routes.js';
+import { createChangeFeed, type ChangeFeed } from '../resources/stream/change-feed.js';
+import { streamRoutes } from '../resources/stream/stream.routes.js';
+import { suppressionRoutes } from '../resources/suppression/suppression.routes.js';
+import { userRoutes } from '../resources/users/user.routes.js';
+import { UserService } from '../resources/users/user.service.js';
+import { getOrCreateSetting } from './settings.js';
+
+export interface AssembleDeps {
+  config: Pick<ServerConfig, 'bodyLimitBytes' | 'trustProxy'>;
+  database: Database;
+  log: Logger;
+  clock: Clock;
+  metrics: Metrics;
+  catalogue?: Catalogue;
+}
+
+export interface Assembled {
+  app: FastifyInstance;
+  feed: ChangeFeed;
+  fault: FaultService;
+  users: UserService;
+  auth: AuthService;
+  /** Every /api/v1 route with the roles it declared. */
+  routes: DeclaredRoute[];
+}
+
+export async function assemble(deps: AssembleDeps): Promise<Assembled> {
+  const { database, clock, log, metrics } = deps;
+  const db = database.db;
+
+  const feed = createChangeFeed();
+  feed.subscribe((change) => {
+    if (change.type === 'event') metrics.faultChanges.inc({ state: change.event.alarm_state });
+  });
+  const fault = new FaultService({ db, catalogue: deps.catalogue ?? defaultCatalogue, clock, feed });
+  const limiter = new LoginLimiter(clock, {
+    windowMs: durations.loginFailureWindowMs,
+    perUser: durations.loginFailuresPerUser,
+    perAddress: durations.loginFailuresPerAddress,
+  });
+  const signingKey = Buffer.from(await getOrCreateSetting(db, 'session_signing_key', () => randomSecret(32)), 'base64url');
+  let auth: AuthService | undefined;
+  const users = new UserService({ db, dialect: database.dialect, clock, onChange: (id) => auth?.invalidateUser(id) });
+  auth = new AuthService({ db, clock, users, limiter, signingKey });
+
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    // Per-request info lines would dominate the log at agent report rates; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.config.bodyLimitBytes,
+    trustProxy: deps.config.trustProxy,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 256 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  installErrorHandler(app);
+  const routes = installSecurity(app, { auth, db, clock, log });
+  installRequestMetrics(app, metrics);
+  await installOpenApi(app);
+  installHealth(app, database);
+
+  const openStreams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const close of [...openStreams]) close();
+  });
+
+  await app.register(
+    async (api) => {
+      await api.register(authRoutes({ auth }));
+      await api.register(userRoutes({ users }));
+      await api.register(auditRoutes({ db }));
+      await api.register(alarmRoutes({ db, fault }));
+      await api.register(eventRoutes({ db, fault }));
+      await api.register(suppressionRoutes({ fault }));
+      await api.register(streamRoutes({ db, feed, openStreams }));
+    },
+    { prefix: '/api/v1' },
+  );
+  await app.ready();
+  return { app, feed, fault, users, auth, routes };
+}

@@ -1,0 +1,77 @@
+/**
+ * Starts a controller: opens and migrates the database, creates the admin
+ * on first start, assembles the app, starts background loops and listens.
+ */
+import { createMetrics } from '../api/metrics.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { ServerConfig } from '../core/config.js';
+import { durations } from '../core/durations.js';
+import type { Logger } from '../core/logging.js';
+import { startLoop, type Loop } from '../core/loop.js';
+import { openDatabase, type Database } from '../db/database.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { pruneEvents } from '../resources/events/event.store.js';
+import { assemble, type Assembled } from './assemble.js';
+
+export interface RunningController extends Assembled {
+  url: string;
+  database: Database;
+  /** Set on the first start when no STARLING_ADMIN_PASSWORD was given: print it once. */
+  generatedAdminPassword: string | undefined;
+  adminCreated: boolean;
+  close(): Promise<void>;
+}
+
+export async function startController(config: ServerConfig, options: { log: Logger; clock?: Clock }): Promise<RunningController> {
+  const { log } = options;
+  const clock = options.clock ?? systemClock;
+  const metrics = createMetrics();
+  const database = openDatabase({
+    ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir }),
+    onQuery: metrics.observeQuery,
+  });
+  let loops: Loop[] = [];
+  try {
+    const applied = await migrateToLatest(database);
+    log.info({ database: database.description, dialect: database.dialect, applied }, 'database ready');
+    const parts = await assemble({ config, database, log, clock, metrics });
+    const admin = await parts.users.ensureAdmin(config.adminPassword);
+    if (admin.created) log.info('created the admin user');
+
+    loops = [
+      startLoop({
+        name: 'event-prune',
+        intervalMs: durations.eventPruneIntervalMs,
+        log,
+        tick: async () => {
+          const removed = await pruneEvents(database.db, config.eventRetention);
+          if (removed) log.info({ removed, retention: config.eventRetention }, 'pruned event log');
+        },
+      }),
+    ];
+    await loops[0]!.runNow();
+
+    const address = await parts.app.listen({ port: config.port, host: config.host });
+    const url = address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost');
+    log.info({ url, role: config.role }, 'starling controller listening');
+
+    let closing: Promise<void> | undefined;
+    return {
+      ...parts,
+      url,
+      database,
+      generatedAdminPassword: admin.generatedPassword,
+      adminCreated: admin.created,
+      close: () =>
+        (closing ??= (async () => {
+          await Promise.all(loops.map((l) => l.stop()));
+          await parts.app.close();
+          await database.close();
+        })()),
+    };
+  } catch (err) {
+    await Promise.all(loops.map((l) => l.stop()));
+    await database.close();
+    throw err;
+  }
+}
