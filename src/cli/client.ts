@@ -1,0 +1,58 @@
+/** The CLI's HTTP client: JSON in and out, server errors as one line. */
+import { durations } from '../core/durations.js';
+import { CliError } from './errors.js';
+
+export interface ApiClient {
+  readonly url: string;
+  request<T = unknown>(method: string, path: string, options?: { query?: Record<string, string | number | boolean | undefined>; body?: unknown }): Promise<T>;
+  /** An open SSE response (for --watch). */
+  stream(path: string, headers: Record<string, string>, signal: AbortSignal): Promise<Response>;
+}
+
+export function createClient(url: string, token: string | undefined): ApiClient {
+  const base = url.replace(/\/+$/, '');
+  const auth: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+
+  const send = async (path: string, init: RequestInit): Promise<Response> => {
+    try {
+      return await fetch(base + path, init);
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      if ((err as Error).name === 'TimeoutError') throw new CliError(`${base} did not answer within ${durations.cliRequestTimeoutMs / 1000} s`);
+      throw new CliError(`cannot reach ${base}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
+    }
+  };
+
+  return {
+    url: base,
+    async request<T>(method: string, path: string, options: { query?: Record<string, string | number | boolean | undefined>; body?: unknown } = {}) {
+      const query = new URLSearchParams();
+      for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) query.set(k, String(v));
+      const qs = query.size ? `?${query}` : '';
+      const res = await send(path + qs, {
+        method,
+        headers: { ...auth, ...(options.body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+        signal: AbortSignal.timeout(durations.cliRequestTimeoutMs),
+      });
+      const text = await res.text();
+      let body: unknown = undefined;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        body = undefined;
+      }
+      if (!res.ok) {
+        const message = (body as { message?: string } | undefined)?.message ?? (text.slice(0, 200) || res.statusText);
+        const hint = res.status === 401 ? ' (run "starling login" again)' : '';
+        throw new CliError(`${message}${hint} [HTTP ${res.status}]`);
+      }
+      return body as T;
+    },
+    async stream(path, headers, signal) {
+      const res = await send(path, { headers: { ...auth, ...headers }, signal });
+      if (!res.ok) throw new CliError(`stream refused: HTTP ${res.status} ${await res.text()}`);
+      return res;
+    },
+  };
+}

@@ -1,0 +1,153 @@
+/** `starling alarm ...`, after StarlingX's `fm alarm-*`. */
+import { Command, Option } from 'commander';
+import { SEVERITIES } from '../../resources/alarms/catalogue.js';
+import type { AlarmView } from '../../resources/alarms/alarm.views.js';
+import { commaList, type CliContext } from '../context.js';
+import { renderList, renderObject, type Column } from '../output.js';
+import { watchAlarms } from '../watch.js';
+
+export const ALARM_COLUMNS: Column<AlarmView>[] = [
+  { header: 'UUID', value: (a) => a.uuid },
+  { header: 'Alarm ID', value: (a) => a.alarm_id },
+  { header: 'Reason Text', value: (a) => a.reason_text },
+  { header: 'Entity ID', value: (a) => a.entity_instance_id },
+  { header: 'Severity', value: (a) => a.severity },
+  { header: 'Time Stamp', value: (a) => a.timestamp },
+];
+
+interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export interface AlarmListOptions {
+  alarmId?: string[];
+  severity?: string[];
+  entity?: string;
+  mgmtAffecting?: boolean;
+  degradeAffecting?: boolean;
+  includeSuppressed?: boolean;
+  limit: string;
+  all?: boolean;
+  watch?: boolean;
+}
+
+export function alarmQuery(o: AlarmListOptions) {
+  return {
+    alarm_id: o.alarmId?.join(','),
+    severity: o.severity?.join(','),
+    entity: o.entity,
+    mgmt_affecting: o.mgmtAffecting,
+    degrade_affecting: o.degradeAffecting,
+    include_suppressed: o.includeSuppressed,
+    limit: o.limit,
+  };
+}
+
+/** Fetches one page, or every page with `all`. */
+export async function fetchPages<T>(ctx: CliContext, path: string, query: Record<string, string | number | boolean | undefined>, all: boolean): Promise<Page<T>> {
+  const client = ctx.client();
+  const items: T[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await client.request<Page<T>>('GET', path, { query: { ...query, cursor } });
+    items.push(...page.items);
+    if (!all || !page.next_cursor) return { items, next_cursor: page.next_cursor };
+    cursor = page.next_cursor;
+  }
+}
+
+export function registerAlarmCommands(program: Command, ctx: CliContext): void {
+  const alarm = program.command('alarm').description('Active alarms (StarlingX fm alarm-*)');
+
+  alarm
+    .command('list')
+    .description('List active alarms, newest first')
+    .option('--alarm-id <ids>', 'alarm IDs, comma-separated', commaList)
+    .addOption(new Option('--severity <severities>', `severities, comma-separated (${SEVERITIES.join(', ')})`).argParser(commaList))
+    .option('--entity <prefix>', 'entity instance id prefix, e.g. host=controller-0')
+    .option('--mgmt-affecting', 'only management-affecting alarms')
+    .option('--degrade-affecting', 'only degrade-affecting alarms')
+    .option('--include-suppressed', 'include suppressed alarms')
+    .option('--limit <n>', 'rows per page', '100')
+    .option('--all', 'fetch every page')
+    .option('--watch', 'keep the list on screen, redrawn on every change (Ctrl-C to stop)')
+    .action(async (o: AlarmListOptions, cmd: Command) => {
+      if (o.watch) return watchAlarms(ctx, cmd, o);
+      const page = await fetchPages<AlarmView>(ctx, '/api/v1/alarms', alarmQuery(o), Boolean(o.all));
+      ctx.out(renderList(ctx.format(cmd), page.items, ALARM_COLUMNS));
+      if (page.next_cursor && ctx.format(cmd) === 'table') ctx.err(`(more alarms: use --all or --limit)`);
+    });
+
+  alarm
+    .command('raise')
+    .description('Raise an alarm, or update it if already active')
+    .requiredOption('--alarm-id <id>', 'alarm ID from the catalogue, e.g. 100.104')
+    .requiredOption('--entity <id>', 'entity instance id, e.g. host=controller-0.filesystem=/var')
+    .addOption(new Option('--severity <s>', 'severity').choices(SEVERITIES).makeOptionMandatory())
+    .requiredOption('--reason <text>', 'reason text (at most 255 characters)')
+    .option('--entity-type <type>', "entity type id (default: the definition's)")
+    .action(async (o: { alarmId: string; entity: string; severity: string; reason: string; entityType?: string }, cmd: Command) => {
+      const a = await ctx.client().request<AlarmView>('POST', '/api/v1/alarms', {
+        body: { alarm_id: o.alarmId, entity_instance_id: o.entity, severity: o.severity, reason_text: o.reason, ...(o.entityType ? { entity_type_id: o.entityType } : {}) },
+      });
+      ctx.out(renderObject(ctx.format(cmd), a));
+    });
+
+  alarm
+    .command('clear')
+    .description('Clear an active alarm')
+    .requiredOption('--alarm-id <id>', 'alarm ID')
+    .requiredOption('--entity <id>', 'entity instance id')
+    .action(async (o: { alarmId: string; entity: string }) => {
+      await ctx.client().request('POST', '/api/v1/alarms/clear', { body: { alarm_id: o.alarmId, entity_instance_id: o.entity } });
+      ctx.out(`Cleared ${o.alarmId} on ${o.entity}`);
+    });
+
+  alarm
+    .command('show')
+    .description('Show one alarm')
+    .argument('<uuid>', 'alarm UUID')
+    .action(async (uuid: string, _o: unknown, cmd: Command) => {
+      ctx.out(renderObject(ctx.format(cmd), await ctx.client().request<object>('GET', `/api/v1/alarms/${encodeURIComponent(uuid)}`)));
+    });
+
+  alarm
+    .command('delete')
+    .description('Delete a stale alarm by UUID (admin)')
+    .argument('<uuid>', 'alarm UUID')
+    .action(async (uuid: string) => {
+      await ctx.client().request('DELETE', `/api/v1/alarms/${encodeURIComponent(uuid)}`);
+      ctx.out(`Deleted alarm ${uuid}`);
+    });
+
+  alarm
+    .command('summary')
+    .description('Active alarm counts by severity')
+    .action(async (_o: unknown, cmd: Command) => {
+      const s = await ctx.client().request<Record<string, number>>('GET', '/api/v1/alarms/summary');
+      const format = ctx.format(cmd);
+      if (format !== 'table') return ctx.out(renderObject(format, s));
+      ctx.out(renderList('table', [s], ['critical', 'major', 'minor', 'warning', 'suppressed'].map((k) => ({ header: k[0]!.toUpperCase() + k.slice(1), value: (r: Record<string, number>) => r[k] }))));
+    });
+
+  alarm
+    .command('definitions')
+    .description('The alarm catalogue, or one definition')
+    .argument('[alarm-id]', 'show this definition')
+    .action(async (id: string | undefined, _o: unknown, cmd: Command) => {
+      const client = ctx.client();
+      if (id) return ctx.out(renderObject(ctx.format(cmd), await client.request<object>('GET', `/api/v1/alarm-definitions/${encodeURIComponent(id)}`)));
+      const { items } = await client.request<{ items: Array<Record<string, unknown>> }>('GET', '/api/v1/alarm-definitions');
+      ctx.out(
+        renderList(ctx.format(cmd), items, [
+          { header: 'Alarm ID', value: (d) => d.alarm_id },
+          { header: 'Kind', value: (d) => d.kind },
+          { header: 'Severities', value: (d) => d.severities },
+          { header: 'Mgmt Affecting', value: (d) => d.mgmt_affecting_severity },
+          { header: 'Suppressible', value: (d) => d.suppressible },
+          { header: 'Description', value: (d) => d.description },
+        ]),
+      );
+    });
+}

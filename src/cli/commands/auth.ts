@@ -1,0 +1,64 @@
+/** `starling login | logout | whoami | token ...`. */
+import type { Command } from 'commander';
+import { createClient } from '../client.js';
+import type { CliContext } from '../context.js';
+import { removeStoredLogin, writeStoredLogin } from '../credentials.js';
+import { CliError } from '../errors.js';
+import { renderList, renderObject } from '../output.js';
+
+export function registerAuthCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('login')
+    .description('Log in and store the URL and session token (mode 0600) for later commands')
+    .requiredOption('--url <url>', 'controller URL, e.g. http://localhost:6385')
+    .requiredOption('--username <name>', 'user name')
+    .option('--password <password>', 'password (default: $STARLING_PASSWORD)')
+    .action(async (o: { url: string; username: string; password?: string }) => {
+      const password = o.password ?? ctx.processEnv.STARLING_PASSWORD;
+      if (!password) throw new CliError('give --password or set STARLING_PASSWORD');
+      const res = await createClient(o.url, undefined).request<{ token: string; expires_at: string; user: { name: string; role: string } }>('POST', '/api/v1/auth/login', {
+        body: { username: o.username, password },
+      });
+      const file = writeStoredLogin(ctx.env, { url: o.url.replace(/\/+$/, ''), token: res.token, username: res.user.name, expires_at: res.expires_at });
+      ctx.out(`Logged in to ${o.url} as ${res.user.name} (${res.user.role}); session until ${res.expires_at}. Stored in ${file}`);
+    });
+
+  program
+    .command('logout')
+    .description('Forget the stored login')
+    .action(() => ctx.out(removeStoredLogin(ctx.env) ? 'Logged out' : 'Not logged in'));
+
+  program
+    .command('whoami')
+    .description('Show who the current token belongs to')
+    .action(async (_o: unknown, cmd: Command) => {
+      const client = ctx.client();
+      ctx.out(renderObject(ctx.format(cmd), { url: client.url, ...(await client.request<object>('GET', '/api/v1/auth/whoami')) }));
+    });
+
+  const token = program.command('token').description('API tokens for scripts (use with STARLING_TOKEN)');
+  token
+    .command('create')
+    .description('Create an API token with your role; it is printed once')
+    .argument('<name>', 'a name to recognise it by')
+    .option('--expires-in-days <n>', 'lifetime in days (default 90, at most 365)')
+    .action(async (name: string, o: { expiresInDays?: string }, cmd: Command) => {
+      const body = { name, ...(o.expiresInDays ? { expires_in_days: Number(o.expiresInDays) } : {}) };
+      ctx.out(renderObject(ctx.format(cmd), await ctx.client().request<object>('POST', '/api/v1/auth/tokens', { body })));
+    });
+  token
+    .command('list')
+    .description('Your API tokens (never the secrets)')
+    .action(async (_o: unknown, cmd: Command) => {
+      const { items } = await ctx.client().request<{ items: Array<Record<string, unknown>> }>('GET', '/api/v1/auth/tokens');
+      ctx.out(renderList(ctx.format(cmd), items, ['id', 'name', 'created_at', 'expires_at', 'last_used_at'].map((k) => ({ header: k, value: (r: Record<string, unknown>) => r[k] }))));
+    });
+  token
+    .command('revoke')
+    .description('Revoke one of your API tokens')
+    .argument('<id>')
+    .action(async (id: string) => {
+      await ctx.client().request('DELETE', `/api/v1/auth/tokens/${encodeURIComponent(id)}`);
+      ctx.out(`Revoked token ${id}`);
+    });
+}

@@ -1,0 +1,76 @@
+/** `starling serve`: run a controller until SIGINT/SIGTERM. */
+import { Option, type Command } from 'commander';
+import { LOG_LEVELS, loadServerConfig, type ServerConfig } from '../../core/config.js';
+import { durations } from '../../core/durations.js';
+import { createLogger } from '../../core/logging.js';
+import { startController, type RunningController } from '../../server/start.js';
+import type { CliContext } from '../context.js';
+
+/** Flags shared by serve and demo, named after the config keys they set. */
+export function addServerOptions(command: Command): Command {
+  return command
+    .option('--port <port>', 'HTTP port (default 6385, StarlingX sysinv port; env STARLING_PORT)')
+    .option('--host <address>', 'address to listen on (default 0.0.0.0; env STARLING_HOST)')
+    .option('--data-dir <dir>', 'folder for the SQLite database (env STARLING_DATA_DIR)')
+    .option('--database-url <url>', 'use PostgreSQL instead of SQLite (env STARLING_DATABASE_URL)')
+    .addOption(new Option('--log-level <level>', 'log level (env STARLING_LOG_LEVEL)').choices(LOG_LEVELS))
+    .option('--event-retention <rows>', 'event log rows kept (default 100000; env STARLING_EVENT_RETENTION)')
+    .option('--trust-proxy', 'take client addresses from X-Forwarded-For (env STARLING_TRUST_PROXY)')
+    .option('--config <file>', 'settings file, JSON or YAML (env STARLING_CONFIG)');
+}
+
+export interface ServerFlags {
+  port?: string;
+  host?: string;
+  dataDir?: string;
+  databaseUrl?: string;
+  logLevel?: string;
+  eventRetention?: string;
+  trustProxy?: boolean;
+  config?: string;
+}
+
+export function configFromFlags(ctx: CliContext, flags: ServerFlags, overrides: Partial<Record<keyof ServerConfig, unknown>> = {}): ServerConfig {
+  return loadServerConfig({
+    env: ctx.processEnv,
+    cwd: ctx.cwd,
+    flags: {
+      port: flags.port,
+      host: flags.host,
+      dataDir: flags.dataDir,
+      databaseUrl: flags.databaseUrl,
+      logLevel: flags.logLevel,
+      eventRetention: flags.eventRetention,
+      trustProxy: flags.trustProxy,
+      ...overrides,
+      ...(flags.config ? { config: flags.config } : {}),
+    },
+  });
+}
+
+/** Closes the controller on SIGINT/SIGTERM, forcing exit after the grace period. */
+export function closeOnSignals(controller: RunningController, ctx: CliContext): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      ctx.err(`\n${signal}: shutting down`);
+      setTimeout(() => process.exit(1), durations.shutdownGraceMs).unref();
+      void controller.close().then(resolve);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+export function registerServeCommand(program: Command, ctx: CliContext): void {
+  addServerOptions(program.command('serve').description('Run a Starling controller (REST API, background loops)')).action(async (flags: ServerFlags) => {
+    const config = configFromFlags(ctx, flags);
+    const log = createLogger({ level: config.logLevel });
+    const controller = await startController(config, { log });
+    if (controller.generatedAdminPassword) {
+      // Printed, never logged: it must not end up in log files.
+      ctx.out(`Created user "admin" with password: ${controller.generatedAdminPassword}\n(shown once; set STARLING_ADMIN_PASSWORD on first start to choose it)`);
+    }
+    ctx.out(`Starling ${config.role} controller at ${controller.url} (${controller.database.dialect}); API docs at ${controller.url}/api/docs`);
+    await closeOnSignals(controller, ctx);
+  });
+}

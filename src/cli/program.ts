@@ -1,0 +1,30 @@
+/** The `starling` command tree. */
+import { Command, Option } from 'commander';
+import { VERSION } from '../core/version.js';
+import { registerAlarmCommands } from './commands/alarm.js';
+import { registerAuthCommands } from './commands/auth.js';
+import { registerDemoCommand } from './commands/demo.js';
+import { registerEventCommands } from './commands/event.js';
+import { registerServeCommand } from './commands/serve.js';
+import { registerUserCommands } from './commands/user.js';
+import type { CliContext } from './context.js';
+import { OUTPUT_FORMATS } from './output.js';
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('starling')
+    .description('Starling: edge cloud management after StarlingX.\nLog in once with "starling login"; STARLING_URL and STARLING_TOKEN override the stored login.')
+    .version(VERSION)
+    // Set before adding commands: subcommands inherit both.
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => ctx.out(s.replace(/\n$/, '')), writeErr: (s) => ctx.err(s.replace(/\n$/, '')) })
+    .showHelpAfterError('(add --help for usage)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'));
+
+  registerAuthCommands(program, ctx);
+  registerAlarmCommands(program, ctx);
+  registerEventCommands(program, ctx);
+  registerUserCommands(program, ctx);
+  registerServeCommand(program, ctx);
+  registerDemoCommand(program, ctx);
+  return program;
+}

@@ -1,0 +1,51 @@
+/**
+ * `alarm list --watch`: draws the list, then redraws it whenever the change
+ * stream says something changed. Reconnects with Last-Event-ID after a drop,
+ * so no change is missed while the link is down.
+ */
+import type { Command } from 'commander';
+import { durations } from '../core/durations.js';
+import type { AlarmView } from '../resources/alarms/alarm.views.js';
+import { ALARM_COLUMNS, alarmQuery, fetchPages, type AlarmListOptions } from './commands/alarm.js';
+import type { CliContext } from './context.js';
+import { renderList } from './output.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function watchAlarms(ctx: CliContext, cmd: Command, options: AlarmListOptions, signal?: AbortSignal): Promise<void> {
+  const format = ctx.format(cmd);
+  const redraw = async () => {
+    const page = await fetchPages<AlarmView>(ctx, '/api/v1/alarms', alarmQuery(options), true);
+    const clear = format === 'table' && process.stdout.isTTY ? '\x1b[2J\x1b[H' : '';
+    ctx.out(`${clear}Alarms at ${new Date().toISOString()} (${page.items.length} active; Ctrl-C to stop)\n${renderList(format, page.items, ALARM_COLUMNS)}`);
+  };
+  let lastEventId: string | undefined;
+  await redraw();
+  while (!signal?.aborted) {
+    const controller = new AbortController();
+    signal?.addEventListener('abort', () => controller.abort(), { once: true });
+    try {
+      const res = await ctx.client().stream('/api/v1/stream', lastEventId ? { 'last-event-id': lastEventId } : {}, controller.signal);
+      const decoder = new TextDecoder();
+      let buffer = '';
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let changed = false;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const id = /^id: (.*)$/m.exec(block)?.[1];
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          if (id) lastEventId = id;
+          if (event && event !== 'hello' && event !== 'log' && event !== 'msg') changed = true;
+        }
+        if (changed) await redraw();
+      }
+    } catch (err) {
+      if (signal?.aborted) return;
+      ctx.err(`stream interrupted (${(err as Error).message}); reconnecting`);
+    }
+    await sleep(durations.cliWatchReconnectMs);
+  }
+}

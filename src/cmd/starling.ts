@@ -1,0 +1,16 @@
+/** The `starling` binary. */
+import { basename, relative } from 'node:path';
+import { runCli } from '../cli/run.js';
+
+// Installed, the bin is on PATH as "starling"; from a clone it is bin/starling.js.
+const script = process.argv[1] ?? 'starling';
+const self = basename(script) === 'starling' ? 'starling' : `node ${relative(process.cwd(), script) || script}`;
+
+const code = await runCli(
+  process.argv.slice(2),
+  { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') },
+  process.env,
+  process.cwd(),
+  self,
+);
+if (code !== 0) process.exitCode = code;

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, test } from 'node:test';
+import { describeEachBackend } from '../helpers/backends.js';
+import { createTestApi, type TestApi } from '../helpers/api.js';
+
+interface SseMessage {
+  id?: string;
+  event?: string;
+  data?: string;
+}
+
+/** Reads SSE messages from a real HTTP stream until `until` says stop. */
+async function readStream(url: string, token: string, headers: Record<string, string>, until: (m: SseMessage[]) => boolean): Promise<SseMessage[]> {
+  const controller = new AbortController();
+  const res = await fetch(url, { headers: { authorization: `Bearer ${token}`, ...headers }, signal: controller.signal });
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
+  const messages: SseMessage[] = [];
+  const decoder = new TextDecoder();
+  let buffer = '';
+  const timeout = setTimeout(() => controller.abort(), 5000);
+  try {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        if (block.startsWith(':')) continue;
+        const m: SseMessage = {};
+        for (const line of block.split('\n')) {
+          const i = line.indexOf(': ');
+          const [k, v] = [line.slice(0, i), line.slice(i + 2)];
+          if (k === 'id' || k === 'event' || k === 'data') m[k] = v;
+        }
+        messages.push(m);
+      }
+      if (until(messages)) break;
+    }
+  } finally {
+    clearTimeout(timeout);
+    controller.abort();
+  }
+  return messages;
+}
+
+const raise = (host: string) => ({ alarm_id: '100.101', entity_instance_id: `host=${host}`, severity: 'major', reason_text: 'cpu' });
+
+describeEachBackend('change stream', (ctx) => {
+  let api: TestApi;
+  let base: string;
+  beforeEach(async () => {
+    api = await createTestApi(ctx.database);
+    base = await api.app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterEach(() => api.close());
+
+  test('live changes arrive with ids; Last-Event-ID replays exactly what was missed', async () => {
+    await api.request('operator', 'POST', '/api/v1/alarms', raise('before'));
+    const live = readStream(`${base}/api/v1/stream`, api.tokens.reader, {}, (m) => m.filter((x) => x.event === 'set' || x.event === 'clear').length >= 2);
+    await new Promise((r) => setTimeout(r, 200));
+    await api.request('operator', 'POST', '/api/v1/alarms', raise('a'));
+    await api.request('operator', 'POST', '/api/v1/alarms/clear', { alarm_id: '100.101', entity_instance_id: 'host=a' });
+    const messages = await live;
+    assert.equal(messages[0]!.event, 'hello');
+    const changes = messages.filter((m) => m.event === 'set' || m.event === 'clear');
+    assert.deepEqual(changes.map((m) => m.event), ['set', 'clear']);
+    assert.equal(JSON.parse(changes[0]!.data!).entity_instance_id, 'host=a');
+    const firstId = Number(changes[0]!.id);
+
+    // Missed while disconnected: two more changes.
+    await api.request('operator', 'POST', '/api/v1/alarms/batch', { raise: [raise('b'), raise('c')] });
+    const resumed = await readStream(`${base}/api/v1/stream`, api.tokens.reader, { 'last-event-id': String(firstId) }, (m) => m.length >= 3);
+    assert.deepEqual(resumed.map((m) => m.event), ['clear', 'set', 'set']);
+    assert.deepEqual(resumed.map((m) => Number(m.id)), [firstId + 1, firstId + 2, firstId + 3]);
+  });
+
+  test('a client behind the pruned horizon gets reset', async () => {
+    await api.request('operator', 'POST', '/api/v1/events', { alarm_id: '401.007', entity_instance_id: 'host=c', severity: 'critical', reason_text: 'x' });
+    await api.request('operator', 'POST', '/api/v1/events', { alarm_id: '401.007', entity_instance_id: 'host=c', severity: 'critical', reason_text: 'y' });
+    await api.request('operator', 'POST', '/api/v1/events', { alarm_id: '401.007', entity_instance_id: 'host=c', severity: 'critical', reason_text: 'z' });
+    const { pruneEvents } = await import('../../src/resources/events/event.store.js');
+    await pruneEvents(ctx.database.db, 1);
+    const messages = await readStream(`${base}/api/v1/stream`, api.tokens.reader, { 'last-event-id': '0' }, (m) => m.length >= 2);
+    assert.equal(messages[0]!.event, 'reset');
+    assert.equal(JSON.parse(messages[1]!.data!).reason_text, 'z');
+  });
+
+  test('the stream needs a token', async () => {
+    const res = await fetch(`${base}/api/v1/stream`);
+    assert.equal(res.status, 401);
+  });
+});
