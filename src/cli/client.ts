@@ -36,11 +36,11 @@ export function createClient(url: string, token: string | undefined): ApiClient 
         signal: AbortSignal.timeout(durations.cliRequestTimeoutMs),
       });
       const text = await res.text();
-      let body: unknown = undefined;
+      let body: unknown;
       try {
         body = text ? JSON.parse(text) : undefined;
       } catch {
-        body = undefined;
+        // not JSON: reported as text below
       }
       if (!res.ok) {
         const message = (body as { message?: string } | undefined)?.message ?? (text.slice(0, 200) || res.statusText);

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { durations } from '../core/durations.js';
 import type { AlarmView } from '../resources/alarms/alarm.views.js';
-import { ALARM_COLUMNS, alarmQuery, fetchPages, type AlarmListOptions } from './commands/alarm.js';
+import { ALARM_COLUMNS, alarmQuery, fetchPages, type AlarmListOptions } from './alarm-list.js';
 import type { CliContext } from './context.js';
 import { renderList } from './output.js';
 

@@ -1,4 +1,4 @@
-import { Migrator, type Migration } from 'kysely';
+import { Migrator, sql, type Migration } from 'kysely';
 import type { Database, Dialect } from './database.js';
 import { foundation } from './migrations/0001_foundation.js';
 
@@ -13,9 +13,17 @@ function migrations(dialect: Dialect): Record<string, Migration> {
 }
 
 export async function migrateToLatest(database: Database): Promise<string[]> {
+  // Kysely looks for its bookkeeping tables in every schema unless told
+  // which one; with several Starling schemas on one server (tests, replicas
+  // of different systems) that finds the wrong ones. Pin it to ours.
+  const schema =
+    database.dialect === 'postgres'
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(database.db)).rows[0]?.schema
+      : undefined;
   const migrator = new Migrator({
     db: database.db,
     provider: { getMigrations: async () => migrations(database.dialect) },
+    ...(schema ? { migrationTableSchema: schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {

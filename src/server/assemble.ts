@@ -67,9 +67,9 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     perAddress: durations.loginFailuresPerAddress,
   });
   const signingKey = Buffer.from(await getOrCreateSetting(db, 'session_signing_key', () => randomSecret(32)), 'base64url');
-  let auth: AuthService | undefined;
-  const users = new UserService({ db, dialect: database.dialect, clock, onChange: (id) => auth?.invalidateUser(id) });
-  auth = new AuthService({ db, clock, users, limiter, signingKey });
+  // Called only after both exist: user changes drop that user's cached auth.
+  const users: UserService = new UserService({ db, dialect: database.dialect, clock, onChange: (id) => auth.invalidateUser(id) });
+  const auth = new AuthService({ db, clock, users, limiter, signingKey });
 
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,

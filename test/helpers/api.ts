@@ -56,11 +56,11 @@ export async function createTestApi(database: TestDatabase, options: { bodyLimit
       headers: { ...(role ? { authorization: `Bearer ${tokens[role]}` } : {}), ...headers },
       ...(body === undefined ? {} : typeof body === 'string' ? { payload: body } : { payload: body as object }),
     });
-    let parsed: unknown = undefined;
+    let parsed: unknown;
     try {
       parsed = res.body ? JSON.parse(res.body) : undefined;
     } catch {
-      parsed = undefined;
+      // not JSON; tests read .text
     }
     return { status: res.statusCode, body: parsed, headers: res.headers, text: res.body };
   };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { InputError, NotFoundError } from '../../src/core/errors.js';
+import type { InputError} from '../../src/core/errors.js';
+import { NotFoundError } from '../../src/core/errors.js';
 import { listAlarms, summarizeAlarms } from '../../src/resources/alarms/alarm.store.js';
 import { listEvents, pruneEvents } from '../../src/resources/events/event.store.js';
 import { describeEachBackend } from '../helpers/backends.js';
