@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import pg from 'pg';
 import type { DestinationStream } from 'pino';
@@ -47,7 +48,10 @@ export interface Backend {
   client: Client;
   /** Event-log prunes the server logged, with the phase they landed in: they stall the event loop. */
   prunes: Array<{ phase: string; removed: number }>;
+  /** Names the phase now running; ends the previous one's event-loop stall measurement. */
   setPhase(label: string): void;
+  /** Longest event-loop stall seen in a phase, ms (the server shares this process's loop). */
+  stallMs(label: string): number;
   close(): Promise<void>;
 }
 
@@ -82,6 +86,15 @@ export async function startBackend(kind: 'sqlite' | 'postgres'): Promise<Backend
 
   const phase = { label: 'start-up' };
   const prunes: Backend['prunes'] = [];
+  const stalls = new Map<string, number>();
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  cleanups.push({ what: 'stop the event-loop monitor', run: () => void loop.disable() });
+  const setPhase = (label: string) => {
+    stalls.set(phase.label, Math.max(stalls.get(phase.label) ?? 0, loop.max / 1e6));
+    loop.reset();
+    phase.label = label;
+  };
   // Info level only to catch "pruned event log"; request logging is off in the app, so this is quiet.
   const sink: DestinationStream = {
     write(line: string) {
@@ -110,8 +123,13 @@ export async function startBackend(kind: 'sqlite' | 'postgres'): Promise<Backend
     // Proves the tables landed in our schema rather than wherever search_path defaulted.
     const tables = await pgQuery(PG_URL, `select 1 from information_schema.tables where table_schema = '${schema}' and table_name = 'alarms'`);
     if (tables.rowCount !== 1) throw new Error(`the controller did not create its tables in schema ${schema}`);
-    const { rows } = await sql<{ server_version: string }>`show server_version`.execute(controller.database.db);
-    detail = `PostgreSQL ${rows[0]?.server_version}, schema ${schema} (via ?options=-c search_path), ${new URL(PG_URL).host}`;
+    const { rows } = await sql<{ name: string; setting: string }>`select name, setting from pg_settings
+      where name in ('server_version', 'autovacuum', 'synchronous_commit', 'shared_buffers') order by name`.execute(controller.database.db);
+    const settings = Object.fromEntries(rows.map((r) => [r.name, r.setting]));
+    detail =
+      `PostgreSQL ${settings.server_version}, schema ${schema} (via ?options=-c search_path), ${new URL(PG_URL).host}; ` +
+      // autovacuum off means no automatic ANALYZE: the planner works on guesses for these fresh tables.
+      `autovacuum=${settings.autovacuum}, synchronous_commit=${settings.synchronous_commit}, shared_buffers=${settings.shared_buffers} x 8kB`;
   }
 
   const client = new Client(controller.url);
@@ -124,7 +142,8 @@ export async function startBackend(kind: 'sqlite' | 'postgres'): Promise<Backend
     controller,
     client,
     prunes,
-    setPhase: (label) => void (phase.label = label),
+    setPhase,
+    stallMs: (label) => (label === phase.label ? loop.max / 1e6 : (stalls.get(label) ?? 0)),
     // Everything this backend registered is on top of the stack.
     close: runCleanups,
   };
