@@ -16,10 +16,15 @@ export async function migrateToLatest(database: Database): Promise<string[]> {
   // Kysely looks for its bookkeeping tables in every schema unless told
   // which one; with several Starling schemas on one server (tests, replicas
   // of different systems) that finds the wrong ones. Pin it to ours.
-  const schema =
-    database.dialect === 'postgres'
-      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(database.db)).rows[0]?.schema
-      : undefined;
+  let schema: string | undefined;
+  try {
+    schema =
+      database.dialect === 'postgres'
+        ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(database.db)).rows[0]?.schema
+        : undefined;
+  } catch (err) {
+    throw new Error(`database ${database.description}: cannot migrate: ${(err as Error).message}`);
+  }
   const migrator = new Migrator({
     db: database.db,
     provider: { getMigrations: async () => migrations(database.dialect) },
