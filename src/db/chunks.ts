@@ -1,9 +1,10 @@
 /**
  * Splits a list into slices small enough for one statement: SQLite allows
- * 32,766 bound parameters and PostgreSQL 65,535; at 500 rows of <= 16 columns
- * we stay well under both while keeping round trips few.
+ * 32,766 bound parameters and PostgreSQL 65,535; at 1,000 rows of <= 16
+ * columns we stay under both while keeping round trips few (a 1,000-alarm
+ * batch is one upsert and one event insert).
  */
-export const ROWS_PER_STATEMENT = 500;
+export const ROWS_PER_STATEMENT = 1000;
 
 export function chunk<T>(items: readonly T[], size = ROWS_PER_STATEMENT): T[][] {
   const out: T[][] = [];

@@ -184,14 +184,15 @@ export class FaultService {
       }
       if (raise.length) {
         const rows = raise.map(({ item, index }) => this.toAlarmRow(item, `raise[${index}]`, now, suppressed));
-        const fresh = new Set(rows.map((r) => r.uuid));
+        const byKey = new Map(rows.map((r) => [keyOf(r), r]));
         const written = await upsertAlarms(trx, rows);
-        for (const row of written) {
-          if (fresh.has(row.uuid)) result.created++;
+        for (const key of written) {
+          const row = byKey.get(keyOf(key))!;
+          if (row.uuid === key.uuid) result.created++;
           else result.updated++;
+          newEvents.push(this.eventFromAlarm(row, 'set', now));
         }
         result.unchanged = rows.length - written.length;
-        newEvents.push(...written.map((row) => this.eventFromAlarm(row, 'set', now)));
       }
       newEvents.push(...logs.map((item, index) => this.toLogEvent(item, `log[${index}]`, now, suppressed)));
       result.logged = logs.length;

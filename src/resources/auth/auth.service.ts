@@ -7,6 +7,7 @@
  * Either way the user is re-read (through a short cache) so that deletion,
  * demotion and password changes take effect.
  */
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
@@ -47,6 +48,9 @@ export interface AuthServiceDeps {
   signingKey: Uint8Array;
 }
 
+/** Verified session tokens remembered per process (their claims and expiry). */
+const VERIFIED_CACHE_SIZE = 10_000;
+
 interface Cached<T> {
   value: T;
   at: number;
@@ -55,8 +59,19 @@ interface Cached<T> {
 export class AuthService {
   private readonly userCache = new Map<string, Cached<UserRow | undefined>>();
   private readonly tokenCache = new Map<string, Cached<{ id: string; userId: string; expiresAt: number; lastUsedAt: number | null } | undefined>>();
+  /**
+   * Tokens whose signature was already checked. Verifying an HMAC through
+   * WebCrypto on every request was 44% of the server's CPU on cached list
+   * pages (bench/fm); expiry and the user's token version are still checked
+   * on every request.
+   */
+  private readonly verified = new Map<string, { sub: string; tv: unknown; expMs: number }>();
+  private readonly key: KeyObject;
 
-  constructor(private readonly deps: AuthServiceDeps) {}
+  constructor(private readonly deps: AuthServiceDeps) {
+    // A KeyObject is imported once; a raw byte key is re-imported by jose on every call.
+    this.key = createSecretKey(Buffer.from(deps.signingKey));
+  }
 
   /** Forget cached state for a user (called when the user changes). */
   invalidateUser(userId: string): void {
@@ -79,7 +94,7 @@ export class AuthService {
       .setIssuer(ISSUER)
       .setIssuedAt(Math.floor(now / 1000))
       .setExpirationTime(Math.floor(expiresAt / 1000))
-      .sign(this.deps.signingKey);
+      .sign(this.key);
     return { token, expires_at: iso(expiresAt), user: { name: user.name, role: user.role as Role } };
   }
 
@@ -102,21 +117,24 @@ export class AuthService {
   }
 
   private async fromSession(token: string): Promise<Principal> {
-    let sub: string | undefined;
-    let tv: unknown;
-    try {
-      const { payload } = await jwtVerify(token, this.deps.signingKey, {
-        issuer: ISSUER,
-        algorithms: ['HS256'],
-        currentDate: new Date(this.deps.clock.now()),
-      });
-      sub = payload.sub;
-      tv = payload.tv;
-    } catch {
+    const now = this.deps.clock.now();
+    let claims = this.verified.get(token);
+    if (!claims) {
+      try {
+        const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, algorithms: ['HS256'], currentDate: new Date(now) });
+        claims = { sub: payload.sub ?? '', tv: payload.tv, expMs: (payload.exp ?? 0) * 1000 };
+      } catch {
+        throw new UnauthenticatedError('the session token is invalid or has expired; log in again');
+      }
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, claims);
+    }
+    if (claims.expMs <= now) {
+      this.verified.delete(token);
       throw new UnauthenticatedError('the session token is invalid or has expired; log in again');
     }
-    const user = sub ? await this.cachedUser(sub) : undefined;
-    if (!user || user.token_version !== tv) throw new UnauthenticatedError('the session has ended (user changed or removed); log in again');
+    const user = claims.sub ? await this.cachedUser(claims.sub) : undefined;
+    if (!user || user.token_version !== claims.tv) throw new UnauthenticatedError('the session has ended (user changed or removed); log in again');
     return { userId: user.id, name: user.name, role: user.role as Role, via: 'session' };
   }
 

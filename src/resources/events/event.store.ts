@@ -70,10 +70,26 @@ export async function eventBounds(db: Executor): Promise<{ first: number | null;
   return { first: row?.first == null ? null : Number(row.first), last: row?.last == null ? null : Number(row.last) };
 }
 
-/** Keeps the newest `retention` rows; returns how many were removed. */
-export async function pruneEvents(db: Executor, retention: number): Promise<number> {
-  const { last } = await eventBounds(db);
-  if (last === null) return 0;
-  const result = await db.deleteFrom('event_log').where('seq', '<=', last - retention).executeTakeFirst();
-  return Number(result.numDeletedRows);
+/** Rows per prune statement: ~20 ms of work on SQLite here. */
+const PRUNE_SLICE = 5000;
+
+/**
+ * Keeps the newest `retention` rows; returns how many were removed. Deletes
+ * in bounded slices so that a large backlog (after a burst, or a lowered
+ * retention) does not stall the database: one 200,000-row delete held
+ * SQLite for 0.9 s (bench/fm).
+ */
+export async function pruneEvents(db: Executor, retention: number, slice = PRUNE_SLICE): Promise<number> {
+  const { first, last } = await eventBounds(db);
+  if (first === null || last === null) return 0;
+  const cutoff = last - retention;
+  let removed = 0;
+  for (let from = first; from <= cutoff; from += slice) {
+    const upTo = Math.min(cutoff, from + slice - 1);
+    const result = await db.deleteFrom('event_log').where('seq', '>=', from).where('seq', '<=', upTo).executeTakeFirst();
+    removed += Number(result.numDeletedRows);
+    // Let requests in between slices.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return removed;
 }
