@@ -23,7 +23,7 @@ export async function migrateToLatest(database: Database): Promise<string[]> {
         ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(database.db)).rows[0]?.schema
         : undefined;
   } catch (err) {
-    throw new Error(`database ${database.description}: cannot migrate: ${(err as Error).message}`);
+    throw new Error(`database ${database.description}: cannot migrate: ${(err as Error).message}`, { cause: err });
   }
   const migrator = new Migrator({
     db: database.db,
