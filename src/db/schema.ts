@@ -82,6 +82,54 @@ export interface SuppressionsTable {
   suppressed_by: string | null;
 }
 
+export interface SystemTable {
+  id: number;
+  name: string;
+  mode: string;
+  role: string;
+  software_version: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface HostsTable {
+  id: string;
+  hostname: string;
+  personality: string;
+  subfunctions: string;
+  administrative: string;
+  operational: string;
+  availability: string;
+  controller_role: string | null;
+  task: string | null;
+  generation: number;
+  /** Desired configuration (HostConfig), JSON. */
+  config: string;
+  config_token: string;
+  /** Pending one-shot actions for the agent, JSON array. */
+  actions: string;
+  observed_generation: number;
+  applied_config_token: string | null;
+  /** Last reported inventory, JSON. */
+  inventory: string | null;
+  status_hash: string | null;
+  uptime_s: number | null;
+  agent_version: string | null;
+  boot_id: string | null;
+  last_report_at: number | null;
+  /** Highest queued-operation sequence applied from this host's agent. */
+  last_op_seq: number;
+  /** Maintenance's view of the heartbeat: none, ok, degraded, failed. */
+  heartbeat: string;
+  recovery_requested_at: number | null;
+  enroll_token_hash: string | null;
+  enroll_expires_at: number | null;
+  credential_hash: string | null;
+  enrolled_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Schema {
   settings: SettingsTable;
   users: UsersTable;
@@ -90,6 +138,8 @@ export interface Schema {
   alarms: AlarmsTable;
   event_log: EventLogTable;
   suppressions: SuppressionsTable;
+  system: SystemTable;
+  hosts: HostsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -98,3 +148,5 @@ export type NewAlarmRow = Insertable<AlarmsTable>;
 export type EventRow = Selectable<EventLogTable>;
 export type NewEventRow = Insertable<EventLogTable>;
 export type AuditRow = Selectable<AuditLogTable>;
+export type SystemRow = Selectable<SystemTable>;
+export type HostRow = Selectable<HostsTable>;

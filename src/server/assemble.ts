@@ -60,7 +60,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
   feed.subscribe((change) => {
     if (change.type === 'event') metrics.faultChanges.inc({ state: change.event.alarm_state });
   });
-  const fault = new FaultService({ db, catalogue: deps.catalogue ?? defaultCatalogue, clock, feed });
+  const fault = new FaultService({ db, dialect: database.dialect, catalogue: deps.catalogue ?? defaultCatalogue, clock, feed });
   const limiter = new LoginLimiter(clock, {
     windowMs: durations.loginFailureWindowMs,
     perUser: durations.loginFailuresPerUser,

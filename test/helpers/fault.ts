@@ -9,6 +9,6 @@ export function faultFixture(database: Database) {
   const feed = createChangeFeed();
   const seen: FaultChange[] = [];
   feed.subscribe((c) => seen.push(c));
-  const service = new FaultService({ db: database.db, catalogue: defaultCatalogue, clock, feed });
+  const service = new FaultService({ db: database.db, dialect: database.dialect, catalogue: defaultCatalogue, clock, feed });
   return { clock, feed, seen, service, db: database.db };
 }

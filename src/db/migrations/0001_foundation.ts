@@ -76,8 +76,6 @@ export function foundation(dialect: Dialect) {
       await db.schema.createIndex('alarms_listing').on('alarms').columns(['suppressed', 'timestamp', 'uuid']).execute();
       // Summary counts read only this index.
       await db.schema.createIndex('alarms_summary').on('alarms').columns(['suppressed', 'severity']).execute();
-      // Entity prefix filters are range scans on this.
-      await db.schema.createIndex('alarms_entity').on('alarms').column('entity_instance_id').execute();
 
       await db.schema
         .createTable('event_log')

@@ -5,7 +5,9 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { decodeCursor, encodeCursor } from '../../api/cursor.js';
+import { columnsOf, unnestRows, usesUnnest, type SqlColumnType } from '../../db/bulk.js';
 import { chunk } from '../../db/chunks.js';
+import type { Dialect } from '../../db/database.js';
 import type { AlarmRow, NewAlarmRow, Schema } from '../../db/schema.js';
 
 type Executor = Kysely<Schema>;
@@ -34,12 +36,29 @@ export interface AlarmFilter {
  * Inserts new alarms and updates existing ones whose severity or reason
  * changed. Unchanged re-raises write nothing and are not returned.
  */
-export async function upsertAlarms(db: Executor, rows: NewAlarmRow[]): Promise<WrittenKey[]> {
+const ALARM_COLUMNS: Record<keyof NewAlarmRow & string, SqlColumnType> = {
+  uuid: 'text',
+  alarm_id: 'text',
+  entity_instance_id: 'text',
+  entity_type_id: 'text',
+  severity: 'text',
+  reason_text: 'text',
+  alarm_type: 'text',
+  probable_cause: 'text',
+  proposed_repair_action: 'text',
+  service_affecting: 'integer',
+  suppressed: 'integer',
+  mgmt_affecting: 'integer',
+  degrade_affecting: 'integer',
+  timestamp: 'bigint',
+  created_at: 'bigint',
+};
+
+export async function upsertAlarms(db: Executor, dialect: Dialect, rows: NewAlarmRow[]): Promise<WrittenKey[]> {
   const written: WrittenKey[] = [];
   for (const slice of chunk(rows)) {
-    const result = await db
-      .insertInto('alarms')
-      .values(slice)
+    const insert = db.insertInto('alarms');
+    const result = await (usesUnnest(dialect) ? insert.columns(columnsOf(ALARM_COLUMNS)).expression(unnestRows(slice, ALARM_COLUMNS)) : insert.values(slice))
       .onConflict((oc) =>
         oc
           .columns(['alarm_id', 'entity_instance_id'])

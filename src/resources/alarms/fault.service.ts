@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { InputError, NotFoundError } from '../../core/errors.js';
 import { newUuid } from '../../core/ids.js';
+import type { Dialect } from '../../db/database.js';
 import type { AlarmRow, NewAlarmRow, NewEventRow, Schema } from '../../db/schema.js';
 import { insertEvents } from '../events/event.store.js';
 import type { ChangeFeed } from '../stream/change-feed.js';
@@ -52,6 +53,7 @@ export interface BatchResult {
 
 export interface FaultServiceDeps {
   db: Kysely<Schema>;
+  dialect: Dialect;
   catalogue: Catalogue;
   clock: Clock;
   feed: ChangeFeed;
@@ -185,7 +187,7 @@ export class FaultService {
       if (raise.length) {
         const rows = raise.map(({ item, index }) => this.toAlarmRow(item, `raise[${index}]`, now, suppressed));
         const byKey = new Map(rows.map((r) => [keyOf(r), r]));
-        const written = await upsertAlarms(trx, rows);
+        const written = await upsertAlarms(trx, this.deps.dialect, rows);
         for (const key of written) {
           const row = byKey.get(keyOf(key))!;
           if (row.uuid === key.uuid) result.created++;
@@ -196,7 +198,7 @@ export class FaultService {
       }
       newEvents.push(...logs.map((item, index) => this.toLogEvent(item, `log[${index}]`, now, suppressed)));
       result.logged = logs.length;
-      return insertEvents(trx, newEvents);
+      return insertEvents(trx, this.deps.dialect, newEvents);
     });
     if (result.created || result.updated || result.cleared) this.alarmsVersion++;
     this.publish(events.map(toEventView));
@@ -223,7 +225,7 @@ export class FaultService {
     const now = this.deps.clock.now();
     const [event] = await this.deps.db.transaction().execute(async (trx) => {
       const suppressed = await suppressedIds(trx, [input.alarm_id]);
-      return insertEvents(trx, [this.toLogEvent(input, 'event', now, suppressed)]);
+      return insertEvents(trx, this.deps.dialect, [this.toLogEvent(input, 'event', now, suppressed)]);
     });
     const view = toEventView(event!);
     this.publish([view]);
@@ -236,7 +238,7 @@ export class FaultService {
     const events = await this.deps.db.transaction().execute(async (trx) => {
       const row = await deleteAlarmByUuid(trx, uuid);
       if (!row) throw new NotFoundError(`alarm ${uuid} not found`, 'uuid');
-      return insertEvents(trx, [this.eventFromAlarm(row, 'clear', now)]);
+      return insertEvents(trx, this.deps.dialect, [this.eventFromAlarm(row, 'clear', now)]);
     });
     this.alarmsVersion++;
     this.publish(events.map(toEventView));

@@ -1,7 +1,9 @@
 /** SQL for the event log: alarm set/clear history and customer logs. */
 import { sql, type Kysely } from 'kysely';
 import { decodeCursor, encodeCursor } from '../../api/cursor.js';
+import { columnsOf, unnestRows, usesUnnest, type SqlColumnType } from '../../db/bulk.js';
 import { chunk } from '../../db/chunks.js';
+import type { Dialect } from '../../db/database.js';
 import type { EventRow, NewEventRow, Schema } from '../../db/schema.js';
 
 type Executor = Kysely<Schema>;
@@ -17,10 +19,31 @@ export interface EventFilter {
   includeSuppressed?: boolean;
 }
 
-export async function insertEvents(db: Executor, rows: NewEventRow[]): Promise<EventRow[]> {
+const EVENT_COLUMNS: Record<Exclude<keyof NewEventRow, 'seq'> & string, SqlColumnType> = {
+  uuid: 'text',
+  alarm_id: 'text',
+  alarm_state: 'text',
+  entity_instance_id: 'text',
+  entity_type_id: 'text',
+  severity: 'text',
+  reason_text: 'text',
+  alarm_type: 'text',
+  probable_cause: 'text',
+  proposed_repair_action: 'text',
+  service_affecting: 'integer',
+  suppressed: 'integer',
+  timestamp: 'bigint',
+};
+
+export async function insertEvents(db: Executor, dialect: Dialect, rows: NewEventRow[]): Promise<EventRow[]> {
   const written: EventRow[] = [];
   for (const slice of chunk(rows)) {
-    written.push(...(await db.insertInto('event_log').values(slice).returningAll().execute()));
+    const insert = db.insertInto('event_log');
+    const source = usesUnnest(dialect) ? insert.columns(columnsOf(EVENT_COLUMNS)).expression(unnestRows(slice, EVENT_COLUMNS)) : insert.values(slice);
+    // Only the generated seq comes back; the rest is what we sent.
+    const keys = await source.returning(['seq', 'uuid']).execute();
+    const seqByUuid = new Map(keys.map((k) => [k.uuid, k.seq]));
+    for (const row of slice) written.push({ ...row, seq: seqByUuid.get(row.uuid)! });
   }
   // Statement order is not guaranteed in RETURNING; the stream wants seq order.
   return written.sort((a, b) => a.seq - b.seq);
