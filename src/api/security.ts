@@ -18,14 +18,20 @@ import type { Logger } from '../core/logging.js';
 import type { Schema } from '../db/schema.js';
 import { recordAudit } from '../resources/audit/audit.store.js';
 import type { AuthService, Principal } from '../resources/auth/auth.service.js';
-import type { Role } from '../resources/users/roles.js';
+import type { CallerRole } from '../resources/users/roles.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Roles allowed to call the route. */
-    roles?: readonly Role[];
+    roles?: readonly CallerRole[];
     /** No authentication (login, health, docs). */
     public?: boolean;
+    /**
+     * false: not written to the audit log. Only for machine telemetry (agent
+     * reports, every few seconds per host), which is recorded in the host's
+     * status instead; everything an operator does is audited.
+     */
+    audit?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -37,12 +43,12 @@ declare module 'fastify' {
 }
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-const TARGET_PARAMS = ['uuid', 'name', 'id', 'alarm_id'];
+const TARGET_PARAMS = ['uuid', 'name', 'id', 'alarm_id', 'hostname'];
 
 export interface DeclaredRoute {
   method: string;
   url: string;
-  roles: readonly Role[] | 'public';
+  roles: readonly CallerRole[] | 'public';
 }
 
 export interface SecurityDeps {
@@ -61,7 +67,7 @@ export function installSecurity(app: FastifyInstance, deps: SecurityDeps): Decla
 
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/api/v1')) return;
-    const config = route.config as { roles?: readonly Role[]; public?: boolean } | undefined;
+    const config = route.config as { roles?: readonly CallerRole[]; public?: boolean } | undefined;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     if (methods.every((m) => m === 'HEAD')) return;
     if (!config?.public && !config?.roles?.length) {
@@ -87,7 +93,7 @@ export function installSecurity(app: FastifyInstance, deps: SecurityDeps): Decla
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
-    if (MUTATING.has(request.method) && request.url.startsWith('/api/')) await audit(request, reply.statusCode, deps);
+    if (MUTATING.has(request.method) && request.url.startsWith('/api/') && request.routeOptions.config.audit !== false) await audit(request, reply.statusCode, deps);
     return payload;
   });
 

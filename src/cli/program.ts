@@ -5,6 +5,8 @@ import { registerAlarmCommands } from './commands/alarm.js';
 import { registerAuthCommands } from './commands/auth.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEventCommands } from './commands/event.js';
+import { registerHostCommands } from './commands/host.js';
+import { registerSystemCommands } from './commands/system.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerUserCommands } from './commands/user.js';
 import type { CliContext } from './context.js';
@@ -24,6 +26,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerAlarmCommands(program, ctx);
   registerEventCommands(program, ctx);
   registerUserCommands(program, ctx);
+  registerSystemCommands(program, ctx);
+  registerHostCommands(program, ctx);
   registerServeCommand(program, ctx);
   registerDemoCommand(program, ctx);
   return program;

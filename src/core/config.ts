@@ -15,6 +15,7 @@ import { ConfigError } from './errors.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const SITE_ROLES = ['standalone'] as const;
+export const SYSTEM_MODES = ['simplex', 'duplex', 'standard'] as const;
 
 const ServerConfigSchema = Type.Object(
   {
@@ -29,6 +30,8 @@ const ServerConfigSchema = Type.Object(
     eventRetention: Type.Integer({ minimum: 100, maximum: 100_000_000, default: 100_000, description: 'Event log rows kept' }),
     bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 1024 * 1024, description: 'Largest request body' }),
     role: Type.Union(SITE_ROLES.map((r) => Type.Literal(r)), { default: 'standalone' }),
+    systemName: Type.String({ minLength: 1, maxLength: 64, default: 'starling', description: 'System name (first start only; then system modify)' }),
+    systemMode: Type.Union(SYSTEM_MODES.map((m) => Type.Literal(m)), { default: 'simplex', description: 'System mode (first start only)' }),
     trustProxy: Type.Boolean({ default: false, description: 'Take the client address from X-Forwarded-For' }),
   },
   { additionalProperties: false },
@@ -48,6 +51,8 @@ export const CONFIG_ENV: Record<ConfigKey, string> = {
   eventRetention: 'STARLING_EVENT_RETENTION',
   bodyLimitBytes: 'STARLING_BODY_LIMIT_BYTES',
   role: 'STARLING_ROLE',
+  systemName: 'STARLING_SYSTEM_NAME',
+  systemMode: 'STARLING_SYSTEM_MODE',
   trustProxy: 'STARLING_TRUST_PROXY',
 };
 

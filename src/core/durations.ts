@@ -43,6 +43,11 @@ export const durations = {
   cliRequestTimeoutMs: 30 * SECOND,
   /** CLI `--watch` reconnect delay after the stream drops. */
   cliWatchReconnectMs: 2 * SECOND,
+  /**
+   * One-time host enroll tokens: a day covers installing a host and starting
+   * its agent; after that the token is useless if it leaked.
+   */
+  enrollTokenTtlMs: 24 * HOUR,
   /** PostgreSQL connect timeout: fail start-up clearly rather than hang. */
   databaseConnectTimeoutMs: 10 * SECOND,
 } as const;

@@ -1,6 +1,7 @@
 import { Migrator, sql, type Migration } from 'kysely';
 import type { Database, Dialect } from './database.js';
 import { foundation } from './migrations/0001_foundation.js';
+import { site } from './migrations/0002_site.js';
 
 /**
  * Versioned migrations, the same list for both backends, applied in name
@@ -9,6 +10,7 @@ import { foundation } from './migrations/0001_foundation.js';
 function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_foundation': foundation(dialect),
+    '0002_site': site(),
   };
 }
 

@@ -31,6 +31,11 @@ import { streamRoutes } from '../resources/stream/stream.routes.js';
 import { suppressionRoutes } from '../resources/suppression/suppression.routes.js';
 import { userRoutes } from '../resources/users/user.routes.js';
 import { UserService } from '../resources/users/user.service.js';
+import { enrollRoutes } from '../resources/hosts/enroll.routes.js';
+import { hostRoutes } from '../resources/hosts/host.routes.js';
+import { HostService } from '../resources/hosts/host.service.js';
+import { systemRoutes } from '../resources/system/system.routes.js';
+import { SystemService } from '../resources/system/system.service.js';
 import { getOrCreateSetting } from './settings.js';
 
 export interface AssembleDeps {
@@ -48,6 +53,8 @@ export interface Assembled {
   fault: FaultService;
   users: UserService;
   auth: AuthService;
+  system: SystemService;
+  hosts: HostService;
   /** Every /api/v1 route with the roles it declared. */
   routes: DeclaredRoute[];
 }
@@ -69,7 +76,19 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
   const signingKey = Buffer.from(await getOrCreateSetting(db, 'session_signing_key', () => randomSecret(32)), 'base64url');
   // Called only after both exist: user changes drop that user's cached auth.
   const users: UserService = new UserService({ db, dialect: database.dialect, clock, onChange: (id) => auth.invalidateUser(id) });
-  const auth = new AuthService({ db, clock, users, limiter, signingKey });
+  const auth = new AuthService({
+    db,
+    clock,
+    users,
+    limiter,
+    signingKey,
+    agentCredentials: async (hash) => {
+      const host = await db.selectFrom('hosts').select(['id', 'hostname']).where('credential_hash', '=', hash).executeTakeFirst();
+      return host && { hostId: host.id, hostname: host.hostname };
+    },
+  });
+  const system = new SystemService({ db, clock });
+  const hosts = new HostService({ db, clock, system });
 
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -101,9 +120,12 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
       await api.register(eventRoutes({ db, fault }));
       await api.register(suppressionRoutes({ fault }));
       await api.register(streamRoutes({ db, feed, openStreams }));
+      await api.register(systemRoutes({ system }));
+      await api.register(hostRoutes({ hosts }));
+      await api.register(enrollRoutes({ hosts }));
     },
     { prefix: '/api/v1' },
   );
   await app.ready();
-  return { app, feed, fault, users, auth, routes };
+  return { app, feed, fault, users, auth, system, hosts, routes };
 }

@@ -36,6 +36,7 @@ export async function startController(config: ServerConfig, options: { log: Logg
     log.info({ database: database.description, dialect: database.dialect, applied }, 'database ready');
     const parts = await assemble({ config, database, log, clock, metrics });
     const admin = await parts.users.ensureAdmin(config.adminPassword);
+    await parts.system.ensure({ name: config.systemName, mode: config.systemMode, role: config.role });
     if (admin.created) log.info('created the admin user');
 
     loops = [

@@ -28,7 +28,7 @@ export interface TestApi extends Assembled {
   close(): Promise<void>;
 }
 
-export async function createTestApi(database: TestDatabase, options: { bodyLimitBytes?: number } = {}): Promise<TestApi> {
+export async function createTestApi(database: TestDatabase, options: { bodyLimitBytes?: number; systemMode?: 'simplex' | 'duplex' | 'standard' } = {}): Promise<TestApi> {
   const logLines: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -46,6 +46,7 @@ export async function createTestApi(database: TestDatabase, options: { bodyLimit
     metrics: createMetrics(),
   });
   await parts.users.ensureAdmin(PASSWORDS.admin);
+  await parts.system.ensure({ name: 'test-system', mode: options.systemMode ?? 'simplex', role: 'standalone' });
   await parts.users.create({ name: 'operator', role: 'operator', password: PASSWORDS.operator });
   await parts.users.create({ name: 'reader', role: 'reader', password: PASSWORDS.reader });
 

@@ -1,6 +1,6 @@
 /** `starling serve`: run a controller until SIGINT/SIGTERM. */
 import { Option, type Command } from 'commander';
-import { LOG_LEVELS, loadServerConfig, type ServerConfig } from '../../core/config.js';
+import { LOG_LEVELS, loadServerConfig, SYSTEM_MODES, type ServerConfig } from '../../core/config.js';
 import { durations } from '../../core/durations.js';
 import { createLogger } from '../../core/logging.js';
 import { startController, type RunningController } from '../../server/start.js';
@@ -16,6 +16,8 @@ export function addServerOptions(command: Command): Command {
     .addOption(new Option('--log-level <level>', 'log level (env STARLING_LOG_LEVEL)').choices(LOG_LEVELS))
     .option('--event-retention <rows>', 'event log rows kept (default 100000; env STARLING_EVENT_RETENTION)')
     .option('--trust-proxy', 'take client addresses from X-Forwarded-For (env STARLING_TRUST_PROXY)')
+    .addOption(new Option('--system-mode <mode>', 'system mode on first start (env STARLING_SYSTEM_MODE)').choices(SYSTEM_MODES))
+    .option('--system-name <name>', 'system name on first start (env STARLING_SYSTEM_NAME)')
     .option('--config <file>', 'settings file, JSON or YAML (env STARLING_CONFIG)');
 }
 
@@ -27,6 +29,8 @@ export interface ServerFlags {
   logLevel?: string;
   eventRetention?: string;
   trustProxy?: boolean;
+  systemMode?: string;
+  systemName?: string;
   config?: string;
 }
 
@@ -42,6 +46,8 @@ export function configFromFlags(ctx: CliContext, flags: ServerFlags, overrides: 
       logLevel: flags.logLevel,
       eventRetention: flags.eventRetention,
       trustProxy: flags.trustProxy,
+      systemMode: flags.systemMode,
+      systemName: flags.systemName,
       ...overrides,
       ...(flags.config ? { config: flags.config } : {}),
     },

@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { errorResponses, ErrorSchema, StringEnum, Text } from '../../api/schemas.js';
 import { ANY_ROLE, ROLES } from '../users/roles.js';
-import type { AuthService } from './auth.service.js';
+import { asUser, type AuthService } from './auth.service.js';
 
 const TokenView = Type.Object({
   id: Type.String(),
@@ -49,8 +49,8 @@ export const authRoutes =
       '/auth/whoami',
       { config: { roles: ANY_ROLE }, schema: { tags: ['auth'], summary: 'Who the token belongs to', response: { 200: Whoami, ...errorResponses } } },
       async (request) => {
-        const p = request.principal!;
-        return { name: p.name, role: p.role, via: p.via };
+        const p = asUser(request.principal);
+        return { name: p.name, role: p.role, via: p.via as 'session' | 'api-token' };
       },
     );
 

@@ -15,17 +15,30 @@ import { durations } from '../../core/durations.js';
 import { InputError, NotFoundError, UnauthenticatedError } from '../../core/errors.js';
 import { newUuid, randomSecret, sha256Hex } from '../../core/ids.js';
 import type { Schema, UserRow } from '../../db/schema.js';
-import type { Role } from '../users/roles.js';
+import type { CallerRole, Role } from '../users/roles.js';
 import { getUserById } from '../users/user.store.js';
 import type { UserService } from '../users/user.service.js';
 import type { LoginLimiter } from './login-limiter.js';
 
 export interface Principal {
+  /** The user's id, or for an agent its host's id. */
   userId: string;
+  /** The user name, or `host:<hostname>` for an agent. */
   name: string;
-  role: Role;
-  via: 'session' | 'api-token';
+  role: CallerRole;
+  via: 'session' | 'api-token' | 'agent-credential';
 }
+
+/** The principal of a user-only route (its declared roles exclude agents). */
+export function asUser(principal: Principal | null): Principal & { role: Role } {
+  if (!principal || principal.role === 'agent') throw new UnauthenticatedError('this route is for users, not agents');
+  return principal as Principal & { role: Role };
+}
+
+/** Resolves a host agent's credential (by its sha256) to its host. */
+export type AgentCredentialLookup = (credentialHash: string) => Promise<{ hostId: string; hostname: string } | undefined>;
+
+const AGENT_PREFIX = 'sta_';
 
 export interface ApiTokenView {
   id: string;
@@ -46,6 +59,8 @@ export interface AuthServiceDeps {
   limiter: LoginLimiter;
   /** HMAC key for session tokens; shared by replicas through the settings table. */
   signingKey: Uint8Array;
+  /** Host agent credentials; without it agents cannot authenticate. */
+  agentCredentials?: AgentCredentialLookup;
 }
 
 /** Verified session tokens remembered per process (their claims and expiry). */
@@ -113,7 +128,14 @@ export class AuthService {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) throw new UnauthenticatedError('the Authorization header must be "Bearer <token>"');
     const token = match[1]!;
+    if (token.startsWith(AGENT_PREFIX)) return this.fromAgentCredential(token);
     return token.startsWith(API_TOKEN_PREFIX) ? this.fromApiToken(token) : this.fromSession(token);
+  }
+
+  private async fromAgentCredential(token: string): Promise<Principal> {
+    const host = await this.deps.agentCredentials?.(sha256Hex(token));
+    if (!host) throw new UnauthenticatedError('unknown agent credential (host deleted or re-enrolled); enroll again with a new token');
+    return { userId: host.hostId, name: `host:${host.hostname}`, role: 'agent', via: 'agent-credential' };
   }
 
   private async fromSession(token: string): Promise<Principal> {

@@ -13,4 +13,11 @@ export const ANY_ROLE: readonly Role[] = ['admin', 'operator', 'reader'];
 export const OPERATORS: readonly Role[] = ['admin', 'operator'];
 export const ADMINS: readonly Role[] = ['admin'];
 
+/**
+ * Who may call a route: a user's role, or `agent` (a host agent, with its
+ * own credential). Agents may call only routes that name them.
+ */
+export type CallerRole = Role | 'agent';
+export const AGENTS: readonly CallerRole[] = ['agent'];
+
 export const isRole = (value: string): value is Role => (ROLES as readonly string[]).includes(value);

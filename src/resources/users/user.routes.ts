@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { errorResponses, StringEnum } from '../../api/schemas.js';
 import { ADMINS, ANY_ROLE, ROLES } from './roles.js';
+import { asUser } from '../auth/auth.service.js';
 import { USER_NAME_PATTERN, type UserService } from './user.service.js';
 
 const UserSchema = Type.Object(
@@ -63,7 +64,7 @@ export const userRoutes =
           response: { 200: UserSchema, ...errorResponses },
         },
       },
-      async (request) => users.update(request.params.name, request.body, request.principal!),
+      async (request) => users.update(request.params.name, request.body, asUser(request.principal)),
     );
 
     app.delete(

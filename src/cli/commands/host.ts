@@ -1,0 +1,75 @@
+/** `starling host ...` (StarlingX `system host-*`). */
+import { Option, type Command } from 'commander';
+import { PERSONALITIES } from '../../resources/hosts/host.types.js';
+import type { HostView } from '../../resources/hosts/host.views.js';
+import type { CliContext } from '../context.js';
+import { renderList, renderObject } from '../output.js';
+
+const path = (hostname: string) => `/api/v1/hosts/${encodeURIComponent(hostname)}`;
+
+/** `host show`: the host's fields, with inventory and config as JSON lines. */
+function hostDetails(h: HostView): Record<string, unknown> {
+  const { inventory, config, ...rest } = h;
+  return { ...rest, config, inventory };
+}
+
+export function registerHostCommands(program: Command, ctx: CliContext): void {
+  const host = program.command('host').description('Hosts: inventory, lifecycle and configuration (StarlingX system host-*)');
+
+  host
+    .command('list')
+    .description('List hosts')
+    .action(async (_o: unknown, cmd: Command) => {
+      const { items } = await ctx.client().request<{ items: HostView[] }>('GET', '/api/v1/hosts');
+      ctx.out(
+        renderList(ctx.format(cmd), items, [
+          { header: 'hostname', value: (h) => h.hostname },
+          { header: 'personality', value: (h) => h.personality },
+          { header: 'administrative', value: (h) => h.administrative },
+          { header: 'operational', value: (h) => h.operational },
+          { header: 'availability', value: (h) => h.availability },
+          { header: 'task', value: (h) => h.task },
+          { header: 'config', value: (h) => h.config_status },
+        ]),
+      );
+    });
+
+  host
+    .command('show')
+    .description('Show a host, its inventory and configuration')
+    .argument('<hostname>')
+    .action(async (hostname: string, _o: unknown, cmd: Command) => {
+      ctx.out(renderObject(ctx.format(cmd), hostDetails(await ctx.client().request<HostView>('GET', path(hostname)))));
+    });
+
+  host
+    .command('add')
+    .description('Add a host and print its one-time enroll token for "starling agent --enroll-token"')
+    .argument('<hostname>')
+    .addOption(new Option('--personality <p>', 'personality').choices(PERSONALITIES).makeOptionMandatory())
+    .action(async (hostname: string, o: { personality: string }, cmd: Command) => {
+      const t = await ctx.client().request<{ host: HostView; enroll_token: string; expires_at: string }>('POST', '/api/v1/hosts', { body: { hostname, personality: o.personality } });
+      if (ctx.format(cmd) !== 'table') return ctx.out(renderObject(ctx.format(cmd), t));
+      ctx.out(`Added ${t.host.hostname} (${t.host.personality}): ${t.host.administrative}/${t.host.operational}/${t.host.availability}`);
+      ctx.out(`Enroll token (one use, until ${t.expires_at}):\n  ${t.enroll_token}`);
+      ctx.out(`On the host:\n  ${ctx.self} agent --controller ${ctx.client().url} --enroll-token ${t.enroll_token} --hostname ${t.host.hostname}`);
+    });
+
+  host
+    .command('enroll-token')
+    .description('Issue a new one-time enroll token for a host (after a reinstall)')
+    .argument('<hostname>')
+    .action(async (hostname: string, _o: unknown, cmd: Command) => {
+      const t = await ctx.client().request<{ enroll_token: string; expires_at: string }>('POST', `${path(hostname)}/enroll-token`);
+      ctx.out(ctx.format(cmd) === 'table' ? `Enroll token for ${hostname} (one use, until ${t.expires_at}):\n  ${t.enroll_token}` : renderObject(ctx.format(cmd), t));
+    });
+
+  host
+    .command('delete')
+    .description('Delete a locked host')
+    .argument('<hostname>')
+    .action(async (hostname: string) => {
+      await ctx.client().request('DELETE', path(hostname));
+      ctx.out(`Deleted host ${hostname}`);
+    });
+}

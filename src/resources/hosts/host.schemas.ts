@@ -1,0 +1,46 @@
+/** Request and response schemas for hosts. */
+import { Type } from '@sinclair/typebox';
+import { StringEnum } from '../../api/schemas.js';
+import { HOSTNAME_PATTERN } from './host.service.js';
+import { PERSONALITIES } from './host.types.js';
+
+export const HostnameParams = Type.Object({ hostname: Type.String({ pattern: HOSTNAME_PATTERN, maxLength: 63 }) }, { additionalProperties: false });
+
+export const HostSchema = Type.Object(
+  {
+    id: Type.String(),
+    hostname: Type.String(),
+    personality: Type.String(),
+    subfunctions: Type.String(),
+    administrative: Type.String({ description: 'locked | unlocked' }),
+    operational: Type.String({ description: 'enabled | disabled' }),
+    availability: Type.String({ description: 'available | online | offline | degraded | failed | intest' }),
+    task: Type.Union([Type.String(), Type.Null()]),
+    controller_role: Type.Union([Type.String(), Type.Null()], { description: 'active | standby (controllers)' }),
+    uptime: Type.Union([Type.Integer(), Type.Null()], { description: 'seconds, as last reported' }),
+    config_status: Type.String(),
+    config_target: Type.String({ description: 'Desired configuration token' }),
+    config_applied: Type.Union([Type.String(), Type.Null()], { description: 'Token the agent last applied' }),
+    generation: Type.Integer(),
+    observed_generation: Type.Integer(),
+    config: Type.Unknown(),
+    inventory: Type.Unknown(),
+    agent_version: Type.Union([Type.String(), Type.Null()]),
+    enrolled: Type.Boolean(),
+    last_report_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    created_at: Type.String({ format: 'date-time' }),
+    updated_at: Type.String({ format: 'date-time' }),
+  },
+  { title: 'Host' },
+);
+
+export const AddHostBody = Type.Object(
+  { hostname: Type.String({ pattern: HOSTNAME_PATTERN, maxLength: 63 }), personality: StringEnum(PERSONALITIES) },
+  { additionalProperties: false },
+);
+
+export const EnrollTicketSchema = Type.Object({
+  host: HostSchema,
+  enroll_token: Type.String({ description: 'One-time; give it to the agent with --enroll-token' }),
+  expires_at: Type.String({ format: 'date-time' }),
+});

@@ -1,0 +1,178 @@
+/**
+ * Host inventory and enrollment: adding hosts (with StarlingX's limits per
+ * system mode), one-time enroll tokens, agent credentials, deletion.
+ * Lifecycle actions (lock, unlock ...) and configuration live in their own
+ * files; maintenance in the heartbeat monitor.
+ */
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../core/clock.js';
+import { contentToken } from '../../core/canonical.js';
+import { durations } from '../../core/durations.js';
+import { ConflictError, InputError, NotFoundError, UnauthenticatedError } from '../../core/errors.js';
+import { newUuid, randomSecret, sha256Hex } from '../../core/ids.js';
+import type { HostRow, Schema } from '../../db/schema.js';
+import type { SystemService } from '../system/system.service.js';
+import { getHostByName, listHosts } from './host.store.js';
+import { DEFAULT_HOST_CONFIG, PERSONALITIES, type Personality } from './host.types.js';
+import { toHostView, type HostView } from './host.views.js';
+
+export const HOSTNAME_PATTERN = '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$';
+const HOSTNAME_RE = new RegExp(HOSTNAME_PATTERN);
+export const ENROLL_TOKEN_PREFIX = 'ste_';
+export const AGENT_CREDENTIAL_PREFIX = 'sta_';
+
+export interface EnrollTicket {
+  host: HostView;
+  enroll_token: string;
+  expires_at: string;
+}
+
+export interface HostServiceDeps {
+  db: Kysely<Schema>;
+  clock: Clock;
+  system: SystemService;
+}
+
+export class HostService {
+  constructor(private readonly deps: HostServiceDeps) {}
+
+  async list(): Promise<HostView[]> {
+    return (await listHosts(this.deps.db)).map(toHostView);
+  }
+
+  async row(hostname: string): Promise<HostRow> {
+    const host = await getHostByName(this.deps.db, hostname);
+    if (!host) throw new NotFoundError(`host ${hostname} not found`, 'hostname');
+    return host;
+  }
+
+  async get(hostname: string): Promise<HostView> {
+    return toHostView(await this.row(hostname));
+  }
+
+  /**
+   * Adds a host (locked, disabled, offline until its agent enrolls) and
+   * returns a one-time enroll token for it. Limits follow the system mode:
+   * simplex has only controller-0; controllers are controller-0 and -1.
+   */
+  async add(input: { hostname: string; personality: string }): Promise<EnrollTicket> {
+    const { hostname, personality } = input;
+    if (!HOSTNAME_RE.test(hostname)) throw new InputError('hostname: use lowercase letters, digits and "-" (at most 63, not starting or ending with "-")', 'hostname');
+    if (!(PERSONALITIES as readonly string[]).includes(personality)) throw new InputError(`personality: must be one of ${PERSONALITIES.join(', ')}`, 'personality');
+    const system = await this.deps.system.get();
+    const now = this.deps.clock.now();
+    const token = ENROLL_TOKEN_PREFIX + randomSecret(24);
+
+    const row = await this.deps.db.transaction().execute(async (trx) => {
+      const hosts = await listHosts(trx);
+      if (hosts.some((h) => h.hostname === hostname)) throw new ConflictError(`host ${hostname} already exists`, 'hostname');
+      checkAddRules(system.mode, hostname, personality as Personality, hosts);
+      const controllers = hosts.filter((h) => h.personality === 'controller');
+      const aio = system.mode !== 'standard';
+      const config = DEFAULT_HOST_CONFIG;
+      const host: HostRow = {
+        id: newUuid(now),
+        hostname,
+        personality,
+        subfunctions: personality === 'controller' && aio ? 'controller,worker' : personality,
+        administrative: 'locked',
+        operational: 'disabled',
+        availability: 'offline',
+        controller_role: personality === 'controller' ? (controllers.some((c) => c.controller_role === 'active') ? 'standby' : 'active') : null,
+        task: null,
+        generation: 1,
+        config: JSON.stringify(config),
+        config_token: contentToken(config),
+        actions: '[]',
+        observed_generation: 0,
+        applied_config_token: null,
+        inventory: null,
+        status_hash: null,
+        uptime_s: null,
+        agent_version: null,
+        boot_id: null,
+        last_report_at: null,
+        last_op_seq: 0,
+        heartbeat: 'none',
+        recovery_requested_at: null,
+        enroll_token_hash: sha256Hex(token),
+        enroll_expires_at: now + durations.enrollTokenTtlMs,
+        credential_hash: null,
+        enrolled_at: null,
+        created_at: now,
+        updated_at: now,
+      };
+      await trx.insertInto('hosts').values(host).execute();
+      return host;
+    });
+    return { host: toHostView(row), enroll_token: token, expires_at: new Date(row.enroll_expires_at!).toISOString() };
+  }
+
+  /** Issues a new enroll token (a reinstalled host's agent enrolls again with it). */
+  async reissueEnrollToken(hostname: string): Promise<EnrollTicket> {
+    const host = await this.row(hostname);
+    const now = this.deps.clock.now();
+    const token = ENROLL_TOKEN_PREFIX + randomSecret(24);
+    const expires = now + durations.enrollTokenTtlMs;
+    await this.deps.db.updateTable('hosts').set({ enroll_token_hash: sha256Hex(token), enroll_expires_at: expires, updated_at: now }).where('id', '=', host.id).execute();
+    return { host: toHostView({ ...host, enroll_token_hash: sha256Hex(token), enroll_expires_at: expires }), enroll_token: token, expires_at: new Date(expires).toISOString() };
+  }
+
+  /**
+   * Exchanges a one-time enroll token for the agent's own credential. The
+   * token is spent whatever happens next; a hostname that differs from the
+   * host the token was issued for is refused.
+   */
+  async enroll(input: { token: string; hostname: string }): Promise<{ host: HostView; credential: string }> {
+    const now = this.deps.clock.now();
+    const credential = AGENT_CREDENTIAL_PREFIX + randomSecret(32);
+    const host = await this.deps.db.transaction().execute(async (trx) => {
+      const found = await trx.selectFrom('hosts').selectAll().where('enroll_token_hash', '=', sha256Hex(input.token)).executeTakeFirst();
+      if (!found) throw new UnauthenticatedError('unknown or already used enroll token; issue a new one with "starling host enroll-token HOST"');
+      if (found.enroll_expires_at !== null && found.enroll_expires_at <= now) {
+        throw new UnauthenticatedError(`the enroll token for ${found.hostname} has expired; issue a new one with "starling host enroll-token ${found.hostname}"`);
+      }
+      if (found.hostname !== input.hostname) {
+        throw new UnauthenticatedError(`this enroll token was issued for host ${found.hostname}, not ${input.hostname}`, 'hostname');
+      }
+      const change = { enroll_token_hash: null, enroll_expires_at: null, credential_hash: sha256Hex(credential), enrolled_at: now, updated_at: now };
+      await trx.updateTable('hosts').set(change).where('id', '=', found.id).execute();
+      return { ...found, ...change };
+    });
+    return { host: toHostView(host), credential };
+  }
+
+  /** Deletes a host: it must be locked, and the active controller goes last. */
+  async delete(hostname: string): Promise<void> {
+    await this.deps.db.transaction().execute(async (trx) => {
+      const host = await getHostByName(trx, hostname);
+      if (!host) throw new NotFoundError(`host ${hostname} not found`, 'hostname');
+      if (host.administrative !== 'locked') throw new ConflictError(`cannot delete ${hostname}: it is unlocked (rule: a host must be locked before it is deleted)`, 'hostname');
+      const others = (await listHosts(trx)).filter((h) => h.id !== host.id);
+      if (host.controller_role === 'active' && others.length > 0) {
+        throw new ConflictError(`cannot delete ${hostname}: it is the active controller (rule: swact to the other controller first; the active controller is deleted last)`, 'hostname');
+      }
+      await trx.deleteFrom('hosts').where('id', '=', host.id).execute();
+    });
+  }
+}
+
+/** StarlingX's limits on which hosts a system of each mode may have. */
+function checkAddRules(mode: string, hostname: string, personality: Personality, hosts: HostRow[]): void {
+  const controllers = hosts.filter((h) => h.personality === 'controller');
+  if (personality === 'controller') {
+    if (hostname !== 'controller-0' && hostname !== 'controller-1') {
+      throw new ConflictError(`controllers are named controller-0 and controller-1, not ${hostname}`, 'hostname');
+    }
+    if (mode === 'simplex' && hostname !== 'controller-0') {
+      throw new ConflictError(`cannot add ${hostname}: an AIO-Simplex system has only controller-0 (rule: change the system mode to duplex first)`, 'hostname');
+    }
+    if (hostname === 'controller-1' && !controllers.some((c) => c.hostname === 'controller-0')) {
+      throw new ConflictError('cannot add controller-1 before controller-0', 'hostname');
+    }
+    return;
+  }
+  if (/^controller-\d+$/.test(hostname)) throw new ConflictError(`the name ${hostname} is reserved for controllers`, 'hostname');
+  if (mode === 'simplex') throw new ConflictError(`cannot add a ${personality} host to an AIO-Simplex system (rule: simplex has a single all-in-one controller)`, 'personality');
+  if (personality === 'storage' && mode !== 'standard') throw new ConflictError('storage hosts need a standard system, not all-in-one', 'personality');
+}

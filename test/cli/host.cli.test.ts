@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createTestDatabase, type TestDatabase } from '../helpers/backends.js';
+import { createTestApi, type TestApi } from '../helpers/api.js';
+import { cliRunner } from '../helpers/cli.js';
+
+describe('starling system and host commands', () => {
+  let database: TestDatabase;
+  let api: TestApi;
+  let cli: ReturnType<typeof cliRunner>;
+  before(async () => {
+    database = await createTestDatabase('sqlite');
+    api = await createTestApi(database);
+    const url = await api.app.listen({ port: 0, host: '127.0.0.1' });
+    cli = cliRunner({ STARLING_URL: url, STARLING_TOKEN: api.tokens.admin });
+  });
+  after(async () => {
+    await api.close();
+    await database.dispose();
+  });
+
+  test('host add prints the enroll token and the agent command line; list and show', async () => {
+    const added = await cli.run('host', 'add', 'controller-0', '--personality', 'controller');
+    assert.equal(added.code, 0, added.err);
+    assert.match(added.out, /Added controller-0 \(controller\): locked\/disabled\/offline/);
+    assert.match(added.out, /agent --controller http:\/\/127\.0\.0\.1:\d+ --enroll-token ste_\S+ --hostname controller-0/);
+    const list = await cli.run('host', 'list');
+    assert.match(list.out, /\| controller-0 \| controller +\| locked +\| disabled +\| offline/);
+    const show = JSON.parse((await cli.run('host', 'show', 'controller-0', '-o', 'json')).out);
+    assert.equal(show.config.kernel, 'standard');
+    const refused = await cli.run('host', 'add', 'worker-0', '--personality', 'worker');
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /^Error: cannot add a worker host to an AIO-Simplex system/);
+  });
+
+  test('system show and modify, with the refusal explained', async () => {
+    assert.match((await cli.run('system', 'show')).out, /\| mode +\| simplex/);
+    const refused = await cli.run('system', 'modify', '--mode', 'standard');
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /rule: only AIO-Simplex can change mode/);
+    const ok = await cli.run('system', 'modify', '--mode', 'duplex', '-o', 'json');
+    assert.equal(JSON.parse(ok.out).mode, 'duplex');
+  });
+});
