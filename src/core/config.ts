@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
+import { durations } from './durations.js';
 import { ConfigError } from './errors.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -33,6 +34,7 @@ const ServerConfigSchema = Type.Object(
     systemName: Type.String({ minLength: 1, maxLength: 64, default: 'starling', description: 'System name (first start only; then system modify)' }),
     systemMode: Type.Union(SYSTEM_MODES.map((m) => Type.Literal(m)), { default: 'simplex', description: 'System mode (first start only)' }),
     trustProxy: Type.Boolean({ default: false, description: 'Take the client address from X-Forwarded-For' }),
+    reportIntervalMs: Type.Integer({ minimum: 100, maximum: 600_000, default: durations.reportIntervalMs, description: 'Host agent report interval (the heartbeat pulse)' }),
   },
   { additionalProperties: false },
 );
@@ -54,6 +56,7 @@ export const CONFIG_ENV: Record<ConfigKey, string> = {
   systemName: 'STARLING_SYSTEM_NAME',
   systemMode: 'STARLING_SYSTEM_MODE',
   trustProxy: 'STARLING_TRUST_PROXY',
+  reportIntervalMs: 'STARLING_REPORT_INTERVAL_MS',
 };
 
 export type Env = Readonly<Record<string, string | undefined>>;

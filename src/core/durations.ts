@@ -48,6 +48,26 @@ export const durations = {
    * its agent; after that the token is useless if it leaked.
    */
   enrollTokenTtlMs: 24 * HOUR,
+  /**
+   * Host agent report interval: the heartbeat pulse. Each report is also a
+   * long poll held up to this long, so one exchange per interval keeps an
+   * idle agent under 2 KB/min on the wire while desired-state changes still
+   * reach it within a second. Overridable (STARLING_REPORT_INTERVAL_MS) for
+   * tests and LAN sites that want faster failure detection.
+   */
+  reportIntervalMs: 20 * SECOND,
+  /** Missed pulses before a host is degraded (StarlingX heartbeat: 6). */
+  heartbeatDegradePulses: 6,
+  /** Missed pulses before a host is failed (StarlingX heartbeat: 10). */
+  heartbeatFailPulses: 10,
+  /** Volatile resource figures ride along with a report at most this often. */
+  agentStatsIntervalMs: 5 * MINUTE,
+  /** Agent reconnect backoff: first retry within a second ... */
+  agentBackoffBaseMs: 1 * SECOND,
+  /** ... widening to at most five minutes, with full jitter. */
+  agentBackoffCapMs: 5 * MINUTE,
+  /** Agent HTTP requests give up after the long poll plus this margin. */
+  agentRequestMarginMs: 15 * SECOND,
   /** PostgreSQL connect timeout: fail start-up clearly rather than hang. */
   databaseConnectTimeoutMs: 10 * SECOND,
 } as const;

@@ -116,6 +116,9 @@ export interface HostsTable {
   uptime_s: number | null;
   agent_version: string | null;
   boot_id: string | null;
+  booted_at: number | null;
+  stats: string | null;
+  stats_at: number | null;
   last_report_at: number | null;
   /** Highest queued-operation sequence applied from this host's agent. */
   last_op_seq: number;

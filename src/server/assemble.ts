@@ -34,12 +34,15 @@ import { UserService } from '../resources/users/user.service.js';
 import { enrollRoutes } from '../resources/hosts/enroll.routes.js';
 import { hostRoutes } from '../resources/hosts/host.routes.js';
 import { HostService } from '../resources/hosts/host.service.js';
+import { reportRoutes } from '../resources/hosts/report.routes.js';
+import { ReportService } from '../resources/hosts/report.service.js';
+import { Waiters } from '../protocol/long-poll.js';
 import { systemRoutes } from '../resources/system/system.routes.js';
 import { SystemService } from '../resources/system/system.service.js';
 import { getOrCreateSetting } from './settings.js';
 
 export interface AssembleDeps {
-  config: Pick<ServerConfig, 'bodyLimitBytes' | 'trustProxy'>;
+  config: Pick<ServerConfig, 'bodyLimitBytes' | 'trustProxy' | 'reportIntervalMs'>;
   database: Database;
   log: Logger;
   clock: Clock;
@@ -55,6 +58,9 @@ export interface Assembled {
   auth: AuthService;
   system: SystemService;
   hosts: HostService;
+  reports: ReportService;
+  /** Long-poll waiters per host id: notify after changing a host's spec. */
+  waiters: Waiters;
   /** Every /api/v1 route with the roles it declared. */
   routes: DeclaredRoute[];
 }
@@ -88,7 +94,9 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     },
   });
   const system = new SystemService({ db, clock });
+  const waiters = new Waiters();
   const hosts = new HostService({ db, clock, system });
+  const reports = new ReportService({ db, dialect: database.dialect, clock, fault, waiters, reportIntervalMs: deps.config.reportIntervalMs, log });
 
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -108,6 +116,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
 
   const openStreams = new Set<() => void>();
   app.addHook('preClose', async () => {
+    waiters.notifyAll();
     for (const close of [...openStreams]) close();
   });
 
@@ -123,9 +132,10 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
       await api.register(systemRoutes({ system }));
       await api.register(hostRoutes({ hosts }));
       await api.register(enrollRoutes({ hosts }));
+      await api.register(reportRoutes({ reports, maxWaitMs: deps.config.reportIntervalMs }));
     },
     { prefix: '/api/v1' },
   );
   await app.ready();
-  return { app, feed, fault, users, auth, system, hosts, routes };
+  return { app, feed, fault, users, auth, system, hosts, reports, waiters, routes };
 }

@@ -28,7 +28,7 @@ export interface TestApi extends Assembled {
   close(): Promise<void>;
 }
 
-export async function createTestApi(database: TestDatabase, options: { bodyLimitBytes?: number; systemMode?: 'simplex' | 'duplex' | 'standard' } = {}): Promise<TestApi> {
+export async function createTestApi(database: TestDatabase, options: { bodyLimitBytes?: number; systemMode?: 'simplex' | 'duplex' | 'standard'; reportIntervalMs?: number } = {}): Promise<TestApi> {
   const logLines: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -39,7 +39,7 @@ export async function createTestApi(database: TestDatabase, options: { bodyLimit
   const log = createLogger({ level: 'info', destination: sink });
   const clock = new ManualClock(Date.now());
   const parts = await assemble({
-    config: { bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024, trustProxy: false },
+    config: { bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024, trustProxy: false, reportIntervalMs: options.reportIntervalMs ?? 1000 },
     database,
     log,
     clock,

@@ -45,6 +45,10 @@ export function site() {
         .addColumn('uptime_s', 'bigint')
         .addColumn('agent_version', 'text')
         .addColumn('boot_id', 'text')
+        .addColumn('booted_at', 'bigint')
+        // Volatile resource figures (memory, CPU, filesystems), JSON, sent every few minutes.
+        .addColumn('stats', 'text')
+        .addColumn('stats_at', 'bigint')
         .addColumn('last_report_at', 'bigint')
         .addColumn('last_op_seq', 'bigint', (c) => c.notNull().defaultTo(0))
         // maintenance

@@ -8,7 +8,7 @@ import type { Clock } from '../../core/clock.js';
 import { InputError, NotFoundError } from '../../core/errors.js';
 import { newUuid } from '../../core/ids.js';
 import type { Dialect } from '../../db/database.js';
-import type { AlarmRow, NewAlarmRow, NewEventRow, Schema } from '../../db/schema.js';
+import type { AlarmRow, EventRow, NewAlarmRow, NewEventRow, Schema } from '../../db/schema.js';
 import { insertEvents } from '../events/event.store.js';
 import type { ChangeFeed } from '../stream/change-feed.js';
 import { addSuppressions, removeSuppressions, suppressedIds } from '../suppression/suppression.store.js';
@@ -49,6 +49,12 @@ export interface BatchResult {
   /** Clears for alarms that were not active (idempotent, not an error). */
   not_active: number;
   logged: number;
+}
+
+/** What a batch wrote, to be published once its transaction commits. */
+export interface BatchEffects {
+  result: BatchResult;
+  events: EventRow[];
 }
 
 export interface FaultServiceDeps {
@@ -158,9 +164,16 @@ export class FaultService {
    * valid. Clears are applied before raises; one key may not be in both.
    */
   async batch(input: BatchInput): Promise<BatchResult> {
+    this.validateBatch(input);
+    const effects = await this.deps.db.transaction().execute((trx) => this.applyBatch(trx, input));
+    this.committed(effects);
+    return effects.result;
+  }
+
+  /** Throws InputError naming the first bad entry of a batch. */
+  validateBatch(input: BatchInput): void {
     const raise = dedupeLastWins(input.raise ?? []);
     const clear = dedupeLastWins(input.clear ?? []);
-    const logs = input.log ?? [];
     const raisedKeys = new Set(raise.map(({ item }) => keyOf(item)));
     for (const { item, index } of clear) {
       if (raisedKeys.has(keyOf(item))) {
@@ -168,41 +181,54 @@ export class FaultService {
       }
     }
     const now = this.deps.clock.now();
-    const result: BatchResult = { created: 0, updated: 0, unchanged: 0, cleared: 0, not_active: 0, logged: 0 };
-    // Validate every entry before opening a transaction; suppression is re-read inside it.
     (input.raise ?? []).forEach((item, index) => this.toAlarmRow(item, `raise[${index}]`, now, new Set()));
-    logs.forEach((item, index) => this.toLogEvent(item, `log[${index}]`, now, new Set()));
+    (input.log ?? []).forEach((item, index) => this.toLogEvent(item, `log[${index}]`, now, new Set()));
+  }
 
-    const events = await this.deps.db.transaction().execute(async (trx) => {
-      const ids = [...new Set([...raise.map((r) => r.item.alarm_id), ...logs.map((l) => l.alarm_id)])];
-      const suppressed = await suppressedIds(trx, ids);
-      const newEvents: NewEventRow[] = [];
+  /**
+   * Writes a validated batch inside the caller's transaction, so that other
+   * writes (an agent's acknowledged sequence number) commit with it. Pass the
+   * result to `committed` after the transaction commits.
+   */
+  async applyBatch(trx: Kysely<Schema>, input: BatchInput): Promise<BatchEffects> {
+    const raise = dedupeLastWins(input.raise ?? []);
+    const clear = dedupeLastWins(input.clear ?? []);
+    const logs = input.log ?? [];
+    const now = this.deps.clock.now();
+    const result: BatchResult = { created: 0, updated: 0, unchanged: 0, cleared: 0, not_active: 0, logged: 0 };
+    const ids = [...new Set([...raise.map((r) => r.item.alarm_id), ...logs.map((l) => l.alarm_id)])];
+    const suppressed = await suppressedIds(trx, ids);
+    const newEvents: NewEventRow[] = [];
 
-      if (clear.length) {
-        const removed = await deleteAlarms(trx, clear.map((c) => c.item));
-        result.cleared = removed.length;
-        result.not_active = clear.length - removed.length;
-        newEvents.push(...removed.map((row) => this.eventFromAlarm(row, 'clear', now)));
+    if (clear.length) {
+      const removed = await deleteAlarms(trx, clear.map((c) => c.item));
+      result.cleared = removed.length;
+      result.not_active = clear.length - removed.length;
+      newEvents.push(...removed.map((row) => this.eventFromAlarm(row, 'clear', now)));
+    }
+    if (raise.length) {
+      const rows = raise.map(({ item, index }) => this.toAlarmRow(item, `raise[${index}]`, now, suppressed));
+      const byKey = new Map(rows.map((r) => [keyOf(r), r]));
+      const written = await upsertAlarms(trx, this.deps.dialect, rows);
+      for (const key of written) {
+        const row = byKey.get(keyOf(key))!;
+        if (row.uuid === key.uuid) result.created++;
+        else result.updated++;
+        newEvents.push(this.eventFromAlarm(row, 'set', now));
       }
-      if (raise.length) {
-        const rows = raise.map(({ item, index }) => this.toAlarmRow(item, `raise[${index}]`, now, suppressed));
-        const byKey = new Map(rows.map((r) => [keyOf(r), r]));
-        const written = await upsertAlarms(trx, this.deps.dialect, rows);
-        for (const key of written) {
-          const row = byKey.get(keyOf(key))!;
-          if (row.uuid === key.uuid) result.created++;
-          else result.updated++;
-          newEvents.push(this.eventFromAlarm(row, 'set', now));
-        }
-        result.unchanged = rows.length - written.length;
-      }
-      newEvents.push(...logs.map((item, index) => this.toLogEvent(item, `log[${index}]`, now, suppressed)));
-      result.logged = logs.length;
-      return insertEvents(trx, this.deps.dialect, newEvents);
-    });
-    if (result.created || result.updated || result.cleared) this.alarmsVersion++;
-    this.publish(events.map(toEventView));
-    return result;
+      result.unchanged = rows.length - written.length;
+    }
+    newEvents.push(...logs.map((item, index) => this.toLogEvent(item, `log[${index}]`, now, suppressed)));
+    result.logged = logs.length;
+    const events = await insertEvents(trx, this.deps.dialect, newEvents);
+    return { result, events };
+  }
+
+  /** After commit: bump the list version and tell the change feed. */
+  committed(effects: BatchEffects): void {
+    const r = effects.result;
+    if (r.created || r.updated || r.cleared) this.alarmsVersion++;
+    this.publish(effects.events.map(toEventView));
   }
 
   /** Raises one alarm; `outcome` says whether it was new, changed or identical. */

@@ -1,0 +1,75 @@
+/**
+ * The host agent ↔ site controller messages (POST /api/v1/agent/report).
+ *
+ * A report carries a sequence number, the hash of the agent's status, the
+ * status itself only when it changed (or the controller asks), volatile
+ * resource figures every few minutes, and the unacknowledged queued
+ * operations. With nothing new it is a few dozen bytes. The reply carries
+ * the acknowledged operation sequence and, only when the agent's known
+ * generation is stale, the desired state.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { StringEnum, Text } from '../api/schemas.js';
+import { SEVERITIES } from '../resources/alarms/catalogue.js';
+
+export const AgentOpSchema = Type.Object(
+  {
+    kind: StringEnum(['raise', 'clear', 'log'] as const),
+    alarm_id: Type.String({ pattern: '^\\d{3}\\.\\d{3}$' }),
+    entity_instance_id: Text({ maxLength: 255 }),
+    severity: Type.Optional(StringEnum(SEVERITIES)),
+    reason_text: Type.Optional(Text({ maxLength: 255 })),
+  },
+  { additionalProperties: false },
+);
+export type AgentOp = Static<typeof AgentOpSchema>;
+
+export const AgentStatusSchema = Type.Object(
+  {
+    boot_id: Type.String({ maxLength: 64 }),
+    booted_at: Type.Integer({ description: 'epoch ms' }),
+    agent_version: Type.String({ maxLength: 32 }),
+    inventory: Type.Unknown(),
+    /** The generation and configuration token the agent has applied. */
+    applied: Type.Object({ generation: Type.Integer({ minimum: 0 }), config_token: Type.Union([Type.String({ maxLength: 64 }), Type.Null()]) }),
+    /** One-shot actions (reboot ...) the agent has carried out. */
+    completed_actions: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 50 }),
+  },
+  { additionalProperties: false },
+);
+export type AgentStatus = Static<typeof AgentStatusSchema>;
+
+export const ReportSchema = Type.Object(
+  {
+    seq: Type.Integer({ minimum: 0 }),
+    status_hash: Type.String({ maxLength: 64 }),
+    status: Type.Optional(AgentStatusSchema),
+    stats: Type.Optional(Type.Unknown()),
+    ops: Type.Array(Type.Object({ seq: Type.Integer({ minimum: 1 }), op: AgentOpSchema }, { additionalProperties: false }), { maxItems: 1000 }),
+    known_generation: Type.Integer({ minimum: 0 }),
+    wait_ms: Type.Integer({ minimum: 0, maximum: 120_000, description: 'Hold the reply up to this long until the desired state changes' }),
+  },
+  { additionalProperties: false },
+);
+export type Report = Static<typeof ReportSchema>;
+
+export const DesiredSchema = Type.Object({
+  generation: Type.Integer(),
+  administrative: Type.String(),
+  config: Type.Unknown(),
+  config_token: Type.String(),
+  actions: Type.Array(Type.Object({ id: Type.String(), kind: Type.String() })),
+});
+export type Desired = Static<typeof DesiredSchema>;
+
+export const ReplySchema = Type.Object({
+  ack_op_seq: Type.Integer(),
+  generation: Type.Integer(),
+  need_status: Type.Optional(Type.Boolean()),
+  desired: Type.Optional(DesiredSchema),
+  report_interval_ms: Type.Integer(),
+});
+export type Reply = Static<typeof ReplySchema>;
+
+/** One-shot actions the controller can ask of an agent. */
+export type AgentActionKind = 'reboot' | 'reinstall' | 'recover';
