@@ -1,6 +1,7 @@
 /** The `starling` command tree. */
 import { Command, Option } from 'commander';
 import { VERSION } from '../core/version.js';
+import { registerAgentCommand } from './commands/agent.js';
 import { registerAlarmCommands } from './commands/alarm.js';
 import { registerAuthCommands } from './commands/auth.js';
 import { registerDemoCommand } from './commands/demo.js';
@@ -30,5 +31,6 @@ export function buildProgram(ctx: CliContext): Command {
   registerHostCommands(program, ctx);
   registerServeCommand(program, ctx);
   registerDemoCommand(program, ctx);
+  registerAgentCommand(program, ctx);
   return program;
 }

@@ -134,6 +134,12 @@ export function loadServerConfig(sources: ConfigSources): ServerConfig {
   return Object.freeze(config);
 }
 
+/** The agent's default state folder: $XDG_STATE_HOME/starling/agent. */
+export function defaultAgentStateDir(env: Env): string {
+  const base = env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local', 'state');
+  return join(base, 'starling', 'agent');
+}
+
 /** What the CLI needs from its environment. */
 export interface CliEnvironment {
   /** STARLING_URL: overrides the stored login's URL. */

@@ -1,0 +1,198 @@
+/**
+ * The host agent: enrolls once, then reports to its site controller in a
+ * loop. Each report is a long poll: the controller holds it until the
+ * desired state changes or the report interval passes, so one exchange per
+ * interval is both the heartbeat and the channel for changes. Alarm changes
+ * go into a durable queue and ride along until acknowledged. Failures back
+ * off with full jitter.
+ */
+import { contentToken } from '../core/canonical.js';
+import { durations } from '../core/durations.js';
+import type { Logger } from '../core/logging.js';
+import { VERSION } from '../core/version.js';
+import type { AgentOp, AgentStatus, Desired, Reply, Report } from '../protocol/agent-wire.js';
+import { Backoff } from '../protocol/backoff.js';
+import { OpQueue } from '../protocol/op-queue.js';
+import type { HostConfig } from '../resources/hosts/host.types.js';
+import type { HostDriver } from './drivers/driver.js';
+import { HttpError, JsonClient } from './http.js';
+import { StateDir, type AppliedState, type Credential } from './state-dir.js';
+
+export interface AgentOptions {
+  controller: string;
+  hostname: string;
+  stateDir: string;
+  enrollToken?: string;
+  driver: HostDriver;
+  /** Reads the host's inventory (real Linux, or simulated). */
+  inventory: () => Promise<unknown>;
+  /** Reads volatile resource figures, sent every few minutes. */
+  stats?: () => Promise<unknown>;
+  log: Logger;
+  now?: () => number;
+  random?: () => number;
+}
+
+const MAX_COMPLETED = 50;
+
+export class HostAgent {
+  readonly client: JsonClient;
+  readonly queue: OpQueue<AgentOp>;
+  private readonly state: StateDir;
+  private readonly backoff: Backoff;
+  private readonly now: () => number;
+  private credential: Credential | undefined;
+  private applied: AppliedState;
+  private knownGeneration = 0;
+  private reportSeq = 0;
+  private ackedHash: string | undefined;
+  private needStatus = true;
+  private inventory: { value: unknown; at: number } | undefined;
+  private lastStatsAt = 0;
+  private intervalMs: number = durations.reportIntervalMs;
+  private stopped = false;
+  private loopDone: Promise<void> | undefined;
+  private kicking = false;
+  /** The desired state last received (for tests and `agent status`). */
+  desired: Desired | undefined;
+  /** Consecutive failed exchanges (0 when connected). */
+  failures = 0;
+
+  constructor(private readonly options: AgentOptions) {
+    this.state = new StateDir(options.stateDir);
+    this.client = new JsonClient(options.controller);
+    this.queue = new OpQueue<AgentOp>(this.state.file('queue.json'));
+    this.backoff = new Backoff({ baseMs: durations.agentBackoffBaseMs, capMs: durations.agentBackoffCapMs }, options.random);
+    this.now = options.now ?? Date.now;
+    this.applied = this.state.read<AppliedState>('applied.json') ?? { generation: 0, config_token: null, completed_actions: [] };
+  }
+
+  /** Enrolls if there is no stored credential for this controller; throws a clear error if it cannot. */
+  async enroll(): Promise<Credential> {
+    const stored = this.state.read<Credential>('credential.json');
+    if (stored && stored.controller === this.options.controller && stored.hostname === this.options.hostname && !this.options.enrollToken) {
+      return (this.credential = stored);
+    }
+    if (!this.options.enrollToken) {
+      throw new Error(`no credential in ${this.state.path} for ${this.options.hostname} at ${this.options.controller}; give --enroll-token (from "starling host add")`);
+    }
+    let reply: { hostname: string; host_id: string; credential: string };
+    try {
+      reply = await this.client.post('/api/v1/agent/enroll', { token: this.options.enrollToken, hostname: this.options.hostname }, { timeoutMs: durations.cliRequestTimeoutMs });
+    } catch (err) {
+      throw new Error(`enrollment refused by ${this.options.controller}: ${(err as Error).message}`, { cause: err });
+    }
+    this.credential = { controller: this.options.controller, hostname: reply.hostname, host_id: reply.host_id, credential: reply.credential };
+    this.state.write('credential.json', this.credential);
+    // A new enrollment starts a new history with the controller.
+    this.applied = { generation: 0, config_token: null, completed_actions: [] };
+    this.state.write('applied.json', this.applied);
+    this.options.log.info({ hostname: reply.hostname, controller: this.options.controller }, 'enrolled');
+    return this.credential;
+  }
+
+  /** Enrolls, then runs the report loop until stop(). */
+  async start(): Promise<void> {
+    await this.enroll();
+    this.loopDone = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.client.close();
+    await this.loopDone;
+  }
+
+  /** Queues an alarm operation and sends it now rather than at the next report. */
+  send(op: AgentOp): void {
+    this.queue.push(op);
+    this.kick();
+  }
+
+  /** An extra, short report beside the held long poll. */
+  kick(): void {
+    if (this.kicking || this.stopped) return;
+    this.kicking = true;
+    this.exchange(0)
+      .catch(() => undefined) // the main loop retries and backs off
+      .finally(() => (this.kicking = false));
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.exchange(this.intervalMs);
+        this.backoff.reset();
+        this.failures = 0;
+      } catch (err) {
+        if (this.stopped) break;
+        this.failures++;
+        const delay = this.backoff.next();
+        const status = err instanceof HttpError ? ` (HTTP ${err.status})` : '';
+        this.options.log.warn({ err: (err as Error).message, retryInMs: delay, failures: this.failures }, `report failed${status}; retrying`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  private async status(): Promise<AgentStatus> {
+    const now = this.now();
+    if (!this.inventory || now - this.inventory.at > durations.agentStatsIntervalMs) {
+      this.inventory = { value: await this.options.inventory(), at: now };
+    }
+    const boot = await this.options.driver.boot();
+    return {
+      boot_id: boot.bootId,
+      booted_at: boot.bootedAt,
+      agent_version: VERSION,
+      inventory: this.inventory.value,
+      applied: { generation: this.applied.generation, config_token: this.applied.config_token },
+      completed_actions: this.applied.completed_actions,
+    };
+  }
+
+  private async exchange(waitMs: number): Promise<void> {
+    const credential = this.credential!;
+    const status = await this.status();
+    const hash = contentToken(status);
+    const includeStatus = this.needStatus || hash !== this.ackedHash;
+    const now = this.now();
+    const stats = this.options.stats && now - this.lastStatsAt >= durations.agentStatsIntervalMs ? await this.options.stats() : undefined;
+    const body: Report = {
+      seq: ++this.reportSeq,
+      status_hash: hash,
+      ...(includeStatus ? { status } : {}),
+      ...(stats !== undefined ? { stats } : {}),
+      ops: this.queue.pending(),
+      known_generation: this.knownGeneration,
+      wait_ms: waitMs,
+    };
+    const reply = await this.client.post<Reply>('/api/v1/agent/report', body, { token: credential.credential, timeoutMs: waitMs + durations.agentRequestMarginMs });
+    if (includeStatus) this.ackedHash = hash;
+    if (stats !== undefined) this.lastStatsAt = now;
+    this.needStatus = reply.need_status ?? false;
+    this.queue.ack(reply.ack_op_seq);
+    this.intervalMs = reply.report_interval_ms;
+    if (reply.desired) await this.applyDesired(reply.desired);
+  }
+
+  private async applyDesired(desired: Desired): Promise<void> {
+    this.desired = desired;
+    if (desired.config_token !== this.applied.config_token) {
+      const result = await this.options.driver.apply(desired.config as HostConfig);
+      this.options.log.info({ config_token: desired.config_token, changes: result.changes, rebootRequired: result.rebootRequired }, 'applied host configuration');
+      this.applied.config_token = desired.config_token;
+    }
+    for (const action of desired.actions) {
+      if (this.applied.completed_actions.includes(action.id)) continue;
+      this.options.log.info({ action: action.kind, id: action.id }, 'carrying out action');
+      // Recorded before acting: a reboot must not be repeated after the agent comes back.
+      this.applied.completed_actions = [...this.applied.completed_actions, action.id].slice(-MAX_COMPLETED);
+      this.state.write('applied.json', this.applied);
+      await this.options.driver.act(action.kind);
+    }
+    this.applied.generation = desired.generation;
+    this.knownGeneration = desired.generation;
+    this.state.write('applied.json', this.applied);
+  }
+}

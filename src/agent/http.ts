@@ -1,0 +1,96 @@
+/**
+ * The agent's HTTP client: JSON over one keep-alive connection (two at most:
+ * a long poll plus an urgent report), with only the headers that matter, and
+ * byte counters so the agent's cost on the wire can be measured.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export class JsonClient {
+  private readonly agent: http.Agent;
+  private readonly sockets = new Set<Socket>();
+  private closedBytes = { sent: 0, received: 0 };
+  private readonly base: URL;
+
+  constructor(baseUrl: string) {
+    this.base = new URL(baseUrl);
+    const Agent = this.base.protocol === 'https:' ? https.Agent : http.Agent;
+    this.agent = new Agent({ keepAlive: true, maxSockets: 2 });
+  }
+
+  /** Application bytes sent and received so far (HTTP headers and bodies). */
+  get bytes(): { sent: number; received: number } {
+    let sent = this.closedBytes.sent;
+    let received = this.closedBytes.received;
+    for (const s of this.sockets) {
+      sent += s.bytesWritten;
+      received += s.bytesRead;
+    }
+    return { sent, received };
+  }
+
+  post<T>(path: string, body: unknown, options: { token?: string; timeoutMs: number }): Promise<T> {
+    const payload = Buffer.from(JSON.stringify(body));
+    const transport = this.base.protocol === 'https:' ? https : http;
+    return new Promise<T>((resolve, reject) => {
+      const req = transport.request(
+        new URL(path, this.base),
+        {
+          method: 'POST',
+          agent: this.agent,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': payload.length,
+            ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+          },
+          timeout: options.timeoutMs,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: unknown;
+            try {
+              parsed = text ? JSON.parse(text) : undefined;
+            } catch {
+              // reported below with the status
+            }
+            if ((res.statusCode ?? 0) >= 400) {
+              const message = (parsed as { message?: string } | undefined)?.message ?? text.slice(0, 200);
+              reject(new HttpError(res.statusCode ?? 0, message));
+            } else resolve(parsed as T);
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('socket', (socket: Socket) => {
+        if (this.sockets.has(socket)) return;
+        this.sockets.add(socket);
+        socket.once('close', () => {
+          this.closedBytes.sent += socket.bytesWritten;
+          this.closedBytes.received += socket.bytesRead;
+          this.sockets.delete(socket);
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error(`no answer from ${this.base.origin} within ${options.timeoutMs} ms`)));
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

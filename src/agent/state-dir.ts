@@ -1,0 +1,45 @@
+/**
+ * The agent's state folder (mode 0700): its credential, the configuration it
+ * last applied, and its operation queue, each a file of mode 0600 written
+ * atomically (write, then rename).
+ */
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface Credential {
+  controller: string;
+  hostname: string;
+  host_id: string;
+  credential: string;
+}
+
+export interface AppliedState {
+  generation: number;
+  config_token: string | null;
+  completed_actions: string[];
+}
+
+export class StateDir {
+  constructor(readonly path: string) {
+    mkdirSync(path, { recursive: true, mode: 0o700 });
+    chmodSync(path, 0o700);
+  }
+
+  file(name: string): string {
+    return join(this.path, name);
+  }
+
+  read<T>(name: string): T | undefined {
+    try {
+      return JSON.parse(readFileSync(this.file(name), 'utf8')) as T;
+    } catch {
+      return undefined;
+    }
+  }
+
+  write(name: string, value: unknown): void {
+    const tmp = this.file(`${name}.tmp`);
+    writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n', { mode: 0o600 });
+    renameSync(tmp, this.file(name));
+  }
+}

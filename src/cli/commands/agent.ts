@@ -1,0 +1,66 @@
+/** `starling agent`: run the host agent until SIGINT/SIGTERM. */
+import { hostname as osHostname } from 'node:os';
+import { Option, type Command } from 'commander';
+import { HostAgent } from '../../agent/agent.js';
+import { LinuxDriver } from '../../agent/drivers/linux.js';
+import { SimDriver } from '../../agent/drivers/sim.js';
+import { readInventory, readResourceStats } from '../../agent/inventory/index.js';
+import { StateDir } from '../../agent/state-dir.js';
+import { defaultAgentStateDir, LOG_LEVELS } from '../../core/config.js';
+import { durations } from '../../core/durations.js';
+import { createLogger } from '../../core/logging.js';
+import type { CliContext } from '../context.js';
+import { CliError } from '../errors.js';
+
+interface AgentFlags {
+  controller: string;
+  enrollToken?: string;
+  hostname?: string;
+  stateDir?: string;
+  driver: 'linux' | 'sim';
+  logLevel: string;
+}
+
+export function registerAgentCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('agent')
+    .description('Run the host agent: enroll once, then report inventory and heartbeat and apply the desired configuration')
+    .requiredOption('--controller <url>', 'site controller URL, e.g. http://controller-0:6385')
+    .option('--enroll-token <token>', 'one-time token from "starling host add" (first start, or to re-enroll)')
+    .option('--hostname <name>', 'this host\'s name (default: the machine\'s hostname)')
+    .option('--state-dir <dir>', 'folder for the credential and queue (default: ~/.local/state/starling/agent)')
+    .addOption(new Option('--driver <driver>', 'host driver: linux reads this machine; sim simulates one').choices(['linux', 'sim']).default('linux'))
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
+    .action(async (flags: AgentFlags) => {
+      const hostname = (flags.hostname ?? osHostname()).toLowerCase();
+      const stateDir = flags.stateDir ?? defaultAgentStateDir(ctx.processEnv);
+      const log = createLogger({ level: flags.logLevel });
+      const state = new StateDir(stateDir);
+      const driver = flags.driver === 'sim' ? new SimDriver() : new LinuxDriver(state);
+      const agent = new HostAgent({
+        controller: flags.controller.replace(/\/+$/, ''),
+        hostname,
+        stateDir,
+        ...(flags.enrollToken ? { enrollToken: flags.enrollToken } : {}),
+        driver,
+        inventory: () => readInventory('/'),
+        stats: () => readResourceStats('/'),
+        log,
+      });
+      try {
+        await agent.start();
+      } catch (err) {
+        throw new CliError((err as Error).message);
+      }
+      ctx.out(`Starling agent for ${hostname} reporting to ${flags.controller} (driver ${driver.name}; state in ${stateDir})`);
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          ctx.err(`${signal}: stopping the agent`);
+          setTimeout(() => process.exit(1), durations.shutdownGraceMs).unref();
+          void agent.stop().then(resolve);
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+    });
+}
