@@ -34,6 +34,7 @@ import { UserService } from '../resources/users/user.service.js';
 import { enrollRoutes } from '../resources/hosts/enroll.routes.js';
 import { hostRoutes } from '../resources/hosts/host.routes.js';
 import { HostService } from '../resources/hosts/host.service.js';
+import { HeartbeatMonitor } from '../resources/hosts/heartbeat.monitor.js';
 import { reportRoutes } from '../resources/hosts/report.routes.js';
 import { ReportService } from '../resources/hosts/report.service.js';
 import { Waiters } from '../protocol/long-poll.js';
@@ -59,6 +60,8 @@ export interface Assembled {
   system: SystemService;
   hosts: HostService;
   reports: ReportService;
+  /** Maintenance: call tick() every report interval. */
+  heartbeat: HeartbeatMonitor;
   /** Long-poll waiters per host id: notify after changing a host's spec. */
   waiters: Waiters;
   /** Every /api/v1 route with the roles it declared. */
@@ -96,6 +99,16 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
   const system = new SystemService({ db, clock });
   const waiters = new Waiters();
   const hosts = new HostService({ db, clock, system });
+  const heartbeat = new HeartbeatMonitor({
+    db,
+    dialect: database.dialect,
+    clock,
+    fault,
+    waiters,
+    policy: { intervalMs: deps.config.reportIntervalMs, degradePulses: durations.heartbeatDegradePulses, failPulses: durations.heartbeatFailPulses },
+    startedAt: clock.now(),
+    log,
+  });
   const reports = new ReportService({ db, dialect: database.dialect, clock, fault, waiters, reportIntervalMs: deps.config.reportIntervalMs, log });
 
   const app = Fastify({
@@ -137,5 +150,5 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     { prefix: '/api/v1' },
   );
   await app.ready();
-  return { app, feed, fault, users, auth, system, hosts, reports, waiters, routes };
+  return { app, feed, fault, users, auth, system, hosts, reports, waiters, heartbeat, routes };
 }

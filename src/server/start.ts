@@ -49,6 +49,7 @@ export async function startController(config: ServerConfig, options: { log: Logg
           if (removed) log.info({ removed, retention: config.eventRetention }, 'pruned event log');
         },
       }),
+      startLoop({ name: 'heartbeat', intervalMs: config.reportIntervalMs, log, tick: async () => void (await parts.heartbeat.tick()) }),
     ];
     await loops[0]!.runNow();
 
