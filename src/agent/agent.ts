@@ -189,7 +189,13 @@ export class HostAgent {
       // Recorded before acting: a reboot must not be repeated after the agent comes back.
       this.applied.completed_actions = [...this.applied.completed_actions, action.id].slice(-MAX_COMPLETED);
       this.state.write('applied.json', this.applied);
-      await this.options.driver.act(action.kind);
+      if (action.kind === 'unlock') {
+        // Unlocking re-applies the host's configuration, as StarlingX does.
+        const result = await this.options.driver.apply(desired.config as HostConfig);
+        this.options.log.info({ changes: result.changes }, 're-applied host configuration for unlock');
+      } else {
+        await this.options.driver.act(action.kind);
+      }
     }
     this.applied.generation = desired.generation;
     this.knownGeneration = desired.generation;

@@ -35,6 +35,7 @@ import { enrollRoutes } from '../resources/hosts/enroll.routes.js';
 import { hostRoutes } from '../resources/hosts/host.routes.js';
 import { HostService } from '../resources/hosts/host.service.js';
 import { HeartbeatMonitor } from '../resources/hosts/heartbeat.monitor.js';
+import { HostActions } from '../resources/hosts/host-actions.js';
 import { reportRoutes } from '../resources/hosts/report.routes.js';
 import { ReportService } from '../resources/hosts/report.service.js';
 import { Waiters } from '../protocol/long-poll.js';
@@ -98,7 +99,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
   });
   const system = new SystemService({ db, clock });
   const waiters = new Waiters();
-  const hosts = new HostService({ db, clock, system });
+  const hosts = new HostService({ db, clock, system, fault });
   const heartbeat = new HeartbeatMonitor({
     db,
     dialect: database.dialect,
@@ -143,7 +144,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
       await api.register(suppressionRoutes({ fault }));
       await api.register(streamRoutes({ db, feed, openStreams }));
       await api.register(systemRoutes({ system }));
-      await api.register(hostRoutes({ hosts }));
+      await api.register(hostRoutes({ hosts, actions: new HostActions({ db, dialect: database.dialect, clock, fault, waiters, system }) }));
       await api.register(enrollRoutes({ hosts }));
       await api.register(reportRoutes({ reports, maxWaitMs: deps.config.reportIntervalMs }));
     },

@@ -42,3 +42,30 @@ describe('starling system and host commands', () => {
     assert.equal(JSON.parse(ok.out).mode, 'duplex');
   });
 });
+
+describe('starling host actions', () => {
+  let database: TestDatabase;
+  let api: TestApi;
+  let cli: ReturnType<typeof cliRunner>;
+  before(async () => {
+    database = await createTestDatabase('sqlite');
+    api = await createTestApi(database);
+    const url = await api.app.listen({ port: 0, host: '127.0.0.1' });
+    cli = cliRunner({ STARLING_URL: url, STARLING_TOKEN: api.tokens.operator });
+  });
+  after(async () => {
+    await api.close();
+    await database.dispose();
+  });
+
+  test('lock/unlock print the new state; a refusal is one line naming the rule', async () => {
+    await api.request('admin', 'POST', '/api/v1/hosts', { hostname: 'controller-0', personality: 'controller' });
+    const refused = await cli.run('host', 'unlock', 'controller-0');
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /^Error: cannot unlock controller-0: controller-0 is offline; its agent must be reporting before it can be unlocked \[HTTP 409\]$/);
+    const reboot = await cli.run('host', 'reboot', 'controller-0');
+    assert.equal(reboot.code, 0, reboot.err);
+    assert.match(reboot.out, /controller-0: locked\/disabled\/offline \(Rebooting\), active controller/);
+    assert.match((await cli.run('host', 'lock', '--help')).out, /--force/);
+  });
+});

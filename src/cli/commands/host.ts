@@ -64,6 +64,21 @@ export function registerHostCommands(program: Command, ctx: CliContext): void {
       ctx.out(ctx.format(cmd) === 'table' ? `Enroll token for ${hostname} (one use, until ${t.expires_at}):\n  ${t.enroll_token}` : renderObject(ctx.format(cmd), t));
     });
 
+  const action = (name: string, description: string, withForce = false) => {
+    const cmd = host.command(name).description(description).argument('<hostname>');
+    if (withForce) cmd.option('--force', 'force lock: also a host that cannot be reached');
+    cmd.action(async (hostname: string, o: { force?: boolean }, c: Command) => {
+      const h = await ctx.client().request<HostView>('POST', `${path(hostname)}/actions`, { body: { action: name, ...(o.force ? { force: true } : {}) } });
+      if (ctx.format(c) !== 'table') return ctx.out(renderObject(ctx.format(c), hostDetails(h)));
+      ctx.out(`${h.hostname}: ${h.administrative}/${h.operational}/${h.availability}${h.task ? ` (${h.task})` : ''}${h.controller_role ? `, ${h.controller_role} controller` : ''}`);
+    });
+  };
+  action('lock', 'Lock a host (take it out of service); the active controller only on simplex', true);
+  action('unlock', 'Unlock a host: re-apply its configuration and return it to service');
+  action('reboot', 'Reboot a locked host');
+  action('reinstall', 'Reinstall a locked host');
+  action('swact', 'Move the active controller role to the standby controller');
+
   host
     .command('delete')
     .description('Delete a locked host')

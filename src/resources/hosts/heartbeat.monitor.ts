@@ -19,7 +19,7 @@ import type { Waiters } from '../../protocol/long-poll.js';
 import type { BatchInput, FaultService } from '../alarms/fault.service.js';
 import { deriveState } from './availability.js';
 import { heartbeatFor, MNFA_THRESHOLD, type Heartbeat, type HeartbeatPolicy } from './heartbeat.js';
-import type { Administrative } from './host.types.js';
+import { factsOf } from './host-actions.js';
 
 export interface HeartbeatMonitorDeps {
   db: Kysely<Schema>;
@@ -86,7 +86,7 @@ export class HeartbeatMonitor {
       // A report arrived meanwhile: nothing to do.
       if (!current || current.last_report_at !== host.last_report_at || current.heartbeat !== host.heartbeat) return undefined;
       const effects = batch.raise!.length ? await this.deps.fault.applyBatch(trx, batch) : undefined;
-      const state = deriveState({ administrative: current.administrative as Administrative, reporting: false, heartbeat: next, configInSync: current.applied_config_token === current.config_token, degradeAlarm: false });
+      const state = deriveState({ ...factsOf(current), heartbeat: next });
       const actions = JSON.parse(current.actions) as Array<{ id: string; kind: string }>;
       const change = {
         heartbeat: next,

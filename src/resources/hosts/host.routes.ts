@@ -2,13 +2,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { errorResponses } from '../../api/schemas.js';
-import { ADMINS, ANY_ROLE } from '../users/roles.js';
+import { errorResponses, StringEnum } from '../../api/schemas.js';
+import { ADMINS, ANY_ROLE, OPERATORS } from '../users/roles.js';
 import { AddHostBody, EnrollTicketSchema, HostnameParams, HostSchema } from './host.schemas.js';
+import type { HostActions } from './host-actions.js';
+import { HOST_ACTIONS } from './host-guards.js';
 import type { HostService } from './host.service.js';
 
 export const hostRoutes =
-  ({ hosts }: { hosts: HostService }): FastifyPluginAsyncTypebox =>
+  ({ hosts, actions }: { hosts: HostService; actions: HostActions }): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.get('/hosts', { config: { roles: ANY_ROLE }, schema: { tags: ['hosts'], summary: 'List hosts', response: { 200: Type.Object({ items: Type.Array(HostSchema) }) } } }, async () => ({
       items: await hosts.list(),
@@ -45,6 +47,23 @@ export const hostRoutes =
         schema: { tags: ['hosts'], summary: 'Issue a new one-time enroll token (reinstalled host)', params: HostnameParams, response: { 201: EnrollTicketSchema, ...errorResponses } },
       },
       async (request, reply) => reply.status(201).send(await hosts.reissueEnrollToken(request.params.hostname)),
+    );
+
+    app.post(
+      '/hosts/:hostname/actions',
+      {
+        config: { roles: OPERATORS },
+        schema: {
+          tags: ['hosts'],
+          summary: 'lock [force], unlock, reboot, reinstall or swact a host',
+          description:
+            'StarlingX rules: the active controller can only be locked on simplex; an unreachable host needs force lock; reboot and reinstall need a locked host; swact is for the active controller in duplex, with the standby unlocked and available. A refusal (409) names the rule.',
+          params: HostnameParams,
+          body: Type.Object({ action: StringEnum(HOST_ACTIONS), force: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+          response: { 200: HostSchema, ...errorResponses },
+        },
+      },
+      async (request) => actions.run(request.params.hostname, request.body.action, { force: request.body.force ?? false }),
     );
 
     app.delete(

@@ -4,13 +4,14 @@
  * Lifecycle actions (lock, unlock ...) and configuration live in their own
  * files; maintenance in the heartbeat monitor.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { contentToken } from '../../core/canonical.js';
 import { durations } from '../../core/durations.js';
 import { ConflictError, InputError, NotFoundError, UnauthenticatedError } from '../../core/errors.js';
 import { newUuid, randomSecret, sha256Hex } from '../../core/ids.js';
 import type { HostRow, Schema } from '../../db/schema.js';
+import type { FaultService } from '../alarms/fault.service.js';
 import type { SystemService } from '../system/system.service.js';
 import { getHostByName, listHosts } from './host.store.js';
 import { DEFAULT_HOST_CONFIG, PERSONALITIES, type Personality } from './host.types.js';
@@ -31,6 +32,7 @@ export interface HostServiceDeps {
   db: Kysely<Schema>;
   clock: Clock;
   system: SystemService;
+  fault: FaultService;
 }
 
 export class HostService {
@@ -63,7 +65,7 @@ export class HostService {
     const now = this.deps.clock.now();
     const token = ENROLL_TOKEN_PREFIX + randomSecret(24);
 
-    const row = await this.deps.db.transaction().execute(async (trx) => {
+    const { row, effects } = await this.deps.db.transaction().execute(async (trx) => {
       const hosts = await listHosts(trx);
       if (hosts.some((h) => h.hostname === hostname)) throw new ConflictError(`host ${hostname} already exists`, 'hostname');
       checkAddRules(system.mode, hostname, personality as Personality, hosts);
@@ -106,8 +108,13 @@ export class HostService {
         updated_at: now,
       };
       await trx.insertInto('hosts').values(host).execute();
-      return host;
+      // Hosts start locked, and a locked host carries 200.001.
+      const effects = await this.deps.fault.applyBatch(trx, {
+        raise: [{ alarm_id: '200.001', entity_instance_id: `host=${hostname}`, severity: 'warning', reason_text: `${hostname} was administratively locked to take it out of service.` }],
+      });
+      return { row: host, effects };
     });
+    this.deps.fault.committed(effects);
     return { host: toHostView(row), enroll_token: token, expires_at: new Date(row.enroll_expires_at!).toISOString() };
   }
 
@@ -147,7 +154,7 @@ export class HostService {
 
   /** Deletes a host: it must be locked, and the active controller goes last. */
   async delete(hostname: string): Promise<void> {
-    await this.deps.db.transaction().execute(async (trx) => {
+    const effects = await this.deps.db.transaction().execute(async (trx) => {
       const host = await getHostByName(trx, hostname);
       if (!host) throw new NotFoundError(`host ${hostname} not found`, 'hostname');
       if (host.administrative !== 'locked') throw new ConflictError(`cannot delete ${hostname}: it is unlocked (rule: a host must be locked before it is deleted)`, 'hostname');
@@ -156,7 +163,15 @@ export class HostService {
         throw new ConflictError(`cannot delete ${hostname}: it is the active controller (rule: swact to the other controller first; the active controller is deleted last)`, 'hostname');
       }
       await trx.deleteFrom('hosts').where('id', '=', host.id).execute();
+      // Its alarms clear with it (logged as clear events).
+      const keys = await trx
+        .selectFrom('alarms')
+        .select(['alarm_id', 'entity_instance_id'])
+        .where((eb) => eb.or([eb('entity_instance_id', '=', `host=${hostname}`), eb(sql<string>`substr(entity_instance_id, 1, ${hostname.length + 6})`, '=', `host=${hostname}.`)]))
+        .execute();
+      return this.deps.fault.applyBatch(trx, { clear: keys });
     });
+    this.deps.fault.committed(effects);
   }
 }
 

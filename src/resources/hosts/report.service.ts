@@ -18,7 +18,7 @@ import type { AgentOp, Reply, Report } from '../../protocol/agent-wire.js';
 import type { Waiters } from '../../protocol/long-poll.js';
 import type { BatchEffects, BatchInput, FaultService } from '../alarms/fault.service.js';
 import { deriveState } from './availability.js';
-import type { Administrative } from './host.types.js';
+import { factsOf, taskFor, type PendingAction } from './host-actions.js';
 
 export interface ReportServiceDeps {
   db: Kysely<Schema>;
@@ -120,14 +120,9 @@ export class ReportService {
       if (report.stats !== undefined) Object.assign(change, { stats: JSON.stringify(report.stats), stats_at: now });
       const booted = (change.booted_at as number | undefined) ?? host.booted_at;
       if (booted) change.uptime_s = Math.max(0, Math.floor((now - booted) / 1000));
-      const applied = change.applied_config_token !== undefined ? change.applied_config_token : host.applied_config_token;
-      const state = deriveState({
-        administrative: host.administrative as Administrative,
-        reporting: true,
-        heartbeat: 'ok',
-        configInSync: applied === host.config_token,
-        degradeAlarm: false,
-      });
+      const next = { ...host, ...change } as HostRow;
+      change.task = taskFor(JSON.parse(next.actions) as PendingAction[]);
+      const state = deriveState(factsOf(next));
       Object.assign(change, state);
       if (state.availability !== host.availability || state.operational !== host.operational) change.updated_at = now;
       await trx.updateTable('hosts').set(change).where('id', '=', host.id).execute();
