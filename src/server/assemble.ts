@@ -36,6 +36,8 @@ import { hostRoutes } from '../resources/hosts/host.routes.js';
 import { HostService } from '../resources/hosts/host.service.js';
 import { HeartbeatMonitor } from '../resources/hosts/heartbeat.monitor.js';
 import { HostActions } from '../resources/hosts/host-actions.js';
+import { hostConfigRoutes } from '../resources/hosts/host-config.routes.js';
+import { HostConfigService } from '../resources/hosts/host-config.service.js';
 import { reportRoutes } from '../resources/hosts/report.routes.js';
 import { ReportService } from '../resources/hosts/report.service.js';
 import { Waiters } from '../protocol/long-poll.js';
@@ -145,6 +147,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
       await api.register(streamRoutes({ db, feed, openStreams }));
       await api.register(systemRoutes({ system }));
       await api.register(hostRoutes({ hosts, actions: new HostActions({ db, dialect: database.dialect, clock, fault, waiters, system }) }));
+      await api.register(hostConfigRoutes({ configs: new HostConfigService({ db, dialect: database.dialect, clock, fault, waiters }) }));
       await api.register(enrollRoutes({ hosts }));
       await api.register(reportRoutes({ reports, maxWaitMs: deps.config.reportIntervalMs }));
     },

@@ -1,6 +1,6 @@
 /** `starling host ...` (StarlingX `system host-*`). */
-import { Option, type Command } from 'commander';
-import { PERSONALITIES } from '../../resources/hosts/host.types.js';
+import { Argument, Option, type Command } from 'commander';
+import { CPU_FUNCTIONS, KERNELS, PERSONALITIES } from '../../resources/hosts/host.types.js';
 import type { HostView } from '../../resources/hosts/host.views.js';
 import type { CliContext } from '../context.js';
 import { renderList, renderObject } from '../output.js';
@@ -78,6 +78,45 @@ export function registerHostCommands(program: Command, ctx: CliContext): void {
   action('reboot', 'Reboot a locked host');
   action('reinstall', 'Reinstall a locked host');
   action('swact', 'Move the active controller role to the standby controller');
+
+  const printConfig = (h: HostView, c: Command) =>
+    ctx.out(ctx.format(c) === 'table' ? `${h.hostname}: config ${h.config_target} (${h.config_status || 'up to date'})\n${JSON.stringify(h.config)}` : renderObject(ctx.format(c), hostDetails(h)));
+
+  host
+    .command('cpu-modify')
+    .description('Assign a function to CPUs of a locked host (SMT siblings together; a platform core per NUMA node)')
+    .argument('<hostname>')
+    .addOption(new Option('--function <f>', 'CPU function').choices(CPU_FUNCTIONS).makeOptionMandatory())
+    .requiredOption('--cores <list>', 'logical CPU ids, e.g. 2-3,6-7 (see host show: inventory.cpu.cpus)')
+    .action(async (hostname: string, o: { function: string; cores: string }, c: Command) =>
+      printConfig(await ctx.client().request<HostView>('POST', `${path(hostname)}/cpu`, { body: { function: o.function, cpus: o.cores } }), c),
+    );
+
+  host
+    .command('memory-modify')
+    .description('Set 2M and/or 1G hugepages on a NUMA node of a locked host')
+    .argument('<hostname>')
+    .requiredOption('--numa <node>', 'NUMA node')
+    .option('--hugepages-2m <n>', 'number of 2 MiB pages')
+    .option('--hugepages-1g <n>', 'number of 1 GiB pages')
+    .action(async (hostname: string, o: { numa: string; hugepages2m?: string; hugepages1g?: string }, c: Command) => {
+      if (o.hugepages2m === undefined && o.hugepages1g === undefined) throw new Error('give --hugepages-2m and/or --hugepages-1g');
+      const body = {
+        numa_node: Number(o.numa),
+        ...(o.hugepages2m !== undefined ? { hugepages_2m: Number(o.hugepages2m) } : {}),
+        ...(o.hugepages1g !== undefined ? { hugepages_1g: Number(o.hugepages1g) } : {}),
+      };
+      printConfig(await ctx.client().request<HostView>('POST', `${path(hostname)}/memory`, { body }), c);
+    });
+
+  host
+    .command('kernel-modify')
+    .description('Choose the standard or low-latency kernel for a locked host')
+    .argument('<hostname>')
+    .addArgument(new Argument('<kernel>', 'kernel').choices(KERNELS))
+    .action(async (hostname: string, kernel: string, _o: unknown, c: Command) =>
+      printConfig(await ctx.client().request<HostView>('POST', `${path(hostname)}/kernel`, { body: { kernel } }), c),
+    );
 
   host
     .command('delete')

@@ -90,6 +90,11 @@ export class ReportService {
           if (!batch.raise!.some((r) => r.alarm_id === alarm_id)) batch.clear!.push({ alarm_id, entity_instance_id: entity });
         }
       }
+      const appliedNow = report.status ? report.status.applied.config_token : host.applied_config_token;
+      if (appliedNow === host.config_token && host.applied_config_token !== host.config_token) {
+        // The agent caught up with the desired configuration.
+        batch.clear!.push({ alarm_id: '250.001', entity_instance_id: `host=${host.hostname}` });
+      }
       const hasWork = batch.raise!.length + batch.clear!.length + batch.log!.length > 0;
       const effects: BatchEffects | undefined = hasWork ? await this.deps.fault.applyBatch(trx, batch) : undefined;
 
