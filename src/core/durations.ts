@@ -60,6 +60,12 @@ export const durations = {
   heartbeatDegradePulses: 6,
   /** Missed pulses before a host is failed (StarlingX heartbeat: 10). */
   heartbeatFailPulses: 10,
+  /**
+   * Resource monitor sample period. With a debounce of 3 samples, a CPU or
+   * memory alarm is raised about 30 s after the condition starts: quick
+   * enough to matter, slow enough to ignore a compile or a backup spike.
+   */
+  resourceSampleMs: 10 * SECOND,
   /** Volatile resource figures ride along with a report at most this often. */
   agentStatsIntervalMs: 5 * MINUTE,
   /** Agent reconnect backoff: first retry within a second ... */

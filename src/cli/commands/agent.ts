@@ -5,7 +5,9 @@ import { HostAgent } from '../../agent/agent.js';
 import { LinuxDriver } from '../../agent/drivers/linux.js';
 import { SimDriver } from '../../agent/drivers/sim.js';
 import { readInventory, readResourceStats } from '../../agent/inventory/index.js';
+import { ResourceMonitor } from '../../agent/monitor/resource-monitor.js';
 import { StateDir } from '../../agent/state-dir.js';
+import { startLoop } from '../../core/loop.js';
 import { defaultAgentStateDir, LOG_LEVELS } from '../../core/config.js';
 import { durations } from '../../core/durations.js';
 import { createLogger } from '../../core/logging.js';
@@ -52,12 +54,18 @@ export function registerAgentCommand(program: Command, ctx: CliContext): void {
       } catch (err) {
         throw new CliError((err as Error).message);
       }
+      // Resource alarms (100.101/103/104) go through the agent's queue like any other alarm change.
+      const monitor = new ResourceMonitor({ hostname, send: (op) => agent.send(op) });
+      const firstStats = await readResourceStats('/');
+      monitor.clearStale(firstStats.filesystems.map((f) => f.mount));
+      monitor.sample(firstStats);
+      const sampler = startLoop({ name: 'resource-monitor', intervalMs: durations.resourceSampleMs, log, tick: async () => monitor.sample(await readResourceStats('/')) });
       ctx.out(`Starling agent for ${hostname} reporting to ${flags.controller} (driver ${driver.name}; state in ${stateDir})`);
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           ctx.err(`${signal}: stopping the agent`);
           setTimeout(() => process.exit(1), durations.shutdownGraceMs).unref();
-          void agent.stop().then(resolve);
+          void sampler.stop().then(() => agent.stop()).then(resolve);
         };
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));
