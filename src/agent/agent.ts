@@ -70,11 +70,17 @@ export class HostAgent {
   /** Enrolls if there is no stored credential for this controller; throws a clear error if it cannot. */
   async enroll(): Promise<Credential> {
     const stored = this.state.read<Credential>('credential.json');
-    if (stored && stored.controller === this.options.controller && stored.hostname === this.options.hostname && !this.options.enrollToken) {
-      return (this.credential = stored);
+    if (stored && stored.hostname === this.options.hostname && !this.options.enrollToken) {
+      if (stored.controller !== this.options.controller) {
+        // The controller moved (new address): the credential still names this
+        // host; if the new controller does not know it, reports say so (401).
+        this.options.log.info({ from: stored.controller, to: this.options.controller }, 'controller address changed; keeping the credential');
+        this.state.write('credential.json', { ...stored, controller: this.options.controller });
+      }
+      return (this.credential = { ...stored, controller: this.options.controller });
     }
     if (!this.options.enrollToken) {
-      throw new Error(`no credential in ${this.state.path} for ${this.options.hostname} at ${this.options.controller}; give --enroll-token (from "starling host add")`);
+      throw new Error(`no credential in ${this.state.path} for ${this.options.hostname}; give --enroll-token (from "starling host add")`);
     }
     let reply: { hostname: string; host_id: string; credential: string };
     try {

@@ -19,7 +19,7 @@ import type { Waiters } from '../../protocol/long-poll.js';
 import type { BatchInput, FaultService } from '../alarms/fault.service.js';
 import { deriveState } from './availability.js';
 import { heartbeatFor, MNFA_THRESHOLD, type Heartbeat, type HeartbeatPolicy } from './heartbeat.js';
-import { factsOf } from './host-actions.js';
+import { factsOf, taskFor, type PendingAction } from './host-actions.js';
 
 export interface HeartbeatMonitorDeps {
   db: Kysely<Schema>;
@@ -87,12 +87,14 @@ export class HeartbeatMonitor {
       if (!current || current.last_report_at !== host.last_report_at || current.heartbeat !== host.heartbeat) return undefined;
       const effects = batch.raise!.length ? await this.deps.fault.applyBatch(trx, batch) : undefined;
       const state = deriveState({ ...factsOf(current), heartbeat: next });
-      const actions = JSON.parse(current.actions) as Array<{ id: string; kind: string }>;
+      const actions = JSON.parse(current.actions) as PendingAction[];
+      const nextActions = recovery ? [...actions, { id: newUuid(now), kind: 'recover' }] : actions;
       const change = {
         heartbeat: next,
         ...state,
+        task: taskFor(nextActions),
         updated_at: now,
-        ...(recovery ? { actions: JSON.stringify([...actions, { id: newUuid(now), kind: 'recover' }]), generation: current.generation + 1, recovery_requested_at: now } : {}),
+        ...(recovery ? { actions: JSON.stringify(nextActions), generation: current.generation + 1, recovery_requested_at: now } : {}),
       };
       await trx.updateTable('hosts').set(change).where('id', '=', current.id).execute();
       return { effects };
