@@ -9,6 +9,8 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 
 export interface Metrics {
   registry: Registry;
+  /** Time to handle an agent report, without the long-poll hold. */
+  observeReport(durationMs: number): void;
   /** Pass to openDatabase's onQuery. */
   observeQuery(kind: string, durationMs: number, failed: boolean): void;
   faultChanges: Counter<'state'>;
@@ -30,9 +32,16 @@ export function createMetrics(): Metrics {
     labelNames: ['state'] as const,
     registers: [registry],
   });
+  const reports = new Histogram({
+    name: 'starling_agent_report_handling_seconds',
+    help: 'Time to handle a host agent report (transaction and reply), excluding the long-poll hold',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
   return {
     registry,
     faultChanges,
+    observeReport: (ms) => reports.observe(ms / 1000),
     observeQuery: (kind, ms, failed) => db.observe({ kind, outcome: failed ? 'error' : 'ok' }, ms / 1000),
   };
 }

@@ -112,7 +112,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     startedAt: clock.now(),
     log,
   });
-  const reports = new ReportService({ db, dialect: database.dialect, clock, fault, waiters, reportIntervalMs: deps.config.reportIntervalMs, log });
+  const reports = new ReportService({ db, dialect: database.dialect, clock, fault, waiters, reportIntervalMs: deps.config.reportIntervalMs, log, observe: metrics.observeReport });
 
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,

@@ -28,6 +28,8 @@ export interface ReportServiceDeps {
   waiters: Waiters;
   reportIntervalMs: number;
   log: Logger;
+  /** Told how long each report took to handle, without the long-poll hold. */
+  observe?: (durationMs: number) => void;
 }
 
 /** Alarms maintenance raises for lost heartbeat; a report from the host clears them. */
@@ -73,6 +75,7 @@ export class ReportService {
   }
 
   async handle(hostId: string, report: Report): Promise<Reply> {
+    const started = performance.now();
     const now = this.deps.clock.now();
     const { host, effects, needStatus } = await this.deps.db.transaction().execute(async (trx) => {
       let q = trx.selectFrom('hosts').selectAll().where('id', '=', hostId);
@@ -134,6 +137,7 @@ export class ReportService {
       return { host: { ...host, ...change } as HostRow, effects, needStatus };
     });
     if (effects) this.deps.fault.committed(effects);
+    this.deps.observe?.(performance.now() - started);
 
     let current = host;
     if (report.wait_ms > 0 && host.generation === report.known_generation && !needStatus) {
