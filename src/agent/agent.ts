@@ -57,6 +57,8 @@ export class HostAgent {
   desired: Desired | undefined;
   /** Consecutive failed exchanges (0 when connected). */
   failures = 0;
+  /** A configuration token the driver failed to apply (not retried until it changes). */
+  private failedToken: string | undefined;
 
   constructor(private readonly options: AgentOptions) {
     this.state = new StateDir(options.stateDir);
@@ -184,10 +186,16 @@ export class HostAgent {
 
   private async applyDesired(desired: Desired): Promise<void> {
     this.desired = desired;
-    if (desired.config_token !== this.applied.config_token) {
-      const result = await this.options.driver.apply(desired.config as HostConfig);
-      this.options.log.info({ config_token: desired.config_token, changes: result.changes, rebootRequired: result.rebootRequired }, 'applied host configuration');
-      this.applied.config_token = desired.config_token;
+    if (desired.config_token !== this.applied.config_token && desired.config_token !== this.failedToken) {
+      try {
+        const result = await this.options.driver.apply(desired.config as HostConfig);
+        this.options.log.info({ config_token: desired.config_token, changes: result.changes, rebootRequired: result.rebootRequired }, 'applied host configuration');
+        this.applied.config_token = desired.config_token;
+      } catch (err) {
+        // The applied token stays behind, so the host keeps 250.001; tried again when the configuration changes.
+        this.failedToken = desired.config_token;
+        this.options.log.error({ err: (err as Error).message, config_token: desired.config_token }, 'could not apply host configuration');
+      }
     }
     for (const action of desired.actions) {
       if (this.applied.completed_actions.includes(action.id)) continue;
@@ -197,8 +205,12 @@ export class HostAgent {
       this.state.write('applied.json', this.applied);
       if (action.kind === 'unlock') {
         // Unlocking re-applies the host's configuration, as StarlingX does.
-        const result = await this.options.driver.apply(desired.config as HostConfig);
-        this.options.log.info({ changes: result.changes }, 're-applied host configuration for unlock');
+        try {
+          const result = await this.options.driver.apply(desired.config as HostConfig);
+          this.options.log.info({ changes: result.changes }, 're-applied host configuration for unlock');
+        } catch (err) {
+          this.options.log.error({ err: (err as Error).message }, 'could not re-apply host configuration on unlock');
+        }
       } else {
         await this.options.driver.act(action.kind);
       }

@@ -45,7 +45,8 @@ describe('a site: controller and three agents as real processes', () => {
     tokens.delete(hostname); // one use
     const child = spawn(
       process.execPath,
-      [BIN, 'agent', '--controller', controller.url, '--hostname', hostname, '--state-dir', join(home, hostname), '--log-level', 'warn', ...(t ? ['--enroll-token', t] : [])],
+      // Real inventory from this machine; configuration applied by the sim driver (this machine has no kernels in /boot to switch).
+      [BIN, 'agent', '--controller', controller.url, '--hostname', hostname, '--state-dir', join(home, hostname), '--driver', 'sim', '--log-level', 'warn', ...(t ? ['--enroll-token', t] : [])],
       { env: { PATH: process.env.PATH ?? '', HOME: home }, stdio: 'ignore' },
     );
     agents.set(hostname, child);

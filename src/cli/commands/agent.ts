@@ -20,6 +20,7 @@ interface AgentFlags {
   hostname?: string;
   stateDir?: string;
   driver: 'linux' | 'sim';
+  allowHostChanges?: boolean;
   logLevel: string;
 }
 
@@ -32,13 +33,14 @@ export function registerAgentCommand(program: Command, ctx: CliContext): void {
     .option('--hostname <name>', 'this host\'s name (default: the machine\'s hostname)')
     .option('--state-dir <dir>', 'folder for the credential and queue (default: ~/.local/state/starling/agent)')
     .addOption(new Option('--driver <driver>', 'host driver: linux reads this machine; sim simulates one').choices(['linux', 'sim']).default('linux'))
+    .option('--allow-host-changes', 'let the linux driver change this machine (grub kernel and CPU isolation, hugepages, reboot); without it, changes are only recorded in the state folder')
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .action(async (flags: AgentFlags) => {
       const hostname = (flags.hostname ?? osHostname()).toLowerCase();
       const stateDir = flags.stateDir ?? defaultAgentStateDir(ctx.processEnv);
       const log = createLogger({ level: flags.logLevel });
       const state = new StateDir(stateDir);
-      const driver = flags.driver === 'sim' ? new SimDriver() : new LinuxDriver(state);
+      const driver = flags.driver === 'sim' ? new SimDriver() : new LinuxDriver({ state, allowHostChanges: flags.allowHostChanges ?? false });
       const agent = new HostAgent({
         controller: flags.controller.replace(/\/+$/, ''),
         hostname,
