@@ -1,22 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '../helpers/backends.js';
-import { createTestApi, type TestApi } from '../helpers/api.js';
+import { before, describe, test } from 'node:test';
+import type { TestApi } from '../helpers/api.js';
+import { useLiveApi } from '../helpers/live-api.js';
 import { cliRunner } from '../helpers/cli.js';
 
 describe('starling system and host commands', () => {
-  let database: TestDatabase;
-  let api: TestApi;
+  const live = useLiveApi();
   let cli: ReturnType<typeof cliRunner>;
-  before(async () => {
-    database = await createTestDatabase('sqlite');
-    api = await createTestApi(database);
-    const url = await api.app.listen({ port: 0, host: '127.0.0.1' });
-    cli = cliRunner({ STARLING_URL: url, STARLING_TOKEN: api.tokens.admin });
-  });
-  after(async () => {
-    await api.close();
-    await database.dispose();
+  let api: TestApi;
+  before(() => {
+    api = live.api;
+    cli = cliRunner({ STARLING_URL: live.url, STARLING_TOKEN: api.tokens.admin });
   });
 
   test('host add prints the enroll token and the agent command line; list and show', async () => {
@@ -44,18 +38,12 @@ describe('starling system and host commands', () => {
 });
 
 describe('starling host actions', () => {
-  let database: TestDatabase;
-  let api: TestApi;
+  const live = useLiveApi();
   let cli: ReturnType<typeof cliRunner>;
-  before(async () => {
-    database = await createTestDatabase('sqlite');
-    api = await createTestApi(database);
-    const url = await api.app.listen({ port: 0, host: '127.0.0.1' });
-    cli = cliRunner({ STARLING_URL: url, STARLING_TOKEN: api.tokens.operator });
-  });
-  after(async () => {
-    await api.close();
-    await database.dispose();
+  let api: TestApi;
+  before(() => {
+    api = live.api;
+    cli = cliRunner({ STARLING_URL: live.url, STARLING_TOKEN: api.tokens.operator });
   });
 
   test('lock/unlock print the new state; a refusal is one line naming the rule', async () => {

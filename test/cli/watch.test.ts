@@ -1,28 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Command } from 'commander';
 import { createContext } from '../../src/cli/context.js';
 import { watchAlarms } from '../../src/cli/watch.js';
 import { loadCliEnvironment } from '../../src/core/config.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/backends.js';
-import { createTestApi, type TestApi } from '../helpers/api.js';
+import { useLiveApi } from '../helpers/live-api.js';
 
 describe('alarm list --watch', () => {
-  let database: TestDatabase;
-  let api: TestApi;
-  let url: string;
-  before(async () => {
-    database = await createTestDatabase('sqlite');
-    api = await createTestApi(database);
-    url = await api.app.listen({ port: 0, host: '127.0.0.1' });
-  });
-  after(async () => {
-    await api.close();
-    await database.dispose();
-  });
+  const live = useLiveApi();
 
   test('redraws when an alarm is raised elsewhere, without polling', async () => {
     const frames: string[] = [];
+    const { api, url } = live;
     const env = { STARLING_URL: url, STARLING_TOKEN: api.tokens.reader, HOME: '/nonexistent' };
     const ctx = createContext({ out: (s) => frames.push(s), err: () => undefined }, env, loadCliEnvironment(env), '/');
     const cmd = new Command().option('-o, --output <f>', '', 'json');
