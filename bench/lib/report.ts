@@ -35,7 +35,8 @@ export function verdict(row: Row): string {
   return ok ? 'PASS' : 'MISS';
 }
 
-export function printTable(rows: readonly Row[]): void {
+/** `firstColumn` names what `Row.backend` holds (a backend in the fm bench, a scenario in the site bench). */
+export function printTable(rows: readonly Row[], firstColumn = 'Backend'): void {
   const cells = rows.map((r) => [
     r.backend,
     r.measure,
@@ -44,7 +45,7 @@ export function printTable(rows: readonly Row[]): void {
     verdict(r),
     r.note ?? '',
   ]);
-  const header = ['Backend', 'Measurement', 'Result', 'Target', 'Verdict', 'Note'];
+  const header = [firstColumn, 'Measurement', 'Result', 'Target', 'Verdict', 'Note'];
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   // Numbers right-aligned so magnitudes line up.
   const line = (c: string[]) => c.map((s, i) => (i === 2 || i === 3 ? s.padStart(widths[i]!) : s.padEnd(widths[i]!))).join(' | ').trimEnd();

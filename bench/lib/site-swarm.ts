@@ -1,0 +1,245 @@
+/**
+ * Simulated host agents over real HTTP, in a process of their own (spawned
+ * by bench/site.bench.ts with an IPC channel), so the client's CPU is not
+ * counted as the controller's.
+ *
+ * Each simulated agent does what src/agent/agent.ts does on the wire, minus
+ * reading the machine: enroll, a first report with its full status, stats
+ * and the start-up clears of the resource monitor, apply the desired state
+ * from the reply (which changes its status, so the next report carries it
+ * again), then long polls: wait_ms = the interval, known_generation = the
+ * last reply's, the next report as soon as the reply arrives, over its own
+ * keep-alive connection.
+ *
+ * A probe can add short reports (wait_ms 0, as the real agent's kick()
+ * sends) from the agents in turn, on one connection of its own, and time
+ * their round trip.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type * as InventoryModule from '../../src/agent/inventory/index.js';
+import type * as VersionModule from '../../src/core/version.js';
+import type { AgentOp, AgentStatus, Reply } from '../../src/protocol/agent-wire.js';
+
+export type ToSwarm =
+  | { type: 'start'; url: string; hosts: Array<{ hostname: string; token: string }>; intervalMs: number; staggerMs: number }
+  | { type: 'probe'; perSecond: number }
+  | { type: 'snapshot' };
+
+export type FromSwarm =
+  | { type: 'enrolled'; seconds: number }
+  | { type: 'up'; seconds: number }
+  | { type: 'snapshot'; replies: number; errors: number; lastError: string | null; inFlight: number; probeMs: number[] }
+  | { type: 'failed'; message: string };
+
+/** Request timeout beyond the hold, as the real agent (durations.agentRequestMarginMs). */
+const MARGIN_MS = 15_000;
+const ENROLL_CONCURRENCY = 8;
+
+// Runtime from dist/ (what `npm run bench:site` just built), types from src/, like the fm bench.
+const fromDist = async <T>(path: string): Promise<T> => (await import(new URL(`../../dist/${path}`, import.meta.url).href)) as T;
+const { readInventory, readResourceStats } = await fromDist<typeof InventoryModule>('agent/inventory/index.js');
+const { VERSION } = await fromDist<typeof VersionModule>('core/version.js');
+
+const send = (m: FromSwarm) => process.send!(m);
+
+function post(agent: http.Agent, url: string, body: string, token: string | undefined, timeoutMs: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        timeout: timeoutMs,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (res.statusCode !== 200) reject(new Error(`POST ${new URL(url).pathname} answered ${res.statusCode}: ${text.slice(0, 200)}`));
+          else resolve(JSON.parse(text));
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * This machine's inventory, its CPU list widened to a 32-thread worker
+ * (16 cores x 2 SMT threads, 2 NUMA nodes) so the status is a realistic few
+ * KB rather than a 2-CPU VM's 1.4 KB.
+ */
+async function inventoryTemplate(): Promise<InventoryModule.Inventory> {
+  const inv = await readInventory('/');
+  const model = inv.cpu === 'unknown' ? 'unknown' : inv.cpu.model;
+  const cpus = Array.from({ length: 32 }, (_, id) => {
+    const core = id % 16;
+    return { id, socket: 0, core, numa_node: core < 8 ? 0 : 1, siblings: [core, core + 16] };
+  });
+  return { ...inv, cpu: { model, sockets: 1, cores: 16, threads: 32, numa_nodes: 2, cpus } };
+}
+
+const hashOf = (status: AgentStatus) => createHash('sha256').update(JSON.stringify(status)).digest('hex').slice(0, 16);
+
+class SimAgent {
+  /** Its own connection, as each real agent has. */
+  readonly http = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  private seq = 0;
+  private known = 0;
+  private ackedHash: string | undefined;
+  private needStatus = true;
+  private stats: unknown;
+  private ops: Array<{ seq: number; op: AgentOp }>;
+  private readonly status: AgentStatus;
+  private hash: string;
+
+  constructor(
+    private readonly url: string,
+    readonly credential: string,
+    hostname: string,
+    inventory: InventoryModule.Inventory,
+    stats: InventoryModule.ResourceStats,
+  ) {
+    // A MAC of its own, so 2,000 inventories are not one string.
+    const n = Number(/\d+$/.exec(hostname)?.[0] ?? 0);
+    const mac = `02:00:00:00:${((n >> 8) & 255).toString(16).padStart(2, '0')}:${(n & 255).toString(16).padStart(2, '0')}`;
+    const nics = inventory.nics.map((nic, i) => (i === 0 ? { ...nic, mac } : nic));
+    this.status = {
+      boot_id: randomUUID(),
+      booted_at: Date.now() - 86_400_000,
+      agent_version: VERSION,
+      inventory: { ...inventory, nics },
+      applied: { generation: 0, config_token: null },
+      completed_actions: [],
+    };
+    this.hash = hashOf(this.status);
+    this.stats = stats;
+    // The resource monitor's clearStale() at agent start: CPU, memory and each filesystem.
+    const host = `host=${hostname}`;
+    const clears: Array<[string, string]> = [['100.101', host], ['100.103', host], ...stats.filesystems.map((f): [string, string] => ['100.104', `${host}.filesystem=${f.mount}`])];
+    this.ops = clears.map(([alarm_id, entity_instance_id], i) => ({ seq: i + 1, op: { kind: 'clear', alarm_id, entity_instance_id } }));
+  }
+
+  /** One report; mirrors HostAgent.exchange(). */
+  async exchange(waitMs: number, via: http.Agent = this.http): Promise<void> {
+    const hash = this.hash;
+    const includeStatus = this.needStatus || hash !== this.ackedHash;
+    const stats = this.stats;
+    const body = JSON.stringify({
+      seq: ++this.seq,
+      status_hash: hash,
+      ...(includeStatus ? { status: this.status } : {}),
+      ...(stats !== undefined ? { stats } : {}),
+      ops: this.ops,
+      known_generation: this.known,
+      wait_ms: waitMs,
+    });
+    const reply = (await post(via, `${this.url}/api/v1/agent/report`, body, this.credential, waitMs + MARGIN_MS)) as Reply;
+    if (includeStatus) this.ackedHash = hash;
+    if (stats !== undefined) this.stats = undefined; // stats ride along every 5 minutes: once in this run
+    this.needStatus = reply.need_status ?? false;
+    this.ops = this.ops.filter((o) => o.seq > reply.ack_op_seq);
+    if (reply.desired) {
+      // "Applying" it changes the status (applied generation and token), so the next report carries the status again.
+      this.status.applied = { generation: reply.desired.generation, config_token: reply.desired.config_token };
+      this.hash = hashOf(this.status);
+      this.known = reply.desired.generation;
+    } else this.known = reply.generation;
+  }
+}
+
+const counters = { replies: 0, errors: 0, lastError: null as string | null, inFlight: 0 };
+let probeMs: number[] = [];
+let probeTimer: NodeJS.Timeout | undefined;
+const probeHttp = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+async function runAgent(agent: SimAgent, intervalMs: number, onFirstReply: () => void): Promise<void> {
+  let first = true;
+  for (;;) {
+    counters.inFlight++;
+    try {
+      await agent.exchange(intervalMs);
+      counters.replies++;
+      if (first) onFirstReply();
+      first = false;
+    } catch (err) {
+      counters.errors++;
+      counters.lastError = (err as Error).message;
+      await new Promise((r) => setTimeout(r, 1000 + Math.random() * 1000));
+    } finally {
+      counters.inFlight--;
+    }
+  }
+}
+
+async function start(m: Extract<ToSwarm, { type: 'start' }>): Promise<SimAgent[]> {
+  const inventory = await inventoryTemplate();
+  const stats = await readResourceStats('/');
+  const t0 = performance.now();
+  const enrollHttp = new http.Agent({ keepAlive: true, maxSockets: ENROLL_CONCURRENCY });
+  const agents: SimAgent[] = new Array(m.hosts.length);
+  let next = 0;
+  const enroller = async () => {
+    while (next < m.hosts.length) {
+      const i = next++;
+      const { hostname, token } = m.hosts[i]!;
+      const { credential } = (await post(enrollHttp, `${m.url}/api/v1/agent/enroll`, JSON.stringify({ token, hostname }), undefined, 30_000)) as { credential: string };
+      agents[i] = new SimAgent(m.url, credential, hostname, inventory, stats);
+    }
+  };
+  await Promise.all(Array.from({ length: ENROLL_CONCURRENCY }, enroller));
+  enrollHttp.destroy();
+  send({ type: 'enrolled', seconds: (performance.now() - t0) / 1000 });
+
+  // Starts spread evenly over one interval, as agents of a site coming up over time would be.
+  const t1 = performance.now();
+  let up = 0;
+  const onFirstReply = () => {
+    if (++up === agents.length) send({ type: 'up', seconds: (performance.now() - t1) / 1000 });
+  };
+  agents.forEach((agent, i) => setTimeout(() => void runAgent(agent, m.intervalMs, onFirstReply), (i * m.staggerMs) / agents.length));
+  return agents;
+}
+
+function probe(agents: SimAgent[], perSecond: number): void {
+  clearInterval(probeTimer);
+  if (perSecond <= 0) return;
+  let turn = 0;
+  let busy = false;
+  probeTimer = setInterval(() => {
+    if (busy) return; // one at a time on the probe's connection
+    busy = true;
+    const agent = agents[turn++ % agents.length]!;
+    const t0 = performance.now();
+    agent
+      .exchange(0, probeHttp)
+      .then(() => probeMs.push(performance.now() - t0))
+      .catch((err: Error) => {
+        counters.errors++;
+        counters.lastError = `probe: ${err.message}`;
+      })
+      .finally(() => (busy = false));
+  }, 1000 / perSecond);
+}
+
+let agents: SimAgent[] = [];
+process.on('message', (m: ToSwarm) => {
+  if (m.type === 'start') {
+    start(m).then(
+      (a) => (agents = a),
+      (err: Error) => send({ type: 'failed', message: err.stack ?? err.message }),
+    );
+  } else if (m.type === 'probe') probe(agents, m.perSecond);
+  else if (m.type === 'snapshot') {
+    send({ type: 'snapshot', ...counters, probeMs });
+    probeMs = [];
+  }
+});
+// The bench went away (finished, or died): so do we, rather than hammer a controller nobody watches.
+process.on('disconnect', () => process.exit(0));
