@@ -6,6 +6,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
+import { durations } from '../core/durations.js';
 
 export class HttpError extends Error {
   constructor(
@@ -26,7 +27,7 @@ export class JsonClient {
   constructor(baseUrl: string) {
     this.base = new URL(baseUrl);
     const Agent = this.base.protocol === 'https:' ? https.Agent : http.Agent;
-    this.agent = new Agent({ keepAlive: true, maxSockets: 2 });
+    this.agent = new Agent({ keepAlive: true, keepAliveMsecs: durations.agentTcpKeepAliveMs, maxSockets: 2 });
   }
 
   /** Application bytes sent and received so far (HTTP headers and bodies). */

@@ -1,6 +1,5 @@
 /** Listing alarms (and paging any list) for the CLI: shared by `alarm list` and `--watch`. */
 import type { AlarmView } from '../resources/alarms/alarm.views.js';
-import type { CliContext } from './context.js';
 import type { Column } from './output.js';
 
 export const ALARM_COLUMNS: Column<AlarmView>[] = [
@@ -12,10 +11,6 @@ export const ALARM_COLUMNS: Column<AlarmView>[] = [
   { header: 'Time Stamp', value: (a) => a.timestamp },
 ];
 
-interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-}
 
 export interface AlarmListOptions {
   alarmId?: string[];
@@ -39,17 +34,4 @@ export function alarmQuery(o: AlarmListOptions) {
     include_suppressed: o.includeSuppressed,
     limit: o.limit,
   };
-}
-
-/** Fetches one page, or every page with `all`. */
-export async function fetchPages<T>(ctx: CliContext, path: string, query: Record<string, string | number | boolean | undefined>, all: boolean): Promise<Page<T>> {
-  const client = ctx.client();
-  const items: T[] = [];
-  let cursor: string | undefined;
-  for (;;) {
-    const page = await client.request<Page<T>>('GET', path, { query: { ...query, cursor } });
-    items.push(...page.items);
-    if (!all || !page.next_cursor) return { items, next_cursor: page.next_cursor };
-    cursor = page.next_cursor;
-  }
 }

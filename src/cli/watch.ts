@@ -6,7 +6,8 @@
 import type { Command } from 'commander';
 import { durations } from '../core/durations.js';
 import type { AlarmView } from '../resources/alarms/alarm.views.js';
-import { ALARM_COLUMNS, alarmQuery, fetchPages, type AlarmListOptions } from './alarm-list.js';
+import { ALARM_COLUMNS, alarmQuery, type AlarmListOptions } from './alarm-list.js';
+import { fetchPages } from './pages.js';
 import type { CliContext } from './context.js';
 import { renderList } from './output.js';
 

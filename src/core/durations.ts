@@ -72,6 +72,13 @@ export const durations = {
   agentBackoffBaseMs: 1 * SECOND,
   /** ... widening to at most five minutes, with full jitter. */
   agentBackoffCapMs: 5 * MINUTE,
+  /**
+   * TCP keep-alive probe delay on the agent's connection. Node's default of
+   * 1 s sent a probe (and got an ACK) every second while a long poll was
+   * held: ~6 KB/min of TCP/IP headers on an idle link. Reports already cross
+   * the connection every interval, which keeps NAT state alive.
+   */
+  agentTcpKeepAliveMs: 2 * MINUTE,
   /** Agent HTTP requests give up after the long poll plus this margin. */
   agentRequestMarginMs: 15 * SECOND,
   /** PostgreSQL connect timeout: fail start-up clearly rather than hang. */

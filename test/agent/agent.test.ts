@@ -69,6 +69,7 @@ describe('host agent against a live controller', () => {
     assert.equal(statSync(join(stateDir, 'credential.json')).mode & 0o777, 0o600);
     await until('host online', async () => (await host()).availability === 'online');
     assert.equal((await host()).inventory.memory.total_mib, 2048);
+    await until('the reply reaches the agent', () => agent.desired !== undefined);
     assert.equal(agent.desired?.administrative, 'locked');
   });
 

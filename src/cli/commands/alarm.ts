@@ -2,7 +2,8 @@
 import { Option, type Command } from 'commander';
 import { SEVERITIES } from '../../resources/alarms/catalogue.js';
 import type { AlarmView } from '../../resources/alarms/alarm.views.js';
-import { ALARM_COLUMNS, alarmQuery, fetchPages, type AlarmListOptions } from '../alarm-list.js';
+import { ALARM_COLUMNS, alarmQuery, type AlarmListOptions } from '../alarm-list.js';
+import { fetchPages } from '../pages.js';
 import { commaList, type CliContext } from '../context.js';
 import { renderList, renderObject } from '../output.js';
 import { watchAlarms } from '../watch.js';

@@ -9,7 +9,6 @@ import type { Command } from 'commander';
 import { randomSecret } from '../../core/ids.js';
 import { createLogger } from '../../core/logging.js';
 import type { RaiseInput } from '../../resources/alarms/fault.service.js';
-import { startController } from '../../server/start.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { closeOnSignals, configFromFlags } from './serve.js';
@@ -47,6 +46,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
       prepareFolder(dataDir);
       const adminPassword = ctx.processEnv.STARLING_ADMIN_PASSWORD || randomSecret(12);
       const config = configFromFlags(ctx, { port: flags.port, dataDir, host: '127.0.0.1', logLevel: ctx.processEnv.STARLING_LOG_LEVEL ?? 'warn' }, { adminPassword, databaseUrl: undefined });
+      const { startController } = await import('../../server/start.js');
       const controller = await startController(config, { log: createLogger({ level: config.logLevel }) });
       await controller.fault.batch({
         raise: DEMO_ALARMS,

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { EventView } from '../../resources/alarms/alarm.views.js';
 import { commaList, type CliContext } from '../context.js';
 import { renderList, renderObject } from '../output.js';
-import { fetchPages } from '../alarm-list.js';
+import { fetchPages } from '../pages.js';
 
 export function registerEventCommands(program: Command, ctx: CliContext): void {
   const event = program.command('event').description('Event log and suppression (StarlingX fm event-*)');

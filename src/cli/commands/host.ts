@@ -2,6 +2,7 @@
 import { Argument, Option, type Command } from 'commander';
 import { CPU_FUNCTIONS, KERNELS, PERSONALITIES } from '../../resources/hosts/host.types.js';
 import type { HostView } from '../../resources/hosts/host.views.js';
+import { fetchPages } from '../pages.js';
 import type { CliContext } from '../context.js';
 import { renderList, renderObject } from '../output.js';
 
@@ -20,7 +21,7 @@ export function registerHostCommands(program: Command, ctx: CliContext): void {
     .command('list')
     .description('List hosts')
     .action(async (_o: unknown, cmd: Command) => {
-      const { items } = await ctx.client().request<{ items: HostView[] }>('GET', '/api/v1/hosts');
+      const { items } = await fetchPages<HostView>(ctx, '/api/v1/hosts', { limit: 1000 }, true);
       ctx.out(
         renderList(ctx.format(cmd), items, [
           { header: 'hostname', value: (h) => h.hostname },

@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { LOG_LEVELS, loadServerConfig, SYSTEM_MODES, type ServerConfig } from '../../core/config.js';
 import { durations } from '../../core/durations.js';
 import { createLogger } from '../../core/logging.js';
-import { startController, type RunningController } from '../../server/start.js';
+import type { RunningController } from '../../server/start.js';
 import type { CliContext } from '../context.js';
 
 /** Flags shared by serve and demo, named after the config keys they set. */
@@ -71,6 +71,9 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
   addServerOptions(program.command('serve').description('Run a Starling controller (REST API, background loops)')).action(async (flags: ServerFlags) => {
     const config = configFromFlags(ctx, flags);
     const log = createLogger({ level: config.logLevel });
+    // Loaded here, not at the top: `starling agent` and the CLI commands must
+    // not pay for the server's modules (~40 MB of RSS).
+    const { startController } = await import('../../server/start.js');
     const controller = await startController(config, { log });
     if (controller.generatedAdminPassword) {
       // Printed, never logged: it must not end up in log files.

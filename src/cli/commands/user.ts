@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { ROLES } from '../../resources/users/roles.js';
 import type { CliContext } from '../context.js';
 import { renderList, renderObject } from '../output.js';
-import { fetchPages } from '../alarm-list.js';
+import { fetchPages } from '../pages.js';
 
 export function registerUserCommands(program: Command, ctx: CliContext): void {
   const user = program.command('user').description('Users and roles (admin; anyone may change their own password)');

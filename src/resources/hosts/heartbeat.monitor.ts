@@ -41,7 +41,11 @@ export class HeartbeatMonitor {
   /** One pass over all hosts; returns the transitions made (for logs and tests). */
   async tick(): Promise<Array<{ hostname: string; from: Heartbeat; to: Heartbeat; recovery: boolean }>> {
     const now = this.deps.clock.now();
-    const hosts = await this.deps.db.selectFrom('hosts').selectAll().where('last_report_at', 'is not', null).execute();
+    const hosts = await this.deps.db
+      .selectFrom('hosts')
+      .select(['id', 'hostname', 'administrative', 'heartbeat', 'last_report_at'])
+      .where('last_report_at', 'is not', null)
+      .execute();
     const evaluated = hosts.map((h) => ({ host: h, next: heartbeatFor(h.last_report_at, this.deps.startedAt, now, this.deps.policy) }));
     const lost = evaluated.filter((e) => e.host.administrative === 'unlocked' && (e.next === 'degraded' || e.next === 'failed')).length;
     const mnfa = lost >= MNFA_THRESHOLD;
@@ -58,7 +62,7 @@ export class HeartbeatMonitor {
     return transitions;
   }
 
-  private async transition(host: HostRow, next: Heartbeat, recovery: boolean, now: number): Promise<boolean> {
+  private async transition(host: Pick<HostRow, 'id' | 'hostname' | 'administrative' | 'heartbeat' | 'last_report_at'>, next: Heartbeat, recovery: boolean, now: number): Promise<boolean> {
     const unlocked = host.administrative === 'unlocked';
     const batch: BatchInput = { raise: [] };
     if (unlocked) {

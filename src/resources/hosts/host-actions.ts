@@ -33,7 +33,7 @@ const TASKS: Record<string, string> = { unlock: 'Unlocking', reboot: 'Rebooting'
 export const taskFor = (actions: PendingAction[]): string | null => (actions[0] ? (TASKS[actions[0].kind] ?? null) : null);
 
 /** The facts deriveState needs, from a host row (with its heartbeat as stored). */
-export function factsOf(host: HostRow): HostFacts {
+export function factsOf(host: Pick<HostRow, 'actions' | 'administrative' | 'heartbeat' | 'applied_config_token' | 'config_token'>): HostFacts {
   const actions = JSON.parse(host.actions) as PendingAction[];
   return {
     administrative: host.administrative as Administrative,

@@ -2,9 +2,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { errorResponses, StringEnum } from '../../api/schemas.js';
+import { errorResponses, PageOf, StringEnum } from '../../api/schemas.js';
 import { ADMINS, ANY_ROLE, OPERATORS } from '../users/roles.js';
-import { AddHostBody, EnrollTicketSchema, HostnameParams, HostSchema } from './host.schemas.js';
+import { AddHostBody, EnrollTicketSchema, HostListQuery, HostnameParams, HostSchema, HostSummarySchema } from './host.schemas.js';
 import type { HostActions } from './host-actions.js';
 import { HOST_ACTIONS } from './host-guards.js';
 import type { HostService } from './host.service.js';
@@ -12,9 +12,14 @@ import type { HostService } from './host.service.js';
 export const hostRoutes =
   ({ hosts, actions }: { hosts: HostService; actions: HostActions }): FastifyPluginAsyncTypebox =>
   async (app) => {
-    app.get('/hosts', { config: { roles: ANY_ROLE }, schema: { tags: ['hosts'], summary: 'List hosts', response: { 200: Type.Object({ items: Type.Array(HostSchema) }) } } }, async () => ({
-      items: await hosts.list(),
-    }));
+    app.get(
+      '/hosts',
+      {
+        config: { roles: ANY_ROLE },
+        schema: { tags: ['hosts'], summary: 'List hosts by name (inventory and configuration: show)', querystring: HostListQuery, response: { 200: PageOf(HostSummarySchema), ...errorResponses } },
+      },
+      async (request) => hosts.list({ limit: request.query.limit, ...(request.query.cursor ? { cursor: request.query.cursor } : {}) }),
+    );
 
     app.get(
       '/hosts/:hostname',

@@ -34,6 +34,17 @@ export const HostSchema = Type.Object(
   { title: 'Host' },
 );
 
+/** The list view: everything but the inventory and configuration (see show). */
+export const HostSummarySchema = Type.Omit(HostSchema, ['inventory', 'config'], { title: 'HostSummary' });
+
+export const HostListQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+    cursor: Type.Optional(Type.String({ maxLength: 512, description: 'next_cursor from the previous page' })),
+  },
+  { additionalProperties: false },
+);
+
 export const AddHostBody = Type.Object(
   { hostname: Type.String({ pattern: HOSTNAME_PATTERN, maxLength: 63 }), personality: StringEnum(PERSONALITIES) },
   { additionalProperties: false },

@@ -12,13 +12,14 @@ import type { Clock } from '../../core/clock.js';
 import { UnauthenticatedError } from '../../core/errors.js';
 import type { Logger } from '../../core/logging.js';
 import type { Dialect } from '../../db/database.js';
-import type { HostRow, HostsTable, Schema } from '../../db/schema.js';
+import type { HostsTable, Schema } from '../../db/schema.js';
 import type { Updateable } from 'kysely';
 import type { AgentOp, Reply, Report } from '../../protocol/agent-wire.js';
 import type { Waiters } from '../../protocol/long-poll.js';
 import type { BatchEffects, BatchInput, FaultService } from '../alarms/fault.service.js';
 import { deriveState } from './availability.js';
 import { factsOf, taskFor, type PendingAction } from './host-actions.js';
+import { HOST_STATE_COLUMNS, type HostState } from './host.store.js';
 
 export interface ReportServiceDeps {
   db: Kysely<Schema>;
@@ -78,7 +79,8 @@ export class ReportService {
     const started = performance.now();
     const now = this.deps.clock.now();
     const { host, effects, needStatus } = await this.deps.db.transaction().execute(async (trx) => {
-      let q = trx.selectFrom('hosts').selectAll().where('id', '=', hostId);
+      // Not the inventory: it is only rewritten when a status comes, never read here.
+      let q = trx.selectFrom('hosts').select(HOST_STATE_COLUMNS).where('id', '=', hostId);
       // Two reports of one host in flight (a retry overtaking a slow one) must not both apply its operations.
       if (this.deps.dialect === 'postgres') q = q.forUpdate();
       const host = await q.executeTakeFirst();
@@ -128,13 +130,13 @@ export class ReportService {
       if (report.stats !== undefined) Object.assign(change, { stats: JSON.stringify(report.stats), stats_at: now });
       const booted = (change.booted_at as number | undefined) ?? host.booted_at;
       if (booted) change.uptime_s = Math.max(0, Math.floor((now - booted) / 1000));
-      const next = { ...host, ...change } as HostRow;
+      const next = { ...host, ...change } as HostState;
       change.task = taskFor(JSON.parse(next.actions) as PendingAction[]);
       const state = deriveState(factsOf(next));
       Object.assign(change, state);
       if (state.availability !== host.availability || state.operational !== host.operational) change.updated_at = now;
       await trx.updateTable('hosts').set(change).where('id', '=', host.id).execute();
-      return { host: { ...host, ...change } as HostRow, effects, needStatus };
+      return { host: { ...host, ...change } as HostState, effects, needStatus };
     });
     if (effects) this.deps.fault.committed(effects);
     this.deps.observe?.(performance.now() - started);
@@ -142,12 +144,12 @@ export class ReportService {
     let current = host;
     if (report.wait_ms > 0 && host.generation === report.known_generation && !needStatus) {
       const changed = await this.deps.waiters.wait(hostId, report.wait_ms);
-      if (changed) current = (await this.deps.db.selectFrom('hosts').selectAll().where('id', '=', hostId).executeTakeFirst()) ?? host;
+      if (changed) current = (await this.deps.db.selectFrom('hosts').select(HOST_STATE_COLUMNS).where('id', '=', hostId).executeTakeFirst()) ?? host;
     }
     return this.reply(current, report, needStatus);
   }
 
-  private reply(host: HostRow, report: Report, needStatus: boolean): Reply {
+  private reply(host: HostState, report: Report, needStatus: boolean): Reply {
     const reply: Reply = { ack_op_seq: host.last_op_seq, generation: host.generation, report_interval_ms: this.deps.reportIntervalMs };
     if (needStatus) reply.need_status = true;
     if (host.generation !== report.known_generation) {
