@@ -24,6 +24,7 @@ export async function installOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'system', description: 'The system: name, mode, role' },
         { name: 'hosts', description: 'Hosts: inventory, lifecycle, configuration (StarlingX system host-*)' },
         { name: 'agent', description: 'The host agent protocol: enroll, report' },
+        { name: 'subclouds', description: 'Distributed cloud: subclouds and groups (StarlingX dcmanager)' },
         { name: 'health', description: 'Liveness and readiness' },
       ],
     },

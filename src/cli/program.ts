@@ -7,6 +7,7 @@ import { registerAuthCommands } from './commands/auth.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEventCommands } from './commands/event.js';
 import { registerHostCommands } from './commands/host.js';
+import { registerSubcloudCommands } from './commands/subcloud.js';
 import { registerSystemCommands } from './commands/system.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerUserCommands } from './commands/user.js';
@@ -29,6 +30,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerUserCommands(program, ctx);
   registerSystemCommands(program, ctx);
   registerHostCommands(program, ctx);
+  registerSubcloudCommands(program, ctx);
   registerServeCommand(program, ctx);
   registerDemoCommand(program, ctx);
   registerAgentCommand(program, ctx);

@@ -2,6 +2,7 @@ import { Migrator, sql, type Migration } from 'kysely';
 import type { Database, Dialect } from './database.js';
 import { foundation } from './migrations/0001_foundation.js';
 import { site } from './migrations/0002_site.js';
+import { distributedCloud } from './migrations/0003_distributed_cloud.js';
 
 /**
  * Versioned migrations, the same list for both backends, applied in name
@@ -11,6 +12,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_foundation': foundation(dialect),
     '0002_site': site(),
+    '0003_distributed_cloud': distributedCloud(dialect),
   };
 }
 

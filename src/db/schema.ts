@@ -133,6 +133,68 @@ export interface HostsTable {
   updated_at: number;
 }
 
+export interface SubcloudGroupsTable {
+  id: Generated<number>;
+  name: string;
+  description: string;
+  update_apply_type: string;
+  max_parallel_subclouds: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SubcloudsTable {
+  id: Generated<number>;
+  name: string;
+  description: string;
+  location: string;
+  group_id: number;
+  management_state: string;
+  availability_status: string;
+  deploy_status: string;
+  backup_status: string;
+  prestage_status: string | null;
+  software_version: string | null;
+  error_description: string;
+  error_cause: string | null;
+  system_controller_url: string | null;
+  generation: Generated<number>;
+  status: string | null;
+  status_hash: string | null;
+  last_report_at: number | null;
+  last_op_seq: Generated<number>;
+  audit_fail_count: Generated<number>;
+  alarms_critical: Generated<number>;
+  alarms_major: Generated<number>;
+  alarms_minor: Generated<number>;
+  alarms_warning: Generated<number>;
+  enroll_token_hash: string | null;
+  enroll_expires_at: number | null;
+  credential_hash: string | null;
+  enrolled_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SubcloudEndpointsTable {
+  subcloud_id: number;
+  endpoint_type: string;
+  sync_status: string;
+  applied_hash: string | null;
+  updated_at: number;
+}
+
+export interface SubcloudAlarmsTable {
+  subcloud_id: number;
+  uuid: string;
+  alarm_id: string;
+  entity_instance_id: string;
+  severity: string;
+  reason_text: string;
+  mgmt_affecting: Flag;
+  timestamp: number;
+}
+
 export interface Schema {
   settings: SettingsTable;
   users: UsersTable;
@@ -143,6 +205,10 @@ export interface Schema {
   suppressions: SuppressionsTable;
   system: SystemTable;
   hosts: HostsTable;
+  subcloud_groups: SubcloudGroupsTable;
+  subclouds: SubcloudsTable;
+  subcloud_endpoints: SubcloudEndpointsTable;
+  subcloud_alarms: SubcloudAlarmsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -153,3 +219,5 @@ export type NewEventRow = Insertable<EventLogTable>;
 export type AuditRow = Selectable<AuditLogTable>;
 export type SystemRow = Selectable<SystemTable>;
 export type HostRow = Selectable<HostsTable>;
+export type SubcloudGroupRow = Selectable<SubcloudGroupsTable>;
+export type SubcloudRow = Selectable<SubcloudsTable>;

@@ -41,6 +41,9 @@ import { HostConfigService } from '../resources/hosts/host-config.service.js';
 import { reportRoutes } from '../resources/hosts/report.routes.js';
 import { ReportService } from '../resources/hosts/report.service.js';
 import { Waiters } from '../protocol/long-poll.js';
+import { GroupService } from '../resources/subclouds/group.service.js';
+import { subcloudRoutes } from '../resources/subclouds/subcloud.routes.js';
+import { SubcloudService } from '../resources/subclouds/subcloud.service.js';
 import { systemRoutes } from '../resources/system/system.routes.js';
 import { SystemService } from '../resources/system/system.service.js';
 import { getOrCreateSetting } from './settings.js';
@@ -63,6 +66,8 @@ export interface Assembled {
   system: SystemService;
   hosts: HostService;
   reports: ReportService;
+  groups: GroupService;
+  subclouds: SubcloudService;
   /** Maintenance: call tick() every report interval. */
   heartbeat: HeartbeatMonitor;
   /** Long-poll waiters per host id: notify after changing a host's spec. */
@@ -100,6 +105,8 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     },
   });
   const system = new SystemService({ db, clock });
+  const groups = new GroupService({ db, clock });
+  const subclouds = new SubcloudService({ db, clock, groups });
   const waiters = new Waiters();
   const hosts = new HostService({ db, clock, system, fault });
   const heartbeat = new HeartbeatMonitor({
@@ -149,10 +156,11 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
       await api.register(hostRoutes({ hosts, actions: new HostActions({ db, dialect: database.dialect, clock, fault, waiters, system }) }));
       await api.register(hostConfigRoutes({ configs: new HostConfigService({ db, dialect: database.dialect, clock, fault, waiters }) }));
       await api.register(enrollRoutes({ hosts }));
+      await api.register(subcloudRoutes({ subclouds, groups }));
       await api.register(reportRoutes({ reports, maxWaitMs: deps.config.reportIntervalMs }));
     },
     { prefix: '/api/v1' },
   );
   await app.ready();
-  return { app, feed, fault, users, auth, system, hosts, reports, waiters, heartbeat, routes };
+  return { app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, waiters, heartbeat, routes };
 }

@@ -37,6 +37,7 @@ export async function startController(config: ServerConfig, options: { log: Logg
     const parts = await assemble({ config, database, log, clock, metrics });
     const admin = await parts.users.ensureAdmin(config.adminPassword);
     await parts.system.ensure({ name: config.systemName, mode: config.systemMode, role: config.role });
+    await parts.groups.ensureDefault();
     if (admin.created) log.info('created the admin user');
 
     loops = [

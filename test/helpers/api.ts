@@ -46,6 +46,7 @@ export async function createTestApi(database: TestDatabase, options: { bodyLimit
     metrics: createMetrics(),
   });
   await parts.users.ensureAdmin(PASSWORDS.admin);
+  await parts.groups.ensureDefault();
   await parts.system.ensure({ name: 'test-system', mode: options.systemMode ?? 'simplex', role: 'standalone' });
   await parts.users.create({ name: 'operator', role: 'operator', password: PASSWORDS.operator });
   await parts.users.create({ name: 'reader', role: 'reader', password: PASSWORDS.reader });

@@ -1,0 +1,191 @@
+/**
+ * Subclouds on the system controller (dcmanager subcloud ...): add with a
+ * one-time enroll token, list and show, update, manage/unmanage and delete
+ * with StarlingX's guards.
+ */
+import type { Kysely } from 'kysely';
+import { decodeCursor, encodeCursor } from '../../api/cursor.js';
+import type { Clock } from '../../core/clock.js';
+import { durations } from '../../core/durations.js';
+import { ConflictError, InputError, NotFoundError } from '../../core/errors.js';
+import { randomSecret, sha256Hex } from '../../core/ids.js';
+import type { Schema, SubcloudRow } from '../../db/schema.js';
+import type { GroupService } from './group.service.js';
+import { ENDPOINT_TYPES, NO_ERRORS, SUBCLOUD_NAME_PATTERN, type ManagementState } from './subcloud.types.js';
+
+export const SUBCLOUD_TOKEN_PREFIX = 'stse_';
+const NAME_RE = new RegExp(SUBCLOUD_NAME_PATTERN);
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export interface SubcloudView {
+  id: number;
+  name: string;
+  description: string;
+  location: string;
+  group_id: number;
+  group_name: string;
+  management_state: string;
+  availability_status: string;
+  deploy_status: string;
+  backup_status: string;
+  prestage_status: string | null;
+  software_version: string | null;
+  error_description: string;
+  system_controller_url: string | null;
+  last_report_at: string | null;
+  alarm_counts: { critical: number; major: number; minor: number; warning: number };
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SubcloudDetail extends SubcloudView {
+  endpoint_sync_status: Array<{ endpoint_type: string; sync_status: string }>;
+}
+
+export interface SubcloudFilter {
+  group_id?: number;
+  availability_status?: string;
+  management_state?: string;
+  name_prefix?: string;
+}
+
+export class SubcloudService {
+  constructor(private readonly deps: { db: Kysely<Schema>; clock: Clock; groups: GroupService }) {}
+
+  private async views(rows: SubcloudRow[]): Promise<SubcloudView[]> {
+    const groups = new Map((await this.deps.groups.list()).map((g) => [g.id, g.name]));
+    return rows.map((s) => ({
+      id: s.id,
+      name: s.name,
+      description: s.description,
+      location: s.location,
+      group_id: s.group_id,
+      group_name: groups.get(s.group_id) ?? String(s.group_id),
+      management_state: s.management_state,
+      availability_status: s.availability_status,
+      deploy_status: s.deploy_status,
+      backup_status: s.backup_status,
+      prestage_status: s.prestage_status,
+      software_version: s.software_version,
+      error_description: s.error_description,
+      system_controller_url: s.system_controller_url,
+      last_report_at: iso(s.last_report_at),
+      alarm_counts: { critical: s.alarms_critical, major: s.alarms_major, minor: s.alarms_minor, warning: s.alarms_warning },
+      created_at: iso(s.created_at)!,
+      updated_at: iso(s.updated_at)!,
+    }));
+  }
+
+  async row(ref: string): Promise<SubcloudRow> {
+    const q = this.deps.db.selectFrom('subclouds').selectAll();
+    const row = await (/^\d+$/.test(ref) ? q.where('id', '=', Number(ref)) : q.where('name', '=', ref)).executeTakeFirst();
+    if (!row) throw new NotFoundError(`subcloud ${ref} not found`, 'subcloud');
+    return row;
+  }
+
+  async list(filter: SubcloudFilter, page: { limit: number; cursor?: string }): Promise<{ items: SubcloudView[]; next_cursor: string | null }> {
+    let q = this.deps.db.selectFrom('subclouds').selectAll();
+    if (filter.group_id !== undefined) q = q.where('group_id', '=', filter.group_id);
+    if (filter.availability_status) q = q.where('availability_status', '=', filter.availability_status);
+    if (filter.management_state) q = q.where('management_state', '=', filter.management_state);
+    if (filter.name_prefix) q = q.where('name', '>=', filter.name_prefix).where('name', '<', `${filter.name_prefix}\uffff`);
+    if (page.cursor) q = q.where('id', '>', decodeCursor(page.cursor, ['number'] as const)[0]);
+    const rows = await q.orderBy('id').limit(page.limit + 1).execute();
+    const more = rows.length > page.limit;
+    if (more) rows.pop();
+    return { items: await this.views(rows), next_cursor: more ? encodeCursor([rows.at(-1)!.id]) : null };
+  }
+
+  async show(ref: string): Promise<SubcloudDetail> {
+    const row = await this.row(ref);
+    const endpoints = await this.deps.db.selectFrom('subcloud_endpoints').selectAll().where('subcloud_id', '=', row.id).execute();
+    const byType = new Map(endpoints.map((e) => [e.endpoint_type, e.sync_status]));
+    const [view] = await this.views([row]);
+    return { ...view!, endpoint_sync_status: ENDPOINT_TYPES.map((t) => ({ endpoint_type: t, sync_status: byType.get(t) ?? 'unknown' })) };
+  }
+
+  /** Adds a subcloud (unmanaged, offline, pre-enroll) and returns its one-time enroll token. */
+  async add(input: { name: string; description?: string; location?: string; group?: string }): Promise<{ subcloud: SubcloudDetail; enroll_token: string; expires_at: string }> {
+    if (!NAME_RE.test(input.name) || /^\d+$/.test(input.name)) throw new InputError('name: letters, digits, ".", "_", "-" (not all digits; at most 63)', 'name');
+    const group = await this.deps.groups.row(input.group ?? 'Default');
+    const now = this.deps.clock.now();
+    const token = SUBCLOUD_TOKEN_PREFIX + randomSecret(24);
+    const inserted = await this.deps.db
+      .insertInto('subclouds')
+      .values({
+        name: input.name,
+        description: input.description ?? '',
+        location: input.location ?? '',
+        group_id: group.id,
+        management_state: 'unmanaged',
+        availability_status: 'offline',
+        deploy_status: 'pre-enroll',
+        backup_status: 'unknown',
+        prestage_status: null,
+        software_version: null,
+        error_description: NO_ERRORS,
+        error_cause: null,
+        system_controller_url: null,
+        status: null,
+        status_hash: null,
+        last_report_at: null,
+        enroll_token_hash: sha256Hex(token),
+        enroll_expires_at: now + durations.enrollTokenTtlMs,
+        credential_hash: null,
+        enrolled_at: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!inserted) throw new ConflictError(`subcloud ${input.name} already exists`, 'name');
+    return { subcloud: await this.show(String(inserted.id)), enroll_token: token, expires_at: new Date(now + durations.enrollTokenTtlMs).toISOString() };
+  }
+
+  async update(ref: string, change: { description?: string; location?: string; group?: string; system_controller_url?: string }): Promise<SubcloudDetail> {
+    const row = await this.row(ref);
+    const group = change.group !== undefined ? await this.deps.groups.row(change.group) : undefined;
+    const reconfigure = change.system_controller_url !== undefined && change.system_controller_url !== row.system_controller_url;
+    await this.deps.db
+      .updateTable('subclouds')
+      .set((eb) => ({
+        ...(change.description !== undefined ? { description: change.description } : {}),
+        ...(change.location !== undefined ? { location: change.location } : {}),
+        ...(group ? { group_id: group.id } : {}),
+        ...(reconfigure ? { system_controller_url: change.system_controller_url, generation: eb('generation', '+', 1) } : {}),
+        updated_at: this.deps.clock.now(),
+      }))
+      .where('id', '=', row.id)
+      .execute();
+    return this.show(String(row.id));
+  }
+
+  /**
+   * manage needs the subcloud online and deployed (`complete`), unless forced;
+   * unmanage is always allowed (dcmanager's rules).
+   */
+  async setManagement(ref: string, state: ManagementState, force = false): Promise<SubcloudDetail> {
+    const row = await this.row(ref);
+    if (row.management_state === state) throw new ConflictError(`subcloud ${row.name} is already ${state}`, 'management_state');
+    if (state === 'managed' && !force) {
+      if (row.availability_status !== 'online') throw new ConflictError(`cannot manage ${row.name}: it is offline (rule: manage needs an online, deployed subcloud; --force overrides)`, 'management_state');
+      if (row.deploy_status !== 'complete') throw new ConflictError(`cannot manage ${row.name}: its deploy status is ${row.deploy_status}, not complete (rule: manage needs an online, deployed subcloud; --force overrides)`, 'management_state');
+    }
+    await this.deps.db.updateTable('subclouds').set({ management_state: state, updated_at: this.deps.clock.now() }).where('id', '=', row.id).execute();
+    return this.show(String(row.id));
+  }
+
+  /** delete needs the subcloud unmanaged and not mid-operation. */
+  async delete(ref: string): Promise<void> {
+    const row = await this.row(ref);
+    if (row.management_state !== 'unmanaged') throw new ConflictError(`cannot delete ${row.name}: it is managed (rule: unmanage it first)`, 'subcloud');
+    if (['pre-rehome', 'rehoming'].includes(row.deploy_status)) throw new ConflictError(`cannot delete ${row.name}: it is ${row.deploy_status} (rule: not while an operation is in progress)`, 'subcloud');
+    await this.deps.db.deleteFrom('subclouds').where('id', '=', row.id).execute();
+  }
+
+  async errors(ref: string): Promise<{ name: string; error_description: string; error_cause: string | null }> {
+    const row = await this.row(ref);
+    return { name: row.name, error_description: row.error_description, error_cause: row.error_cause };
+  }
+}

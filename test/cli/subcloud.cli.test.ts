@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { cliRunner } from '../helpers/cli.js';
+import { useLiveApi } from '../helpers/live-api.js';
+
+describe('starling subcloud and subcloud-group commands', () => {
+  const live = useLiveApi();
+  let cli: ReturnType<typeof cliRunner>;
+  before(() => {
+    cli = cliRunner({ STARLING_URL: live.url, STARLING_TOKEN: live.api.tokens.admin });
+  });
+
+  test('groups, add with a token, list, show, manage refused with the rule, errors', async () => {
+    const g = await cli.run('subcloud-group', 'create', 'rural', '--apply-type', 'serial', '--max-parallel', '1');
+    assert.equal(g.code, 0, g.err);
+    assert.match((await cli.run('subcloud-group', 'list')).out, /\| 2 +\| rural +\| serial +\| 1 /);
+    const added = await cli.run('subcloud', 'add', 'farm-12', '--group', 'rural', '--location', 'valley');
+    assert.equal(added.code, 0, added.err);
+    assert.match(added.out, /Added subcloud farm-12 \(group rural\): unmanaged, offline, pre-enroll\nEnroll token \(one use, until .*\):\n {2}stse_/);
+    assert.match((await cli.run('subcloud', 'list')).out, /\| farm-12 \| unmanaged +\| offline +\| pre-enroll +\| rural/);
+    const shown = JSON.parse((await cli.run('subcloud', 'show', 'farm-12', '-o', 'json')).out);
+    assert.equal(shown.location, 'valley');
+    const manage = await cli.run('subcloud', 'manage', 'farm-12');
+    assert.equal(manage.code, 1);
+    assert.match(manage.err, /^Error: cannot manage farm-12: it is offline \(rule: manage needs an online, deployed subcloud; --force overrides\) \[HTTP 409\]$/);
+    assert.match((await cli.run('subcloud', 'errors', 'farm-12')).out, /No errors present/);
+    assert.match((await cli.run('subcloud', 'update', 'farm-12', '--description', 'irrigation')).out, /\| description +\| irrigation/);
+    assert.equal((await cli.run('subcloud', 'delete', 'farm-12')).code, 0);
+  });
+});
