@@ -44,6 +44,8 @@ import { Waiters } from '../protocol/long-poll.js';
 import { GroupService } from '../resources/subclouds/group.service.js';
 import { subcloudRoutes } from '../resources/subclouds/subcloud.routes.js';
 import { SubcloudService } from '../resources/subclouds/subcloud.service.js';
+import { dcRoutes } from '../resources/subclouds/dc.routes.js';
+import { UplinkService } from '../resources/subclouds/uplink.service.js';
 import { systemRoutes } from '../resources/system/system.routes.js';
 import { SystemService } from '../resources/system/system.service.js';
 import { getOrCreateSetting } from './settings.js';
@@ -103,11 +105,12 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
       const host = await db.selectFrom('hosts').select(['id', 'hostname']).where('credential_hash', '=', hash).executeTakeFirst();
       return host && { hostId: host.id, hostname: host.hostname };
     },
+    subcloudCredentials: (hash) => db.selectFrom('subclouds').select(['id', 'name']).where('credential_hash', '=', hash).executeTakeFirst(),
   });
   const system = new SystemService({ db, clock });
   const groups = new GroupService({ db, clock });
-  const subclouds = new SubcloudService({ db, clock, groups });
   const waiters = new Waiters();
+  const subclouds = new SubcloudService({ db, clock, groups, waiters });
   const hosts = new HostService({ db, clock, system, fault });
   const heartbeat = new HeartbeatMonitor({
     db,
@@ -157,6 +160,9 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
       await api.register(hostConfigRoutes({ configs: new HostConfigService({ db, dialect: database.dialect, clock, fault, waiters }) }));
       await api.register(enrollRoutes({ hosts }));
       await api.register(subcloudRoutes({ subclouds, groups }));
+      await api.register(
+        dcRoutes({ db, subclouds, uplink: new UplinkService({ db, dialect: database.dialect, clock, fault, waiters, reportIntervalMs: deps.config.reportIntervalMs }), maxWaitMs: deps.config.reportIntervalMs }),
+      );
       await api.register(reportRoutes({ reports, maxWaitMs: deps.config.reportIntervalMs }));
     },
     { prefix: '/api/v1' },

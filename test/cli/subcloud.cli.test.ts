@@ -28,3 +28,24 @@ describe('starling subcloud and subcloud-group commands', () => {
     assert.equal((await cli.run('subcloud', 'delete', 'farm-12')).code, 0);
   });
 });
+
+describe('starling alarm summary --fleet', () => {
+  const live = useLiveApi();
+  test('per-subcloud counts with cloud_status and fleet totals', async () => {
+    const { api, url } = live;
+    const added = await api.request('admin', 'POST', '/api/v1/subclouds', { name: 'site-x' });
+    const { credential } = (await api.request(null, 'POST', '/api/v1/dc/enroll', { token: added.body.enroll_token, name: 'site-x' })).body;
+    await api.request(
+      null,
+      'POST',
+      '/api/v1/dc/report',
+      { seq: 1, status_hash: 'h', ops: [{ seq: 1, op: { kind: 'raise', alarm_id: '100.101', entity_instance_id: 'host=controller-0', severity: 'major', reason_text: 'cpu' } }], known_generation: 0, wait_ms: 0 },
+      { authorization: `Bearer ${credential}` },
+    );
+    const cli = cliRunner({ STARLING_URL: url, STARLING_TOKEN: api.tokens.reader });
+    const r = await cli.run('alarm', 'summary', '--fleet');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /\| site-x +\| 0 +\| 1 +\| 0 +\| 0 +\| degraded \|/);
+    assert.match(r.out, /Fleet: 0 critical, 1 major, 0 minor, 0 warning; subclouds 0 critical, 1 degraded, 0 OK/);
+  });
+});

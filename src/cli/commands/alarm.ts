@@ -8,6 +8,38 @@ import { commaList, type CliContext } from '../context.js';
 import { renderList, renderObject } from '../output.js';
 import { watchAlarms } from '../watch.js';
 
+interface FleetSummary {
+  totals: Record<string, number>;
+  cloud_status: Record<string, number>;
+  items: Array<{ name: string; critical: number; major: number; minor: number; warning: number; cloud_status: string }>;
+  next_cursor: string | null;
+}
+
+async function printFleetSummary(ctx: CliContext, cmd: Command): Promise<void> {
+  const client = ctx.client();
+  let page = await client.request<FleetSummary>('GET', '/api/v1/fleet/alarm-summary', { query: { limit: 1000 } });
+  const items = [...page.items];
+  while (page.next_cursor) {
+    page = await client.request<FleetSummary>('GET', '/api/v1/fleet/alarm-summary', { query: { limit: 1000, cursor: page.next_cursor } });
+    items.push(...page.items);
+  }
+  const format = ctx.format(cmd);
+  if (format !== 'table') return ctx.out(renderObject(format, { totals: page.totals, cloud_status: page.cloud_status, subclouds: items }));
+  ctx.out(
+    renderList('table', items, [
+      { header: 'Subcloud', value: (i) => i.name },
+      { header: 'Critical', value: (i) => i.critical },
+      { header: 'Major', value: (i) => i.major },
+      { header: 'Minor', value: (i) => i.minor },
+      { header: 'Warning', value: (i) => i.warning },
+      { header: 'Status', value: (i) => i.cloud_status },
+    ]),
+  );
+  const t = page.totals;
+  const c = page.cloud_status;
+  ctx.out(`Fleet: ${t.critical} critical, ${t.major} major, ${t.minor} minor, ${t.warning} warning; subclouds ${c.critical} critical, ${c.degraded} degraded, ${c.OK} OK`);
+}
+
 export function registerAlarmCommands(program: Command, ctx: CliContext): void {
   const alarm = program.command('alarm').description('Active alarms (StarlingX fm alarm-*)');
 
@@ -74,8 +106,10 @@ export function registerAlarmCommands(program: Command, ctx: CliContext): void {
 
   alarm
     .command('summary')
-    .description('Active alarm counts by severity')
-    .action(async (_o: unknown, cmd: Command) => {
+    .description('Active alarm counts by severity; --fleet: per subcloud with cloud_status (dcmanager alarm summary)')
+    .option('--fleet', 'every subcloud of this system controller')
+    .action(async (o: { fleet?: boolean }, cmd: Command) => {
+      if (o.fleet) return printFleetSummary(ctx, cmd);
       const s = await ctx.client().request<Record<string, number>>('GET', '/api/v1/alarms/summary');
       const format = ctx.format(cmd);
       if (format !== 'table') return ctx.out(renderObject(format, s));

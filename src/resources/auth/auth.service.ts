@@ -26,7 +26,7 @@ export interface Principal {
   /** The user name, or `host:<hostname>` for an agent. */
   name: string;
   role: CallerRole;
-  via: 'session' | 'api-token' | 'agent-credential';
+  via: 'session' | 'api-token' | 'agent-credential' | 'subcloud-credential';
 }
 
 /** The principal of a user-only route (its declared roles exclude agents). */
@@ -37,8 +37,11 @@ export function asUser(principal: Principal | null): Principal & { role: Role } 
 
 /** Resolves a host agent's credential (by its sha256) to its host. */
 export type AgentCredentialLookup = (credentialHash: string) => Promise<{ hostId: string; hostname: string } | undefined>;
+/** Resolves a subcloud's credential (by its sha256) to the subcloud. */
+export type SubcloudCredentialLookup = (credentialHash: string) => Promise<{ id: number; name: string } | undefined>;
 
 const AGENT_PREFIX = 'sta_';
+const SUBCLOUD_PREFIX = 'stsc_';
 
 export interface ApiTokenView {
   id: string;
@@ -61,6 +64,8 @@ export interface AuthServiceDeps {
   signingKey: Uint8Array;
   /** Host agent credentials; without it agents cannot authenticate. */
   agentCredentials?: AgentCredentialLookup;
+  /** Subcloud credentials (system controller only). */
+  subcloudCredentials?: SubcloudCredentialLookup;
 }
 
 /** Verified session tokens remembered per process (their claims and expiry). */
@@ -129,6 +134,11 @@ export class AuthService {
     if (!match) throw new UnauthenticatedError('the Authorization header must be "Bearer <token>"');
     const token = match[1]!;
     if (token.startsWith(AGENT_PREFIX)) return this.fromAgentCredential(token);
+    if (token.startsWith(SUBCLOUD_PREFIX)) {
+      const subcloud = await this.deps.subcloudCredentials?.(sha256Hex(token));
+      if (!subcloud) throw new UnauthenticatedError('unknown subcloud credential (deleted, rehomed or re-enrolled); enroll again with a new token');
+      return { userId: String(subcloud.id), name: `subcloud:${subcloud.name}`, role: 'subcloud', via: 'subcloud-credential' };
+    }
     return token.startsWith(API_TOKEN_PREFIX) ? this.fromApiToken(token) : this.fromSession(token);
   }
 

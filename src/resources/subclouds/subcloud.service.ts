@@ -7,13 +7,16 @@ import type { Kysely } from 'kysely';
 import { decodeCursor, encodeCursor } from '../../api/cursor.js';
 import type { Clock } from '../../core/clock.js';
 import { durations } from '../../core/durations.js';
-import { ConflictError, InputError, NotFoundError } from '../../core/errors.js';
+import { ConflictError, InputError, NotFoundError, UnauthenticatedError } from '../../core/errors.js';
 import { randomSecret, sha256Hex } from '../../core/ids.js';
 import type { Schema, SubcloudRow } from '../../db/schema.js';
+import type { Waiters } from '../../protocol/long-poll.js';
 import type { GroupService } from './group.service.js';
+import { subcloudWaitKey } from './uplink.service.js';
 import { ENDPOINT_TYPES, NO_ERRORS, SUBCLOUD_NAME_PATTERN, type ManagementState } from './subcloud.types.js';
 
 export const SUBCLOUD_TOKEN_PREFIX = 'stse_';
+export const SUBCLOUD_CREDENTIAL_PREFIX = 'stsc_';
 const NAME_RE = new RegExp(SUBCLOUD_NAME_PATTERN);
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -50,7 +53,7 @@ export interface SubcloudFilter {
 }
 
 export class SubcloudService {
-  constructor(private readonly deps: { db: Kysely<Schema>; clock: Clock; groups: GroupService }) {}
+  constructor(private readonly deps: { db: Kysely<Schema>; clock: Clock; groups: GroupService; waiters?: Waiters }) {}
 
   private async views(rows: SubcloudRow[]): Promise<SubcloudView[]> {
     const groups = new Map((await this.deps.groups.list()).map((g) => [g.id, g.name]));
@@ -158,6 +161,7 @@ export class SubcloudService {
       }))
       .where('id', '=', row.id)
       .execute();
+    if (reconfigure) this.deps.waiters?.notify(subcloudWaitKey(row.id));
     return this.show(String(row.id));
   }
 
@@ -172,7 +176,12 @@ export class SubcloudService {
       if (row.availability_status !== 'online') throw new ConflictError(`cannot manage ${row.name}: it is offline (rule: manage needs an online, deployed subcloud; --force overrides)`, 'management_state');
       if (row.deploy_status !== 'complete') throw new ConflictError(`cannot manage ${row.name}: its deploy status is ${row.deploy_status}, not complete (rule: manage needs an online, deployed subcloud; --force overrides)`, 'management_state');
     }
-    await this.deps.db.updateTable('subclouds').set({ management_state: state, updated_at: this.deps.clock.now() }).where('id', '=', row.id).execute();
+    await this.deps.db
+      .updateTable('subclouds')
+      .set((eb) => ({ management_state: state, generation: eb('generation', '+', 1), updated_at: this.deps.clock.now() }))
+      .where('id', '=', row.id)
+      .execute();
+    this.deps.waiters?.notify(subcloudWaitKey(row.id));
     return this.show(String(row.id));
   }
 
@@ -182,6 +191,30 @@ export class SubcloudService {
     if (row.management_state !== 'unmanaged') throw new ConflictError(`cannot delete ${row.name}: it is managed (rule: unmanage it first)`, 'subcloud');
     if (['pre-rehome', 'rehoming'].includes(row.deploy_status)) throw new ConflictError(`cannot delete ${row.name}: it is ${row.deploy_status} (rule: not while an operation is in progress)`, 'subcloud');
     await this.deps.db.deleteFrom('subclouds').where('id', '=', row.id).execute();
+  }
+
+  /**
+   * Trades a subcloud's one-time enroll token for its own credential. The
+   * token is spent; a name other than the one it was issued for is refused.
+   */
+  async enroll(input: { token: string; name: string }): Promise<{ id: number; name: string; credential: string }> {
+    const now = this.deps.clock.now();
+    const credential = SUBCLOUD_CREDENTIAL_PREFIX + randomSecret(32);
+    return this.deps.db.transaction().execute(async (trx) => {
+      const found = await trx.selectFrom('subclouds').selectAll().where('enroll_token_hash', '=', sha256Hex(input.token)).executeTakeFirst();
+      if (!found) throw new UnauthenticatedError('unknown or already used subcloud enroll token; add the subcloud again or ask for a new token');
+      if (found.enroll_expires_at !== null && found.enroll_expires_at <= now) {
+        await trx.updateTable('subclouds').set({ deploy_status: 'enroll-failed', error_description: 'enroll token expired before the subcloud enrolled', error_cause: 'enroll_token_expired', updated_at: now }).where('id', '=', found.id).execute();
+        throw new UnauthenticatedError(`the enroll token for subcloud ${found.name} has expired`);
+      }
+      if (found.name !== input.name) throw new UnauthenticatedError(`this enroll token was issued for subcloud ${found.name}, not ${input.name}`, 'name');
+      await trx
+        .updateTable('subclouds')
+        .set({ enroll_token_hash: null, enroll_expires_at: null, credential_hash: sha256Hex(credential), enrolled_at: now, deploy_status: 'enrolling', updated_at: now })
+        .where('id', '=', found.id)
+        .execute();
+      return { id: found.id, name: found.name, credential };
+    });
   }
 
   async errors(ref: string): Promise<{ name: string; error_description: string; error_cause: string | null }> {

@@ -14,10 +14,13 @@ export const OPERATORS: readonly Role[] = ['admin', 'operator'];
 export const ADMINS: readonly Role[] = ['admin'];
 
 /**
- * Who may call a route: a user's role, or `agent` (a host agent, with its
- * own credential). Agents may call only routes that name them.
+ * Who may call a route: a user's role, `agent` (a host agent) or `subcloud`
+ * (a subcloud reporting upward), each machine caller with its own
+ * credential. Machine callers may call only routes that name them.
  */
-export type CallerRole = Role | 'agent';
+export type CallerRole = Role | 'agent' | 'subcloud';
 export const AGENTS: readonly CallerRole[] = ['agent'];
+/** A subcloud reporting to this system controller, with its own credential. */
+export const SUBCLOUDS: readonly CallerRole[] = ['subcloud'];
 
 export const isRole = (value: string): value is Role => (ROLES as readonly string[]).includes(value);

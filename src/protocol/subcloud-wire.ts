@@ -1,0 +1,58 @@
+/**
+ * The subcloud ↔ system controller messages (POST /api/v1/dc/report), the
+ * same pattern as the host agent's: sequence numbers, a status hash with the
+ * status only when it changed, queued operations applied exactly once, and a
+ * long poll for the desired state. The operations are the subcloud's alarm
+ * changes (a delta sync of its active alarms).
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { StringEnum, Text } from '../api/schemas.js';
+import { SEVERITIES } from '../resources/alarms/catalogue.js';
+
+export const SubcloudOpSchema = Type.Object(
+  {
+    kind: StringEnum(['raise', 'clear'] as const),
+    alarm_id: Type.String({ pattern: '^\\d{3}\\.\\d{3}$' }),
+    entity_instance_id: Text({ maxLength: 255 }),
+    uuid: Type.Optional(Type.String({ maxLength: 64 })),
+    severity: Type.Optional(StringEnum(SEVERITIES)),
+    reason_text: Type.Optional(Text({ minLength: 0, maxLength: 255 })),
+    mgmt_affecting: Type.Optional(Type.Boolean()),
+    timestamp: Type.Optional(Type.Integer({ description: 'epoch ms when raised on the subcloud' })),
+  },
+  { additionalProperties: false },
+);
+export type SubcloudOp = Static<typeof SubcloudOpSchema>;
+
+export const SubcloudStatusSchema = Type.Object(
+  {
+    software_version: Type.String({ maxLength: 64 }),
+    hosts: Type.Object({ total: Type.Integer({ minimum: 0 }), available: Type.Integer({ minimum: 0 }), degraded: Type.Integer({ minimum: 0 }), failed: Type.Integer({ minimum: 0 }), offline: Type.Integer({ minimum: 0 }) }),
+    /** Applied content hash per sync endpoint (platform, identity, software). */
+    endpoints: Type.Record(Type.String({ maxLength: 32 }), Type.String({ maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+export type SubcloudStatus = Static<typeof SubcloudStatusSchema>;
+
+export const SubcloudReportSchema = Type.Object(
+  {
+    seq: Type.Integer({ minimum: 0 }),
+    status_hash: Type.String({ maxLength: 64 }),
+    status: Type.Optional(SubcloudStatusSchema),
+    ops: Type.Array(Type.Object({ seq: Type.Integer({ minimum: 1 }), op: SubcloudOpSchema }, { additionalProperties: false }), { maxItems: 2000 }),
+    known_generation: Type.Integer({ minimum: 0 }),
+    wait_ms: Type.Integer({ minimum: 0, maximum: 120_000 }),
+  },
+  { additionalProperties: false },
+);
+export type SubcloudReport = Static<typeof SubcloudReportSchema>;
+
+export const SubcloudReplySchema = Type.Object({
+  ack_op_seq: Type.Integer(),
+  generation: Type.Integer(),
+  need_status: Type.Optional(Type.Boolean()),
+  desired: Type.Optional(Type.Object({ generation: Type.Integer(), system_controller_url: Type.Union([Type.String(), Type.Null()]), management_state: Type.String() })),
+  report_interval_ms: Type.Integer(),
+});
+export type SubcloudReply = Static<typeof SubcloudReplySchema>;

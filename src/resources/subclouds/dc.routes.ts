@@ -1,0 +1,77 @@
+/**
+ * The subcloud protocol on the system controller (/api/v1/dc/enroll and
+ * /api/v1/dc/report) and the fleet alarm summary.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { Kysely } from 'kysely';
+import { errorResponses, ErrorSchema } from '../../api/schemas.js';
+import type { Schema } from '../../db/schema.js';
+import { SubcloudReplySchema, SubcloudReportSchema } from '../../protocol/subcloud-wire.js';
+import { ANY_ROLE, SUBCLOUDS } from '../users/roles.js';
+import { fleetAlarmSummary } from './fleet-summary.js';
+import type { SubcloudService } from './subcloud.service.js';
+import { SUBCLOUD_NAME_PATTERN } from './subcloud.types.js';
+import type { UplinkService } from './uplink.service.js';
+
+const Counts = { critical: Type.Integer(), major: Type.Integer(), minor: Type.Integer(), warning: Type.Integer() };
+
+export const dcRoutes =
+  ({ db, subclouds, uplink, maxWaitMs }: { db: Kysely<Schema>; subclouds: SubcloudService; uplink: UplinkService; maxWaitMs: number }): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.post(
+      '/dc/enroll',
+      {
+        // The enroll token is the credential; the service checks it.
+        config: { public: true },
+        schema: {
+          tags: ['subclouds'],
+          summary: 'A subcloud trades its one-time enroll token for its own credential',
+          body: Type.Object({ token: Type.String({ minLength: 8, maxLength: 128 }), name: Type.String({ pattern: SUBCLOUD_NAME_PATTERN }) }, { additionalProperties: false }),
+          response: { 200: Type.Object({ id: Type.Integer(), name: Type.String(), credential: Type.String() }), 400: ErrorSchema, 401: ErrorSchema },
+        },
+      },
+      async (request) => {
+        request.auditUser = `subcloud:${request.body.name}`;
+        request.auditTarget = request.body.name;
+        return subclouds.enroll(request.body);
+      },
+    );
+
+    app.post(
+      '/dc/report',
+      {
+        // Telemetry from every subcloud every interval: recorded on the subcloud's row, not in the audit log.
+        config: { roles: SUBCLOUDS, audit: false },
+        schema: {
+          tags: ['subclouds'],
+          summary: "A subcloud's report: heartbeat, status when changed, alarm deltas; replies with its desired state (long poll)",
+          body: SubcloudReportSchema,
+          response: { 200: SubcloudReplySchema, ...errorResponses },
+        },
+      },
+      async (request) => uplink.handle(Number(request.principal!.userId), { ...request.body, wait_ms: Math.min(request.body.wait_ms, maxWaitMs) }),
+    );
+
+    app.get(
+      '/fleet/alarm-summary',
+      {
+        config: { roles: ANY_ROLE },
+        schema: {
+          tags: ['subclouds'],
+          summary: 'Alarm counts per subcloud with cloud_status (dcmanager alarm summary), and fleet totals',
+          querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }), cursor: Type.Optional(Type.String({ maxLength: 512 })) }, { additionalProperties: false }),
+          response: {
+            200: Type.Object({
+              totals: Type.Object(Counts),
+              cloud_status: Type.Object({ critical: Type.Integer(), degraded: Type.Integer(), OK: Type.Integer() }),
+              items: Type.Array(Type.Object({ name: Type.String(), ...Counts, cloud_status: Type.String() })),
+              next_cursor: Type.Union([Type.String(), Type.Null()]),
+            }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request) => fleetAlarmSummary(db, { limit: request.query.limit, ...(request.query.cursor ? { cursor: request.query.cursor } : {}) }),
+    );
+  };

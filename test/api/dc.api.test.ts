@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, test } from 'node:test';
+import { describeEachBackend } from '../helpers/backends.js';
+import { createTestApi, type TestApi } from '../helpers/api.js';
+
+const status = { software_version: '0.1.0', hosts: { total: 1, available: 1, degraded: 0, failed: 0, offline: 0 }, endpoints: { identity: 'aa11', platform: 'bb22' } };
+const raise = (alarm_id: string, entity: string, severity: string) => ({ kind: 'raise', alarm_id, entity_instance_id: entity, severity, reason_text: `${alarm_id} on ${entity}`, mgmt_affecting: false });
+
+describeEachBackend('subcloud protocol on the system controller', (ctx) => {
+  let api: TestApi;
+  let credential: string;
+  let report: (body: Record<string, unknown>) => Promise<{ status: number; body: any; text: string }>;
+  beforeEach(async () => {
+    api = await createTestApi(ctx.database);
+    const added = await api.request('admin', 'POST', '/api/v1/subclouds', { name: 'rural-7' });
+    const wrong = await api.request(null, 'POST', '/api/v1/dc/enroll', { token: added.body.enroll_token, name: 'rural-8' });
+    assert.equal(wrong.status, 401);
+    assert.match(wrong.body.message, /issued for subcloud rural-7, not rural-8/);
+    const enrolled = await api.request(null, 'POST', '/api/v1/dc/enroll', { token: added.body.enroll_token, name: 'rural-7' });
+    assert.equal(enrolled.status, 200, enrolled.text);
+    credential = enrolled.body.credential;
+    assert.equal((await api.request(null, 'POST', '/api/v1/dc/enroll', { token: added.body.enroll_token, name: 'rural-7' })).status, 401, 'one use');
+    report = (body) => api.request(null, 'POST', '/api/v1/dc/report', { seq: 1, status_hash: 'h1', ops: [], known_generation: 0, wait_ms: 0, ...body }, { authorization: `Bearer ${credential}` });
+  });
+  afterEach(() => api.close());
+
+  const subcloud = async () => (await api.request('reader', 'GET', '/api/v1/subclouds/rural-7')).body;
+
+  test('enrolling then reporting brings the subcloud online and deployed, with its status', async () => {
+    assert.equal((await subcloud()).deploy_status, 'enrolling');
+    const r = await report({ status });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.desired.management_state, 'unmanaged');
+    const s = await subcloud();
+    assert.deepEqual([s.availability_status, s.deploy_status, s.software_version], ['online', 'complete', '0.1.0']);
+    assert.ok(s.last_report_at);
+    const manage = await api.request('operator', 'POST', '/api/v1/subclouds/rural-7/manage', {});
+    assert.equal(manage.status, 200, 'online and deployed: manage is allowed now');
+  });
+
+  test('alarm deltas apply exactly once; counts and the fleet summary follow', async () => {
+    const ops = [
+      { seq: 1, op: raise('100.104', 'host=controller-0.filesystem=/var', 'critical') },
+      { seq: 2, op: raise('100.101', 'host=controller-0', 'major') },
+      { seq: 3, op: raise('100.103', 'host=controller-0', 'major') },
+      { seq: 4, op: { kind: 'clear', alarm_id: '100.103', entity_instance_id: 'host=controller-0' } },
+    ];
+    assert.equal((await report({ status, ops })).body.ack_op_seq, 4);
+    assert.equal((await report({ seq: 2, ops })).body.ack_op_seq, 4, 'a resend is acknowledged, not applied again');
+    assert.deepEqual((await subcloud()).alarm_counts, { critical: 1, major: 1, minor: 0, warning: 0 });
+    await api.request('admin', 'POST', '/api/v1/subclouds', { name: 'quiet-1' });
+    const summary = (await api.request('reader', 'GET', '/api/v1/fleet/alarm-summary')).body;
+    assert.deepEqual(summary.totals, { critical: 1, major: 1, minor: 0, warning: 0 });
+    assert.deepEqual(summary.cloud_status, { critical: 1, degraded: 0, OK: 1 });
+    assert.deepEqual(summary.items.map((i: { name: string; cloud_status: string }) => `${i.name}:${i.cloud_status}`), ['rural-7:critical', 'quiet-1:OK']);
+    await report({ seq: 3, ops: [{ seq: 5, op: { kind: 'clear', alarm_id: '100.104', entity_instance_id: 'host=controller-0.filesystem=/var' } }] });
+    assert.equal((await api.request('reader', 'GET', '/api/v1/fleet/alarm-summary')).body.items[0].cloud_status, 'degraded');
+  });
+
+  test('a subcloud that was offline comes back online and its 280.001 clears', async () => {
+    await report({ status });
+    await ctx.database.db.updateTable('subclouds').set({ availability_status: 'offline' }).execute();
+    await api.fault.batch({ raise: [{ alarm_id: '280.001', entity_instance_id: 'subcloud=rural-7', severity: 'critical', reason_text: 'rural-7 is offline' }] });
+    await report({ seq: 2, known_generation: 1 });
+    assert.equal((await subcloud()).availability_status, 'online');
+    assert.equal((await api.request('reader', 'GET', '/api/v1/alarms?alarm_id=280.001')).body.items.length, 0);
+  });
+
+  test('the long poll returns when the subcloud is reconfigured', async () => {
+    const first = await report({ status });
+    const started = Date.now();
+    const held = report({ seq: 2, known_generation: first.body.generation, wait_ms: 5000 });
+    await new Promise((r) => setTimeout(r, 100));
+    await api.request('admin', 'PATCH', '/api/v1/subclouds/rural-7', { system_controller_url: 'https://sc-b.example:6385' });
+    const r = await held;
+    assert.ok(Date.now() - started < 2000);
+    assert.equal(r.body.desired.system_controller_url, 'https://sc-b.example:6385');
+  });
+
+  test('credentials stay in their lane', async () => {
+    assert.equal((await api.request(null, 'GET', '/api/v1/alarms', undefined, { authorization: `Bearer ${credential}` })).status, 403);
+    assert.equal((await api.request('admin', 'POST', '/api/v1/dc/report', { seq: 1, status_hash: 'x', ops: [], known_generation: 0, wait_ms: 0 })).status, 403);
+  });
+});
