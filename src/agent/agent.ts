@@ -53,6 +53,9 @@ export class HostAgent {
   private stopped = false;
   private loopDone: Promise<void> | undefined;
   private kicking = false;
+  private kickAgain = false;
+  /** Desired states are applied one at a time, in arrival order. */
+  private applying: Promise<void> = Promise.resolve();
   /** The desired state last received (for tests and `agent status`). */
   desired: Desired | undefined;
   /** Consecutive failed exchanges (0 when connected). */
@@ -119,11 +122,22 @@ export class HostAgent {
 
   /** An extra, short report beside the held long poll. */
   kick(): void {
-    if (this.kicking || this.stopped) return;
+    if (this.stopped) return;
+    if (this.kicking) {
+      // Operations queued during this kick go in another one right after.
+      this.kickAgain = true;
+      return;
+    }
     this.kicking = true;
     this.exchange(0)
       .catch(() => undefined) // the main loop retries and backs off
-      .finally(() => (this.kicking = false));
+      .finally(() => {
+        this.kicking = false;
+        if (this.kickAgain) {
+          this.kickAgain = false;
+          this.kick();
+        }
+      });
   }
 
   private async loop(): Promise<void> {
@@ -181,10 +195,17 @@ export class HostAgent {
     this.needStatus = reply.need_status ?? false;
     this.queue.ack(reply.ack_op_seq);
     this.intervalMs = reply.report_interval_ms;
-    if (reply.desired) await this.applyDesired(reply.desired);
+    if (reply.desired) {
+      const desired = reply.desired;
+      const run = this.applying.catch(() => undefined).then(() => this.applyDesired(desired));
+      this.applying = run;
+      await run;
+    }
   }
 
   private async applyDesired(desired: Desired): Promise<void> {
+    // A late reply (a kick racing the long poll) must not take the host back.
+    if (desired.generation < this.applied.generation) return;
     this.desired = desired;
     if (desired.config_token !== this.applied.config_token && desired.config_token !== this.failedToken) {
       try {

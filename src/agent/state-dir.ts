@@ -3,7 +3,8 @@
  * last applied, and its operation queue, each a file of mode 0600 written
  * atomically (write, then rename).
  */
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeDurably } from '../core/durable-file.js';
 import { join } from 'node:path';
 
 export interface Credential {
@@ -38,8 +39,6 @@ export class StateDir {
   }
 
   write(name: string, value: unknown): void {
-    const tmp = this.file(`${name}.tmp`);
-    writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n', { mode: 0o600 });
-    renameSync(tmp, this.file(name));
+    writeDurably(this.file(name), JSON.stringify(value, null, 2) + '\n');
   }
 }

@@ -9,7 +9,8 @@
  * The queue is written to a file (atomically, mode 0600) after every change,
  * so operations survive the agent's restart too.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeDurably } from '../core/durable-file.js';
 
 export interface QueuedOp<T> {
   seq: number;
@@ -68,15 +69,19 @@ export class OpQueue<T> {
 
   /** Drops everything up to and including `seq`. */
   ack(seq: number): void {
+    if (seq >= this.state.next_seq) {
+      // The parent has applied sequence numbers this queue has not issued (the
+      // queue file was lost): number on from there, or new operations would
+      // be taken for ones already applied.
+      this.state.next_seq = seq + 1;
+      this.save();
+    }
     const before = this.state.ops.length;
     this.state.ops = this.state.ops.filter((o) => o.seq > seq);
     if (this.state.ops.length !== before) this.save();
   }
 
   private save(): void {
-    if (!this.path) return;
-    const tmp = `${this.path}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.state), { mode: 0o600 });
-    renameSync(tmp, this.path);
+    if (this.path) writeDurably(this.path, JSON.stringify(this.state));
   }
 }

@@ -77,6 +77,20 @@ describeEachBackend('maintenance: heartbeat, failure, recovery, MNFA', (ctx) => 
     assert.deepEqual(r.body.desired.actions, [], 'no recovery was asked');
   });
 
+  test('a host that failed long ago does not make a new single failure look like MNFA', async () => {
+    await unlock('worker-0');
+    await unlock('controller-1');
+    await reportAll();
+    api.clock.advance(11_000);
+    await report('controller-0');
+    await report('controller-1');
+    assert.deepEqual((await api.heartbeat.tick()).map((t) => [t.hostname, t.recovery]), [['worker-0', true]]);
+    api.clock.advance(11_000); // worker-0 stays dead; now controller-1 fails too
+    await report('controller-0');
+    const t = await api.heartbeat.tick();
+    assert.deepEqual(t.map((x) => [x.hostname, x.to, x.recovery]), [['controller-1', 'failed', true]], 'recovery is still asked for the new failure');
+  });
+
   test('a locked host that stops reporting just goes offline, without alarms', async () => {
     await reportAll();
     api.clock.advance(11_000);

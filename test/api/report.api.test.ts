@@ -113,5 +113,16 @@ describeEachBackend('agent report protocol', (ctx) => {
   test('a user token cannot report, and an agent credential cannot read the API', async () => {
     const asUser = await api.request('admin', 'POST', '/api/v1/agent/report', { seq: 1, status_hash: 'x', ops: [], known_generation: 0, wait_ms: 0 });
     assert.equal(asUser.status, 403);
+    const asAgent = await api.request(null, 'GET', '/api/v1/hosts', undefined, { authorization: `Bearer ${credential}` });
+    assert.equal(asAgent.status, 403);
+  });
+
+  test('a re-enrolled agent (new state folder) starts its sequence again, and nothing it sends is lost', async () => {
+    await report({ status: status(), ops: [{ seq: 1, op: cpu() }, { seq: 2, op: cpu('critical') }] });
+    const reissued = await api.request('admin', 'POST', '/api/v1/hosts/controller-0/enroll-token');
+    credential = (await api.request(null, 'POST', '/api/v1/agent/enroll', { token: reissued.body.enroll_token, hostname: 'controller-0' })).body.credential;
+    const r = await report({ status: status(), ops: [{ seq: 1, op: { kind: 'clear', alarm_id: '100.101', entity_instance_id: 'host=controller-0' } }] });
+    assert.equal(r.body.ack_op_seq, 1);
+    assert.equal((await api.request('reader', 'GET', '/api/v1/alarms?alarm_id=100.101')).body.items.length, 0, 'the new agent\'s first operation applied');
   });
 });

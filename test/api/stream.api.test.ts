@@ -91,3 +91,31 @@ describeEachBackend('change stream', (ctx) => {
     assert.equal(res.status, 401);
   });
 });
+
+describeEachBackend('change stream: a client that stops reading', (ctx) => {
+  test('is cut off without harming the server', async () => {
+    const { createTestApi } = await import('../helpers/api.js');
+    const net = await import('node:net');
+    const api = await createTestApi(ctx.database);
+    try {
+      const base = new URL(await api.app.listen({ port: 0, host: '127.0.0.1' }));
+      // About 12 MiB of backlog: past the 8 MiB the server buffers for one client.
+      const reason = 'x'.repeat(250);
+      for (let i = 0; i < 12; i++) {
+        await api.fault.batch({ log: Array.from({ length: 4000 }, () => ({ alarm_id: '401.007', entity_instance_id: 'host=c', severity: 'critical', reason_text: reason })) });
+      }
+      const socket = net.connect(Number(base.port), '127.0.0.1');
+      await new Promise((r) => socket.once('connect', r));
+      socket.pause(); // a reader that never reads
+      socket.write(`GET /api/v1/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${api.tokens.reader}\r\nLast-Event-ID: 0\r\n\r\n`);
+      await new Promise((r) => setTimeout(r, 1500));
+      // New events while the slow client is cut off must not crash the server.
+      await api.fault.batch({ log: [{ alarm_id: '401.007', entity_instance_id: 'host=c', severity: 'critical', reason_text: 'after' }] });
+      const health = await fetch(`${base.origin}/healthz`);
+      assert.equal(health.status, 200, 'the server is still up');
+      socket.destroy();
+    } finally {
+      await api.close();
+    }
+  });
+});

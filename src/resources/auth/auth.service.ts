@@ -180,7 +180,10 @@ export class AuthService {
         .select(['id', 'user_id', 'expires_at', 'last_used_at'])
         .where('token_hash', '=', hash)
         .executeTakeFirst();
-      hit = { value: row && { id: row.id, userId: row.user_id, expiresAt: row.expires_at, lastUsedAt: row.last_used_at }, at: now };
+      // Misses are not cached: anyone can send made-up tokens, and each would stay in memory.
+      if (!row) throw new UnauthenticatedError('unknown or revoked API token');
+      hit = { value: { id: row.id, userId: row.user_id, expiresAt: row.expires_at, lastUsedAt: row.last_used_at }, at: now };
+      if (this.tokenCache.size >= VERIFIED_CACHE_SIZE) this.tokenCache.delete(this.tokenCache.keys().next().value!);
       this.tokenCache.set(hash, hit);
     }
     const entry = hit.value;

@@ -35,8 +35,19 @@ const EVENT_COLUMNS: Record<Exclude<keyof NewEventRow, 'seq'> & string, SqlColum
   timestamp: 'bigint',
 };
 
+/** Advisory lock key for event-log writers on PostgreSQL (any constant, used only here). */
+const EVENT_LOG_LOCK = 0x5354_4556;
+
 export async function insertEvents(db: Executor, dialect: Dialect, rows: NewEventRow[]): Promise<EventRow[]> {
   const written: EventRow[] = [];
+  if (rows.length && dialect === 'postgres') {
+    // seq is taken at INSERT, but readers (the change stream, Last-Event-ID)
+    // see rows at COMMIT. Holding this lock from the insert to the commit
+    // makes the two orders the same, so no reader skips a late-committing
+    // lower seq. Callers insert events last in their transaction, so the
+    // lock is held briefly. SQLite already runs one writer at a time.
+    await sql`select pg_advisory_xact_lock(${EVENT_LOG_LOCK})`.execute(db);
+  }
   for (const slice of chunk(rows)) {
     const insert = db.insertInto('event_log');
     const source = usesUnnest(dialect) ? insert.columns(columnsOf(EVENT_COLUMNS)).expression(unnestRows(slice, EVENT_COLUMNS)) : insert.values(slice);

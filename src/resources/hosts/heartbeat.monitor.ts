@@ -47,7 +47,9 @@ export class HeartbeatMonitor {
       .where('last_report_at', 'is not', null)
       .execute();
     const evaluated = hosts.map((h) => ({ host: h, next: heartbeatFor(h.last_report_at, this.deps.startedAt, now, this.deps.policy) }));
-    const lost = evaluated.filter((e) => e.host.administrative === 'unlocked' && (e.next === 'degraded' || e.next === 'failed')).length;
+    // Simultaneous losses only: a host that failed long ago (already `failed`)
+    // must not turn every later single failure into a multi-node one.
+    const lost = evaluated.filter((e) => e.host.administrative === 'unlocked' && e.host.heartbeat !== 'failed' && (e.next === 'degraded' || e.next === 'failed')).length;
     const mnfa = lost >= MNFA_THRESHOLD;
     const transitions = [];
     for (const { host, next } of evaluated) {

@@ -157,7 +157,8 @@ export class HostService {
       if (found.hostname !== input.hostname) {
         throw new UnauthenticatedError(`this enroll token was issued for host ${found.hostname}, not ${input.hostname}`, 'hostname');
       }
-      const change = { enroll_token_hash: null, enroll_expires_at: null, credential_hash: sha256Hex(credential), enrolled_at: now, updated_at: now };
+      // A (re-)enrolled agent starts a new queue at sequence 1 and has no status here yet.
+      const change = { enroll_token_hash: null, enroll_expires_at: null, credential_hash: sha256Hex(credential), enrolled_at: now, updated_at: now, last_op_seq: 0, status_hash: null };
       await trx.updateTable('hosts').set(change).where('id', '=', found.id).execute();
       return { ...found, ...change };
     });

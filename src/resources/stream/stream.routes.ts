@@ -58,7 +58,10 @@ export const streamRoutes =
         const pending: FaultChange[] = [];
         let lastSent = resumeFrom ?? 0;
         const raw = reply.raw;
+        let closed = false;
         const write = (text: string) => {
+          // Never write after end(): a second write-after-end error is uncaught and ends the process.
+          if (closed || raw.writableEnded || raw.destroyed) return;
           raw.write(text);
           if (raw.writableLength > MAX_BUFFERED_BYTES) close();
         };
@@ -69,8 +72,7 @@ export const streamRoutes =
           write(frame(change.event));
         };
         const unsubscribe = feed.subscribe((change) => (live ? send(change) : pending.push(change)));
-        const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), durations.streamHeartbeatMs);
-        let closed = false;
+        const heartbeat = setInterval(() => write(': keep-alive\n\n'), durations.streamHeartbeatMs);
         const close = () => {
           if (closed) return;
           closed = true;
@@ -101,7 +103,10 @@ export const streamRoutes =
             }
             for (;;) {
               const rows = await eventsAfter(db, lastSent, BACKLOG_PAGE);
-              for (const row of rows) send({ type: 'event', event: toEventView(row) });
+              for (const row of rows) {
+                if (closed) break;
+                send({ type: 'event', event: toEventView(row) });
+              }
               if (rows.length < BACKLOG_PAGE || closed) break;
             }
           }
@@ -110,6 +115,7 @@ export const streamRoutes =
           close();
           return;
         }
+        if (closed) return;
         for (const change of pending) send(change);
         pending.length = 0;
         live = true;

@@ -200,17 +200,29 @@ export class SubcloudService {
   async enroll(input: { token: string; name: string }): Promise<{ id: number; name: string; credential: string }> {
     const now = this.deps.clock.now();
     const credential = SUBCLOUD_CREDENTIAL_PREFIX + randomSecret(32);
+    const found = await this.deps.db.selectFrom('subclouds').selectAll().where('enroll_token_hash', '=', sha256Hex(input.token)).executeTakeFirst();
+    if (!found) throw new UnauthenticatedError('unknown or already used subcloud enroll token; add the subcloud again or ask for a new token');
+    if (found.enroll_expires_at !== null && found.enroll_expires_at <= now) {
+      // Recorded outside any transaction that the refusal would roll back.
+      await this.deps.db
+        .updateTable('subclouds')
+        .set({ deploy_status: 'enroll-failed', error_description: 'enroll token expired before the subcloud enrolled', error_cause: 'enroll_token_expired', updated_at: now })
+        .where('id', '=', found.id)
+        .execute();
+      throw new UnauthenticatedError(`the enroll token for subcloud ${found.name} has expired`);
+    }
     return this.deps.db.transaction().execute(async (trx) => {
-      const found = await trx.selectFrom('subclouds').selectAll().where('enroll_token_hash', '=', sha256Hex(input.token)).executeTakeFirst();
-      if (!found) throw new UnauthenticatedError('unknown or already used subcloud enroll token; add the subcloud again or ask for a new token');
-      if (found.enroll_expires_at !== null && found.enroll_expires_at <= now) {
-        await trx.updateTable('subclouds').set({ deploy_status: 'enroll-failed', error_description: 'enroll token expired before the subcloud enrolled', error_cause: 'enroll_token_expired', updated_at: now }).where('id', '=', found.id).execute();
-        throw new UnauthenticatedError(`the enroll token for subcloud ${found.name} has expired`);
-      }
       if (found.name !== input.name) throw new UnauthenticatedError(`this enroll token was issued for subcloud ${found.name}, not ${input.name}`, 'name');
+      const spent = await trx
+        .updateTable('subclouds')
+        .set({ enroll_token_hash: null })
+        .where('id', '=', found.id)
+        .where('enroll_token_hash', '=', sha256Hex(input.token))
+        .executeTakeFirst();
+      if (Number(spent.numUpdatedRows) === 0) throw new UnauthenticatedError('this subcloud enroll token was just used');
       await trx
         .updateTable('subclouds')
-        .set({ enroll_token_hash: null, enroll_expires_at: null, credential_hash: sha256Hex(credential), enrolled_at: now, deploy_status: 'enrolling', updated_at: now })
+        .set({ enroll_token_hash: null, enroll_expires_at: null, credential_hash: sha256Hex(credential), enrolled_at: now, deploy_status: 'enrolling', updated_at: now, last_op_seq: 0, status_hash: null })
         .where('id', '=', found.id)
         .execute();
       return { id: found.id, name: found.name, credential };

@@ -38,7 +38,10 @@ export class UplinkService {
       const subcloud = await q.executeTakeFirst();
       if (!subcloud) throw new UnauthenticatedError('this subcloud no longer exists here; it must enroll again');
 
-      const fresh = report.ops.filter((o) => o.seq > subcloud.last_op_seq).sort((a, b) => a.seq - b.seq);
+      const fresh = report.ops
+        .filter((o) => o.seq > subcloud.last_op_seq)
+        .filter((o) => this.valid(o.op))
+        .sort((a, b) => a.seq - b.seq);
       const change: Updateable<SubcloudsTable> = {
         last_report_at: now,
         last_op_seq: Math.max(subcloud.last_op_seq, ...report.ops.map((o) => o.seq)),
@@ -86,6 +89,13 @@ export class UplinkService {
       reply.desired = { generation: current.generation as number, system_controller_url: current.system_controller_url ?? null, management_state: current.management_state as string };
     }
     return reply;
+  }
+
+  /** Known alarm ID with an allowed severity; others are dropped (and acknowledged) so they cannot wedge the queue. */
+  private valid(op: SubcloudOp): boolean {
+    const def = this.deps.fault.catalogue.get(op.alarm_id);
+    if (!def || def.kind !== 'alarm') return false;
+    return op.kind === 'clear' || (op.severity !== undefined && (def.severities as readonly string[]).includes(op.severity));
   }
 
   /**
