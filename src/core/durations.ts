@@ -81,6 +81,16 @@ export const durations = {
   agentTcpKeepAliveMs: 2 * MINUTE,
   /** Agent HTTP requests give up after the long poll plus this margin. */
   agentRequestMarginMs: 15 * SECOND,
+  /**
+   * Subcloud availability audit window. A subcloud is offline after two
+   * consecutive windows without a report (StarlingX: two audit failures), so
+   * a single lost report never flips it, and detection lands 40-60 s after
+   * the last report: inside the 60 s p99 target. Subclouds report (long poll)
+   * every reportIntervalMs, comfortably inside one window.
+   */
+  subcloudAuditWindowMs: 20 * SECOND,
+  /** Consecutive missed audit windows before a subcloud is offline (StarlingX: 2). */
+  subcloudAuditFailures: 2,
   /** PostgreSQL connect timeout: fail start-up clearly rather than hang. */
   databaseConnectTimeoutMs: 10 * SECOND,
 } as const;

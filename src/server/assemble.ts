@@ -46,6 +46,7 @@ import { subcloudRoutes } from '../resources/subclouds/subcloud.routes.js';
 import { SubcloudService } from '../resources/subclouds/subcloud.service.js';
 import { dcRoutes } from '../resources/subclouds/dc.routes.js';
 import { UplinkService } from '../resources/subclouds/uplink.service.js';
+import { AvailabilityAudit } from '../resources/subclouds/availability.audit.js';
 import { systemRoutes } from '../resources/system/system.routes.js';
 import { SystemService } from '../resources/system/system.service.js';
 import { getOrCreateSetting } from './settings.js';
@@ -70,6 +71,8 @@ export interface Assembled {
   reports: ReportService;
   groups: GroupService;
   subclouds: SubcloudService;
+  /** Subcloud availability: call tick() every audit window. */
+  subcloudAudit: AvailabilityAudit;
   /** Maintenance: call tick() every report interval. */
   heartbeat: HeartbeatMonitor;
   /** Long-poll waiters per host id: notify after changing a host's spec. */
@@ -122,6 +125,14 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     startedAt: clock.now(),
     log,
   });
+  const subcloudAudit = new AvailabilityAudit({
+    db,
+    clock,
+    fault,
+    windowMs: durations.subcloudAuditWindowMs,
+    failures: durations.subcloudAuditFailures,
+    startedAt: clock.now(),
+  });
   const reports = new ReportService({ db, dialect: database.dialect, clock, fault, waiters, reportIntervalMs: deps.config.reportIntervalMs, log, observe: metrics.observeReport });
 
   const app = Fastify({
@@ -168,5 +179,5 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     { prefix: '/api/v1' },
   );
   await app.ready();
-  return { app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, waiters, heartbeat, routes };
+  return { app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, subcloudAudit, waiters, heartbeat, routes };
 }

@@ -51,6 +51,15 @@ export async function startController(config: ServerConfig, options: { log: Logg
         },
       }),
       startLoop({ name: 'heartbeat', intervalMs: config.reportIntervalMs, log, tick: async () => void (await parts.heartbeat.tick()) }),
+      startLoop({
+        name: 'subcloud-audit',
+        intervalMs: durations.subcloudAuditWindowMs,
+        log,
+        tick: async () => {
+          const offline = await parts.subcloudAudit.tick();
+          if (offline.length) log.warn({ count: offline.length, first: offline.slice(0, 10) }, 'subclouds offline: two audit windows without a report');
+        },
+      }),
     ];
     await loops[0]!.runNow();
 

@@ -1,0 +1,67 @@
+/**
+ * The subcloud availability audit (dcmanager's audit): each window, every
+ * online subcloud whose last report is older than `failures` windows goes
+ * offline and raises 280.001 (critical). A report brings it back and clears
+ * the alarm (uplink.service). After a system controller restart every
+ * subcloud gets the full allowance from the restart, so a controller that was
+ * down is not mistaken for a fleet that is.
+ */
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../core/clock.js';
+import type { Schema } from '../../db/schema.js';
+import { chunk } from '../../db/chunks.js';
+import type { FaultService } from '../alarms/fault.service.js';
+
+export interface AvailabilityAuditDeps {
+  db: Kysely<Schema>;
+  clock: Clock;
+  fault: FaultService;
+  windowMs: number;
+  failures: number;
+  /** When this controller process started. */
+  startedAt: number;
+}
+
+export class AvailabilityAudit {
+  constructor(private readonly deps: AvailabilityAuditDeps) {}
+
+  /** One audit pass; returns the names of the subclouds it took offline. */
+  async tick(): Promise<string[]> {
+    const now = this.deps.clock.now();
+    const allowance = this.deps.failures * this.deps.windowMs;
+    if (now - this.deps.startedAt < allowance) return [];
+    const cutoff = now - allowance;
+    const stale = await this.deps.db
+      .selectFrom('subclouds')
+      .select(['id', 'name', 'last_report_at'])
+      .where('availability_status', '=', 'online')
+      .where('last_report_at', '<', cutoff)
+      .execute();
+    const offline: string[] = [];
+    for (const slice of chunk(stale)) {
+      const effects = await this.deps.db.transaction().execute(async (trx) => {
+        // Only those still stale: a report may have arrived since the read.
+        const changed = await trx
+          .updateTable('subclouds')
+          .set({ availability_status: 'offline', audit_fail_count: this.deps.failures, updated_at: now })
+          .where('id', 'in', slice.map((s) => s.id))
+          .where('availability_status', '=', 'online')
+          .where('last_report_at', '<', cutoff)
+          .returning(['name', 'last_report_at'])
+          .execute();
+        offline.push(...changed.map((c) => c.name));
+        if (!changed.length) return undefined;
+        return this.deps.fault.applyBatch(trx, {
+          raise: changed.map((c) => ({
+            alarm_id: '280.001',
+            entity_instance_id: `subcloud=${c.name}`,
+            severity: 'critical',
+            reason_text: `${c.name} is offline (no report for ${Math.round((now - (c.last_report_at ?? now)) / 1000)} s)`,
+          })),
+        });
+      });
+      if (effects) this.deps.fault.committed(effects);
+    }
+    return offline;
+  }
+}
