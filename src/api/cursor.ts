@@ -25,6 +25,17 @@ export function decodeCursor<T extends ReadonlyArray<'string' | 'number'>>(
   return value as never;
 }
 
+/**
+ * The tail of every keyset-paginated query: it fetched `limit + 1` rows; the
+ * extra one only says there is a next page, whose cursor is the last kept
+ * row's sort key.
+ */
+export function keysetPage<T>(rows: T[], limit: number, keyOf: (row: T) => ReadonlyArray<string | number>): { rows: T[]; nextCursor: string | null } {
+  if (rows.length <= limit) return { rows, nextCursor: null };
+  const kept = rows.slice(0, limit);
+  return { rows: kept, nextCursor: encodeCursor(keyOf(kept[kept.length - 1]!)) };
+}
+
 export interface Page<T> {
   items: T[];
   /** Pass back as `cursor` to get the next page; null on the last page. */

@@ -27,7 +27,8 @@ describeEachBackend('agent report protocol', (ctx) => {
   afterEach(() => api.close());
 
   test('the first report brings the host online with its inventory; the reply carries the desired state', async () => {
-    const r = await report({ status: status() });
+    // Booted an hour ago on the controller's (manual) clock, which uptime is measured by.
+    const r = await report({ status: status({ booted_at: api.clock.now() - 3600_000 }) });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.generation, 1);
     assert.equal(r.body.desired.administrative, 'locked');

@@ -4,7 +4,7 @@
  * boundaries.
  */
 import { sql, type Kysely } from 'kysely';
-import { decodeCursor, encodeCursor } from '../../api/cursor.js';
+import { decodeCursor, keysetPage } from '../../api/cursor.js';
 import { columnsOf, unnestRows, usesUnnest, type SqlColumnType } from '../../db/bulk.js';
 import { chunk } from '../../db/chunks.js';
 import type { Dialect } from '../../db/database.js';
@@ -148,10 +148,7 @@ export async function listAlarms(
     q = q.where((eb) => eb(eb.refTuple('timestamp', 'uuid'), '<', eb.tuple(ts, uuid)));
   }
   const rows = await q.orderBy('timestamp', 'desc').orderBy('uuid', 'desc').limit(page.limit + 1).execute();
-  const more = rows.length > page.limit;
-  if (more) rows.pop();
-  const last = rows[rows.length - 1];
-  return { rows, nextCursor: more && last ? encodeCursor([last.timestamp, last.uuid]) : null };
+  return keysetPage(rows, page.limit, (r) => [r.timestamp, r.uuid]);
 }
 
 export interface SeverityCounts {

@@ -97,9 +97,8 @@ export class FaultService {
     return severity as Severity;
   }
 
-  private toAlarmRow(input: RaiseInput, field: string, now: number, suppressed: Set<string>): NewAlarmRow {
-    const def = this.definition(input.alarm_id, `${field}.alarm_id`, 'alarm');
-    const severity = this.checkSeverity(def, input.severity, `${field}.severity`);
+  /** What an alarm or a log takes from its input and its catalogue definition. */
+  private faultFields(def: AlarmDefinition, input: RaiseInput, severity: Severity, suppressed: Set<string>, now: number) {
     return {
       uuid: newUuid(),
       alarm_id: def.alarmId,
@@ -112,9 +111,17 @@ export class FaultService {
       proposed_repair_action: def.proposedRepairAction,
       service_affecting: def.serviceAffecting ? 1 : 0,
       suppressed: suppressed.has(def.alarmId) ? 1 : 0,
+      timestamp: now,
+    } as const;
+  }
+
+  private toAlarmRow(input: RaiseInput, field: string, now: number, suppressed: Set<string>): NewAlarmRow {
+    const def = this.definition(input.alarm_id, `${field}.alarm_id`, 'alarm');
+    const severity = this.checkSeverity(def, input.severity, `${field}.severity`);
+    return {
+      ...this.faultFields(def, input, severity, suppressed, now),
       mgmt_affecting: atLeast(severity, def.mgmtAffectingSeverity) ? 1 : 0,
       degrade_affecting: atLeast(severity, def.degradeAffectingSeverity) ? 1 : 0,
-      timestamp: now,
       created_at: now,
     };
   }
@@ -141,21 +148,7 @@ export class FaultService {
   private toLogEvent(input: LogInput, field: string, now: number, suppressed: Set<string>): NewEventRow {
     const def = this.definition(input.alarm_id, `${field}.alarm_id`, 'any');
     const severity = this.checkSeverity(def, input.severity, `${field}.severity`);
-    return {
-      uuid: newUuid(),
-      alarm_id: def.alarmId,
-      alarm_state: input.alarm_state ?? 'log',
-      entity_instance_id: input.entity_instance_id,
-      entity_type_id: input.entity_type_id ?? def.entityTypeId,
-      severity,
-      reason_text: input.reason_text,
-      alarm_type: def.alarmType,
-      probable_cause: def.probableCause,
-      proposed_repair_action: def.proposedRepairAction,
-      service_affecting: def.serviceAffecting ? 1 : 0,
-      suppressed: suppressed.has(def.alarmId) ? 1 : 0,
-      timestamp: now,
-    };
+    return { ...this.faultFields(def, input, severity, suppressed, now), alarm_state: input.alarm_state ?? 'log' };
   }
 
   /**

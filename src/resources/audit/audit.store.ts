@@ -1,6 +1,6 @@
 /** The security audit log: one row per mutating request. Never holds bodies. */
 import type { Kysely } from 'kysely';
-import { decodeCursor, encodeCursor } from '../../api/cursor.js';
+import { decodeCursor, keysetPage } from '../../api/cursor.js';
 import type { AuditRow, Schema } from '../../db/schema.js';
 
 export type AuditEntry = Omit<AuditRow, 'seq'>;
@@ -45,8 +45,5 @@ export async function listAudit(
   if (filter.outcome) q = q.where('outcome', '=', filter.outcome);
   if (page.cursor) q = q.where('seq', '<', decodeCursor(page.cursor, ['number'] as const)[0]);
   const rows = await q.orderBy('seq', 'desc').limit(page.limit + 1).execute();
-  const more = rows.length > page.limit;
-  if (more) rows.pop();
-  const last = rows[rows.length - 1];
-  return { rows, nextCursor: more && last ? encodeCursor([last.seq]) : null };
+  return keysetPage(rows, page.limit, (r) => [r.seq]);
 }

@@ -1,6 +1,6 @@
 /** SQL for the event log: alarm set/clear history and customer logs. */
 import { sql, type Kysely } from 'kysely';
-import { decodeCursor, encodeCursor } from '../../api/cursor.js';
+import { decodeCursor, keysetPage } from '../../api/cursor.js';
 import { columnsOf, unnestRows, usesUnnest, type SqlColumnType } from '../../db/bulk.js';
 import { chunk } from '../../db/chunks.js';
 import type { Dialect } from '../../db/database.js';
@@ -85,10 +85,7 @@ export async function listEvents(
     q = q.where('seq', '<', seq);
   }
   const rows = await q.orderBy('seq', 'desc').limit(page.limit + 1).execute();
-  const more = rows.length > page.limit;
-  if (more) rows.pop();
-  const last = rows[rows.length - 1];
-  return { rows, nextCursor: more && last ? encodeCursor([last.seq]) : null };
+  return keysetPage(rows, page.limit, (r) => [r.seq]);
 }
 
 /** Events after `seq`, oldest first: the change stream's backlog. */

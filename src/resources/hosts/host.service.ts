@@ -13,7 +13,7 @@ import { newUuid, randomSecret, sha256Hex } from '../../core/ids.js';
 import type { HostRow, Schema } from '../../db/schema.js';
 import type { FaultService } from '../alarms/fault.service.js';
 import type { SystemService } from '../system/system.service.js';
-import { decodeCursor, encodeCursor } from '../../api/cursor.js';
+import { decodeCursor, keysetPage } from '../../api/cursor.js';
 import { getHostByName, HOST_STATE_COLUMNS } from './host.store.js';
 import { DEFAULT_HOST_CONFIG, PERSONALITIES, type Personality } from './host.types.js';
 import { toHostView, type HostView } from './host.views.js';
@@ -43,14 +43,12 @@ export class HostService {
   async list(page: { limit: number; cursor?: string }): Promise<{ items: Array<Omit<HostView, 'inventory' | 'config'>>; next_cursor: string | null }> {
     let q = this.deps.db.selectFrom('hosts').select(HOST_STATE_COLUMNS);
     if (page.cursor) q = q.where('hostname', '>', decodeCursor(page.cursor, ['string'] as const)[0]);
-    const rows = await q.orderBy('hostname').limit(page.limit + 1).execute();
-    const more = rows.length > page.limit;
-    if (more) rows.pop();
+    const { rows, nextCursor } = keysetPage(await q.orderBy('hostname').limit(page.limit + 1).execute(), page.limit, (r) => [r.hostname]);
     const items = rows.map((r) => {
       const { inventory: _i, config: _c, ...rest } = toHostView({ ...r, inventory: null, stats: null });
       return rest;
     });
-    return { items, next_cursor: more ? encodeCursor([rows.at(-1)!.hostname]) : null };
+    return { items, next_cursor: nextCursor };
   }
 
   async row(hostname: string): Promise<HostRow> {

@@ -14,8 +14,6 @@ export const HOST_STATE_COLUMNS = [
 
 export type HostState = Omit<HostRow, 'inventory' | 'stats'>;
 
-export const listHosts = (db: Executor): Promise<HostRow[]> => db.selectFrom('hosts').selectAll().orderBy('hostname').execute();
-
 export const getHostByName = (db: Executor, hostname: string): Promise<HostRow | undefined> =>
   db.selectFrom('hosts').selectAll().where('hostname', '=', hostname).executeTakeFirst();
 

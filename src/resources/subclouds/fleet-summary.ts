@@ -6,7 +6,7 @@
  * costs one indexed scan however many alarms the fleet has.
  */
 import { sql, type Kysely } from 'kysely';
-import { decodeCursor, encodeCursor } from '../../api/cursor.js';
+import { decodeCursor, keysetPage } from '../../api/cursor.js';
 import type { Schema } from '../../db/schema.js';
 
 export type CloudStatus = 'critical' | 'degraded' | 'OK';
@@ -35,9 +35,7 @@ export async function fleetAlarmSummary(db: Kysely<Schema>, page: { limit: numbe
     .executeTakeFirstOrThrow();
   let q = db.selectFrom('subclouds').select(['id', 'name', 'alarms_critical', 'alarms_major', 'alarms_minor', 'alarms_warning']);
   if (page.cursor) q = q.where('id', '>', decodeCursor(page.cursor, ['number'] as const)[0]);
-  const rows = await q.orderBy('id').limit(page.limit + 1).execute();
-  const more = rows.length > page.limit;
-  if (more) rows.pop();
+  const { rows, nextCursor } = keysetPage(await q.orderBy('id').limit(page.limit + 1).execute(), page.limit, (r) => [r.id]);
   const critical = Number(totals.n_critical ?? 0);
   const degraded = Number(totals.n_degraded ?? 0);
   return {
@@ -47,6 +45,6 @@ export async function fleetAlarmSummary(db: Kysely<Schema>, page: { limit: numbe
       const c = { critical: r.alarms_critical, major: r.alarms_major, minor: r.alarms_minor, warning: r.alarms_warning };
       return { name: r.name, ...c, cloud_status: cloudStatus(c) };
     }),
-    next_cursor: more ? encodeCursor([rows.at(-1)!.id]) : null,
+    next_cursor: nextCursor,
   };
 }

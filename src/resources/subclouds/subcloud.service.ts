@@ -4,7 +4,7 @@
  * with StarlingX's guards.
  */
 import type { Kysely } from 'kysely';
-import { decodeCursor, encodeCursor } from '../../api/cursor.js';
+import { decodeCursor, keysetPage } from '../../api/cursor.js';
 import type { Clock } from '../../core/clock.js';
 import { durations } from '../../core/durations.js';
 import { ConflictError, InputError, NotFoundError, UnauthenticatedError } from '../../core/errors.js';
@@ -93,10 +93,8 @@ export class SubcloudService {
     if (filter.management_state) q = q.where('management_state', '=', filter.management_state);
     if (filter.name_prefix) q = q.where('name', '>=', filter.name_prefix).where('name', '<', `${filter.name_prefix}\uffff`);
     if (page.cursor) q = q.where('id', '>', decodeCursor(page.cursor, ['number'] as const)[0]);
-    const rows = await q.orderBy('id').limit(page.limit + 1).execute();
-    const more = rows.length > page.limit;
-    if (more) rows.pop();
-    return { items: await this.views(rows), next_cursor: more ? encodeCursor([rows.at(-1)!.id]) : null };
+    const { rows, nextCursor } = keysetPage(await q.orderBy('id').limit(page.limit + 1).execute(), page.limit, (r) => [r.id]);
+    return { items: await this.views(rows), next_cursor: nextCursor };
   }
 
   async show(ref: string): Promise<SubcloudDetail> {
