@@ -47,9 +47,14 @@ export class HeartbeatMonitor {
       .where('last_report_at', 'is not', null)
       .execute();
     const evaluated = hosts.map((h) => ({ host: h, next: heartbeatFor(h.last_report_at, this.deps.startedAt, now, this.deps.policy) }));
-    // Simultaneous losses only: a host that failed long ago (already `failed`)
-    // must not turn every later single failure into a multi-node one.
-    const lost = evaluated.filter((e) => e.host.administrative === 'unlocked' && e.host.heartbeat !== 'failed' && (e.next === 'degraded' || e.next === 'failed')).length;
+    // Losses at about the same time: hosts whose last report falls within two
+    // failure windows. Hosts killed together stop reporting up to a pulse
+    // apart and may fail in different ticks, so both still count; a host that
+    // died long ago does not turn every later single failure into MNFA.
+    const recent = now - 2 * this.deps.policy.failPulses * this.deps.policy.intervalMs;
+    const lost = evaluated.filter(
+      (e) => e.host.administrative === 'unlocked' && (e.next === 'degraded' || e.next === 'failed') && (e.host.last_report_at ?? 0) >= recent,
+    ).length;
     const mnfa = lost >= MNFA_THRESHOLD;
     const transitions = [];
     for (const { host, next } of evaluated) {
