@@ -1,8 +1,13 @@
 /** Listing alarms (and paging any list) for the CLI: shared by `alarm list` and `--watch`. */
 import type { AlarmView } from '../resources/alarms/alarm.views.js';
+import type { FleetAlarmView } from '../resources/subclouds/fleet-alarms.js';
+import { CliError } from './errors.js';
 import type { Column } from './output.js';
 
-export const ALARM_COLUMNS: Column<AlarmView>[] = [
+/** The fields a local alarm and a subcloud's alarm (fleet list) share. */
+type ListedAlarm = Pick<AlarmView, 'uuid' | 'alarm_id' | 'reason_text' | 'entity_instance_id' | 'severity' | 'timestamp'>;
+
+export const ALARM_COLUMNS: Column<ListedAlarm>[] = [
   { header: 'UUID', value: (a) => a.uuid },
   { header: 'Alarm ID', value: (a) => a.alarm_id },
   { header: 'Reason Text', value: (a) => a.reason_text },
@@ -11,6 +16,11 @@ export const ALARM_COLUMNS: Column<AlarmView>[] = [
   { header: 'Time Stamp', value: (a) => a.timestamp },
 ];
 
+/** `alarm list --fleet`: the subclouds' alarms, with the subcloud first. */
+export const FLEET_ALARM_COLUMNS: Column<FleetAlarmView>[] = [
+  { header: 'Subcloud', value: (a) => a.subcloud },
+  ...ALARM_COLUMNS,
+];
 
 export interface AlarmListOptions {
   alarmId?: string[];
@@ -22,6 +32,8 @@ export interface AlarmListOptions {
   limit: string;
   all?: boolean;
   watch?: boolean;
+  fleet?: boolean;
+  subcloud?: string;
 }
 
 export function alarmQuery(o: AlarmListOptions) {
@@ -34,4 +46,11 @@ export function alarmQuery(o: AlarmListOptions) {
     include_suppressed: o.includeSuppressed,
     limit: o.limit,
   };
+}
+
+/** The query for GET /api/v1/fleet/alarms; refuses the local-only filters. */
+export function fleetAlarmQuery(o: AlarmListOptions) {
+  const localOnly = ([['entity', o.entity], ['mgmt-affecting', o.mgmtAffecting], ['degrade-affecting', o.degradeAffecting], ['include-suppressed', o.includeSuppressed], ['watch', o.watch]] as const).find(([, v]) => v);
+  if (localOnly) throw new CliError(`--${localOnly[0]} is not available with --fleet`);
+  return { subcloud: o.subcloud, alarm_id: o.alarmId?.join(','), severity: o.severity?.join(','), limit: o.limit };
 }

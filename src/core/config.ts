@@ -15,7 +15,12 @@ import { durations } from './durations.js';
 import { ConfigError } from './errors.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export const SITE_ROLES = ['standalone'] as const;
+/**
+ * - `standalone`: one site (and it can manage subclouds: the system controller's API is always there).
+ * - `systemcontroller`: the central cloud of a distributed cloud.
+ * - `subcloud`: a site that reports to a system controller (--system-controller, --enroll-token).
+ */
+export const SITE_ROLES = ['standalone', 'systemcontroller', 'subcloud'] as const;
 export const SYSTEM_MODES = ['simplex', 'duplex', 'standard'] as const;
 
 const ServerConfigSchema = Type.Object(
@@ -34,6 +39,8 @@ const ServerConfigSchema = Type.Object(
     systemName: Type.String({ minLength: 1, maxLength: 64, default: 'starling', description: 'System name (first start only; then system modify)' }),
     systemMode: Type.Union(SYSTEM_MODES.map((m) => Type.Literal(m)), { default: 'simplex', description: 'System mode (first start only)' }),
     trustProxy: Type.Boolean({ default: false, description: 'Take the client address from X-Forwarded-For' }),
+    systemController: Type.Optional(Type.String({ pattern: '^https?://', maxLength: 2048, description: 'Subcloud: the system controller to report to' })),
+    enrollToken: Type.Optional(Type.String({ minLength: 8, maxLength: 128, description: 'Subcloud: one-time token from `starling subcloud add` (first start)' })),
     reportIntervalMs: Type.Integer({ minimum: 100, maximum: 600_000, default: durations.reportIntervalMs, description: 'Host agent report interval (the heartbeat pulse)' }),
   },
   { additionalProperties: false },
@@ -57,6 +64,8 @@ export const CONFIG_ENV: Record<ConfigKey, string> = {
   systemMode: 'STARLING_SYSTEM_MODE',
   trustProxy: 'STARLING_TRUST_PROXY',
   reportIntervalMs: 'STARLING_REPORT_INTERVAL_MS',
+  systemController: 'STARLING_SYSTEM_CONTROLLER',
+  enrollToken: 'STARLING_ENROLL_TOKEN',
 };
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -130,6 +139,11 @@ export function loadServerConfig(sources: ConfigSources): ServerConfig {
     throw new ConfigError(`${reason}${origin[key] ? ` (${origin[key]})` : ''}`, key);
   }
   const config = merged as Static<typeof ServerConfigSchema>;
+  for (const key of ['systemController', 'enrollToken'] as const) {
+    if (config[key] !== undefined && config.role !== 'subcloud') {
+      throw new ConfigError(`is only for role subcloud (role is ${config.role})${origin[key] ? ` (${origin[key]})` : ''}`, key);
+    }
+  }
   config.dataDir = resolve(cwd, config.dataDir);
   return Object.freeze(config);
 }

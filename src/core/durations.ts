@@ -79,6 +79,15 @@ export const durations = {
    * the connection every interval, which keeps NAT state alive.
    */
   agentTcpKeepAliveMs: 2 * MINUTE,
+  /** Subcloud uplink reconnect backoff: first retry within a second ... */
+  subcloudBackoffBaseMs: 1 * SECOND,
+  /**
+   * ... widening to at most 45 s, with full jitter: 10,000 subclouds coming
+   * back after an outage spread over ~45 s (~220 reports/s, which the system
+   * controller absorbs), and all are back well inside the 120 s target. An
+   * agent's five-minute cap would leave half of them waiting > 2.5 min.
+   */
+  subcloudBackoffCapMs: 45 * SECOND,
   /** Agent HTTP requests give up after the long poll plus this margin. */
   agentRequestMarginMs: 15 * SECOND,
   /**

@@ -3,6 +3,8 @@ import type { Database, Dialect } from './database.js';
 import { foundation } from './migrations/0001_foundation.js';
 import { site } from './migrations/0002_site.js';
 import { distributedCloud } from './migrations/0003_distributed_cloud.js';
+import { dcSync } from './migrations/0004_dc_sync.js';
+import { subcloudErrors } from './migrations/0005_subcloud_errors.js';
 
 /**
  * Versioned migrations, the same list for both backends, applied in name
@@ -13,6 +15,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0001_foundation': foundation(dialect),
     '0002_site': site(),
     '0003_distributed_cloud': distributedCloud(dialect),
+    '0004_dc_sync': dcSync(),
+    '0005_subcloud_errors': subcloudErrors(dialect),
   };
 }
 

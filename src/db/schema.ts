@@ -19,6 +19,8 @@ export interface UsersTable {
   password_hash: string;
   /** Bumped on password change or demotion; session tokens carrying an older value are refused. */
   token_version: number;
+  /** On a subcloud: 1 when the user came from the system controller's identity sync. */
+  synced: Generated<Flag>;
   created_at: number;
   updated_at: number;
 }
@@ -172,6 +174,10 @@ export interface SubcloudsTable {
   enroll_expires_at: number | null;
   credential_hash: string | null;
   enrolled_at: number | null;
+  /** 0 until a full alarm snapshot arrived after enrolling. */
+  alarms_synced: Generated<Flag>;
+  /** JSON {url, enroll_token} while the subcloud is being handed to another system controller. */
+  rehome: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -181,6 +187,7 @@ export interface SubcloudEndpointsTable {
   endpoint_type: string;
   sync_status: string;
   applied_hash: string | null;
+  out_of_sync_since: number | null;
   updated_at: number;
 }
 
@@ -193,6 +200,26 @@ export interface SubcloudAlarmsTable {
   reason_text: string;
   mgmt_affecting: Flag;
   timestamp: number;
+}
+
+/**
+ * A failure on a subcloud: what failed, the evidence, a proposed repair.
+ * At most one active (cleared_at null) row per (subcloud_id, cause);
+ * recording the cause again bumps count and last_at.
+ */
+export interface SubcloudErrorsTable {
+  id: Generated<number>;
+  subcloud_id: number;
+  /** Short code: enroll_token_expired, sync_failed:identity, offline, rehome_failed ... */
+  cause: string;
+  what: string;
+  evidence: string;
+  /** Proposed repair action; `{name}` stands for the subcloud's name. */
+  repair: string;
+  first_at: number;
+  last_at: number;
+  count: Generated<number>;
+  cleared_at: number | null;
 }
 
 export interface Schema {
@@ -209,6 +236,7 @@ export interface Schema {
   subclouds: SubcloudsTable;
   subcloud_endpoints: SubcloudEndpointsTable;
   subcloud_alarms: SubcloudAlarmsTable;
+  subcloud_errors: SubcloudErrorsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -221,3 +249,4 @@ export type SystemRow = Selectable<SystemTable>;
 export type HostRow = Selectable<HostsTable>;
 export type SubcloudGroupRow = Selectable<SubcloudGroupsTable>;
 export type SubcloudRow = Selectable<SubcloudsTable>;
+export type SubcloudErrorRow = Selectable<SubcloudErrorsTable>;

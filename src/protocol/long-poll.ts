@@ -28,6 +28,11 @@ export class Waiters {
     for (const wake of [...(this.waiting.get(key) ?? [])]) wake();
   }
 
+  /** Wakes every waiter whose key starts with `prefix` (a change for all subclouds). */
+  notifyPrefix(prefix: string): void {
+    for (const key of [...this.waiting.keys()]) if (key.startsWith(prefix)) this.notify(key);
+  }
+
   notifyAll(): void {
     for (const key of [...this.waiting.keys()]) this.notify(key);
   }

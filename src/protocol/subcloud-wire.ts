@@ -3,7 +3,15 @@
  * same pattern as the host agent's: sequence numbers, a status hash with the
  * status only when it changed, queued operations applied exactly once, and a
  * long poll for the desired state. The operations are the subcloud's alarm
- * changes (a delta sync of its active alarms).
+ * changes (a delta sync of its active alarms); their sequence numbers are
+ * the subcloud's event-log sequence numbers, so the event log, written in the
+ * same transaction as the alarm change, is the durable queue. A snapshot of
+ * all active alarms replaces the system controller's copy when asked for
+ * (after enrolling) or when the subcloud pruned events not yet delivered.
+ *
+ * The desired state carries, per sync endpoint (identity, platform,
+ * software), the content hash the subcloud should have and, when a managed
+ * subcloud's applied hash differs, the content itself.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { StringEnum, Text } from '../api/schemas.js';
@@ -30,6 +38,8 @@ export const SubcloudStatusSchema = Type.Object(
     hosts: Type.Object({ total: Type.Integer({ minimum: 0 }), available: Type.Integer({ minimum: 0 }), degraded: Type.Integer({ minimum: 0 }), failed: Type.Integer({ minimum: 0 }), offline: Type.Integer({ minimum: 0 }) }),
     /** Applied content hash per sync endpoint (platform, identity, software). */
     endpoints: Type.Record(Type.String({ maxLength: 32 }), Type.String({ maxLength: 64 })),
+    /** Why an endpoint's content could not be applied, by endpoint. */
+    sync_errors: Type.Optional(Type.Record(Type.String({ maxLength: 32 }), Type.String({ maxLength: 1000 }))),
   },
   { additionalProperties: false },
 );
@@ -41,18 +51,45 @@ export const SubcloudReportSchema = Type.Object(
     status_hash: Type.String({ maxLength: 64 }),
     status: Type.Optional(SubcloudStatusSchema),
     ops: Type.Array(Type.Object({ seq: Type.Integer({ minimum: 1 }), op: SubcloudOpSchema }, { additionalProperties: false }), { maxItems: 2000 }),
+    /** All active alarms as of event sequence `up_to_seq`: replaces the system controller's copy. */
+    snapshot: Type.Optional(
+      Type.Object({ up_to_seq: Type.Integer({ minimum: 0 }), alarms: Type.Array(SubcloudOpSchema, { maxItems: 50_000 }) }, { additionalProperties: false }),
+    ),
     known_generation: Type.Integer({ minimum: 0 }),
+    /** The sync token of the last desired endpoint hashes received. */
+    known_sync: Type.Optional(Type.String({ maxLength: 64 })),
+    /** The subcloud has moved to another system controller (rehome): this one should let it go. */
+    rehomed_to: Type.Optional(Type.String({ maxLength: 2048 })),
     wait_ms: Type.Integer({ minimum: 0, maximum: 120_000 }),
   },
   { additionalProperties: false },
 );
 export type SubcloudReport = Static<typeof SubcloudReportSchema>;
 
+export const EndpointDesiredSchema = Type.Object({
+  hash: Type.String(),
+  /** Present when the subcloud is managed and its applied hash differs. */
+  content: Type.Optional(Type.Unknown()),
+});
+export type EndpointDesired = Static<typeof EndpointDesiredSchema>;
+
+export const SubcloudDesiredSchema = Type.Object({
+  generation: Type.Integer(),
+  system_controller_url: Type.Union([Type.String(), Type.Null()]),
+  management_state: Type.String(),
+  sync: Type.String({ description: 'token over the endpoint hashes' }),
+  endpoints: Type.Record(Type.String(), EndpointDesiredSchema),
+  /** Hand-over to another system controller: enroll there with this token, then switch. */
+  rehome: Type.Optional(Type.Object({ url: Type.String(), enroll_token: Type.String() })),
+});
+export type SubcloudDesired = Static<typeof SubcloudDesiredSchema>;
+
 export const SubcloudReplySchema = Type.Object({
   ack_op_seq: Type.Integer(),
   generation: Type.Integer(),
   need_status: Type.Optional(Type.Boolean()),
-  desired: Type.Optional(Type.Object({ generation: Type.Integer(), system_controller_url: Type.Union([Type.String(), Type.Null()]), management_state: Type.String() })),
+  need_snapshot: Type.Optional(Type.Boolean()),
+  desired: Type.Optional(SubcloudDesiredSchema),
   report_interval_ms: Type.Integer(),
 });
 export type SubcloudReply = Static<typeof SubcloudReplySchema>;

@@ -45,7 +45,11 @@ import { GroupService } from '../resources/subclouds/group.service.js';
 import { subcloudRoutes } from '../resources/subclouds/subcloud.routes.js';
 import { SubcloudService } from '../resources/subclouds/subcloud.service.js';
 import { dcRoutes } from '../resources/subclouds/dc.routes.js';
+import { fleetRoutes } from '../resources/subclouds/fleet.routes.js';
 import { UplinkService } from '../resources/subclouds/uplink.service.js';
+import { SyncAudit } from '../resources/subclouds/sync.audit.js';
+import { SyncService } from '../resources/subclouds/sync.service.js';
+import { platformRoutes } from '../resources/system/platform.routes.js';
 import { AvailabilityAudit } from '../resources/subclouds/availability.audit.js';
 import { systemRoutes } from '../resources/system/system.routes.js';
 import { SystemService } from '../resources/system/system.service.js';
@@ -73,6 +77,10 @@ export interface Assembled {
   subclouds: SubcloudService;
   /** Subcloud availability: call tick() every audit window. */
   subcloudAudit: AvailabilityAudit;
+  /** Endpoint sync: call tick() every audit window (280.002). */
+  syncAudit: SyncAudit;
+  /** Desired sync content per endpoint: refresh() after changing it. */
+  sync: SyncService;
   /** Maintenance: call tick() every report interval. */
   heartbeat: HeartbeatMonitor;
   /** Long-poll waiters per host id: notify after changing a host's spec. */
@@ -97,7 +105,18 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
   });
   const signingKey = Buffer.from(await getOrCreateSetting(db, 'session_signing_key', () => randomSecret(32)), 'base64url');
   // Called only after both exist: user changes drop that user's cached auth.
-  const users: UserService = new UserService({ db, dialect: database.dialect, clock, onChange: (id) => auth.invalidateUser(id) });
+  const waiters = new Waiters();
+  const sync = new SyncService({ db, clock, waiters });
+  const users: UserService = new UserService({
+    db,
+    dialect: database.dialect,
+    clock,
+    onChange: (id) => {
+      auth.invalidateUser(id);
+      // Users are the identity endpoint's content: managed subclouds follow.
+      void sync.refresh().catch((err: unknown) => log.error({ err }, 'identity sync refresh failed'));
+    },
+  });
   const auth = new AuthService({
     db,
     clock,
@@ -112,7 +131,6 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
   });
   const system = new SystemService({ db, clock });
   const groups = new GroupService({ db, clock });
-  const waiters = new Waiters();
   const subclouds = new SubcloudService({ db, clock, groups, waiters });
   const hosts = new HostService({ db, clock, system, fault });
   const heartbeat = new HeartbeatMonitor({
@@ -133,6 +151,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     failures: durations.subcloudAuditFailures,
     startedAt: clock.now(),
   });
+  const syncAudit = new SyncAudit({ db, clock, fault, sync, graceMs: durations.subcloudAuditWindowMs });
   const reports = new ReportService({ db, dialect: database.dialect, clock, fault, waiters, reportIntervalMs: deps.config.reportIntervalMs, log, observe: metrics.observeReport });
 
   const app = Fastify({
@@ -167,17 +186,19 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
       await api.register(suppressionRoutes({ fault }));
       await api.register(streamRoutes({ db, feed, openStreams }));
       await api.register(systemRoutes({ system }));
+      await api.register(platformRoutes({ db, changed: () => sync.refresh() }));
       await api.register(hostRoutes({ hosts, actions: new HostActions({ db, dialect: database.dialect, clock, fault, waiters, system }) }));
       await api.register(hostConfigRoutes({ configs: new HostConfigService({ db, dialect: database.dialect, clock, fault, waiters }) }));
       await api.register(enrollRoutes({ hosts }));
       await api.register(subcloudRoutes({ subclouds, groups }));
       await api.register(
-        dcRoutes({ db, subclouds, uplink: new UplinkService({ db, dialect: database.dialect, clock, fault, waiters, reportIntervalMs: deps.config.reportIntervalMs }), maxWaitMs: deps.config.reportIntervalMs }),
+        dcRoutes({ db, subclouds, uplink: new UplinkService({ db, dialect: database.dialect, clock, fault, waiters, sync, reportIntervalMs: deps.config.reportIntervalMs }), maxWaitMs: deps.config.reportIntervalMs }),
       );
+      await api.register(fleetRoutes({ db, errors: subclouds.errorLog }));
       await api.register(reportRoutes({ reports, maxWaitMs: deps.config.reportIntervalMs }));
     },
     { prefix: '/api/v1' },
   );
   await app.ready();
-  return { app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, subcloudAudit, waiters, heartbeat, routes };
+  return { app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, subcloudAudit, syncAudit, sync, waiters, heartbeat, routes };
 }

@@ -11,6 +11,9 @@ import { startLoop, type Loop } from '../core/loop.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { pruneEvents } from '../resources/events/event.store.js';
+import { DbSite } from '../uplink/db-site.js';
+import { SubcloudUplink } from '../uplink/subcloud-uplink.js';
+import { databaseUplinkStore } from '../uplink/uplink-store.js';
 import { assemble, type Assembled } from './assemble.js';
 
 export interface RunningController extends Assembled {
@@ -19,10 +22,19 @@ export interface RunningController extends Assembled {
   /** Set on the first start when no STARLING_ADMIN_PASSWORD was given: print it once. */
   generatedAdminPassword: string | undefined;
   adminCreated: boolean;
+  /** On a subcloud: its link to the system controller. */
+  uplink: SubcloudUplink | undefined;
   close(): Promise<void>;
 }
 
-export async function startController(config: ServerConfig, options: { log: Logger; clock?: Clock }): Promise<RunningController> {
+export interface StartOptions {
+  log: Logger;
+  clock?: Clock;
+  /** Subcloud reconnect backoff (tests shorten it). */
+  uplinkBackoff?: { baseMs: number; capMs: number };
+}
+
+export async function startController(config: ServerConfig, options: StartOptions): Promise<RunningController> {
   const { log } = options;
   const clock = options.clock ?? systemClock;
   const metrics = createMetrics();
@@ -31,6 +43,7 @@ export async function startController(config: ServerConfig, options: { log: Logg
     onQuery: metrics.observeQuery,
   });
   let loops: Loop[] = [];
+  let uplink: SubcloudUplink | undefined;
   try {
     const applied = await migrateToLatest(database);
     log.info({ database: database.description, dialect: database.dialect, applied }, 'database ready');
@@ -58,10 +71,34 @@ export async function startController(config: ServerConfig, options: { log: Logg
         tick: async () => {
           const offline = await parts.subcloudAudit.tick();
           if (offline.length) log.warn({ count: offline.length, first: offline.slice(0, 10) }, 'subclouds offline: two audit windows without a report');
+          const sync = await parts.syncAudit.tick();
+          if (sync.raised || sync.cleared) log.info(sync, 'subcloud sync audit: 280.002 raised/cleared');
         },
       }),
     ];
     await loops[0]!.runNow();
+
+    if (config.role === 'subcloud') {
+      const site = new DbSite({
+        db: database.db,
+        dialect: database.dialect,
+        clock,
+        catalogue: parts.fault.catalogue,
+        feed: parts.feed,
+        usersChanged: (ids) => ids.forEach((id) => parts.auth.invalidateUser(id)),
+      });
+      uplink = new SubcloudUplink({
+        site,
+        store: databaseUplinkStore(database.db),
+        ...(config.systemController ? { controller: config.systemController } : {}),
+        ...(config.enrollToken ? { enrollToken: config.enrollToken } : {}),
+        log: log.child({ part: 'uplink' }),
+        ...(options.uplinkBackoff ? { backoff: options.uplinkBackoff } : {}),
+      });
+      // Enrolls first: a subcloud that cannot enroll says why and does not start.
+      await uplink.start();
+      log.info({ name: uplink.name, systemController: uplink.controller }, 'subcloud reporting to its system controller');
+    }
 
     const address = await parts.app.listen({ port: config.port, host: config.host });
     const url = address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost');
@@ -74,14 +111,17 @@ export async function startController(config: ServerConfig, options: { log: Logg
       database,
       generatedAdminPassword: admin.generatedPassword,
       adminCreated: admin.created,
+      uplink,
       close: () =>
         (closing ??= (async () => {
+          await uplink?.stop();
           await Promise.all(loops.map((l) => l.stop()));
           await parts.app.close();
           await database.close();
         })()),
     };
   } catch (err) {
+    await uplink?.stop();
     await Promise.all(loops.map((l) => l.stop()));
     await database.close();
     throw err;

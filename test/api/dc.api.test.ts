@@ -45,7 +45,11 @@ describeEachBackend('subcloud protocol on the system controller', (ctx) => {
       { seq: 3, op: raise('100.103', 'host=controller-0', 'major') },
       { seq: 4, op: { kind: 'clear', alarm_id: '100.103', entity_instance_id: 'host=controller-0' } },
     ];
-    assert.equal((await report({ status, ops })).body.ack_op_seq, 4);
+    const before = await report({ status, ops });
+    assert.deepEqual([before.body.need_snapshot, before.body.ack_op_seq], [true, 0], 'deltas wait for a snapshot: the base is unknown');
+    assert.deepEqual((await subcloud()).alarm_counts, { critical: 0, major: 0, minor: 0, warning: 0 });
+    const after = await report({ seq: 2, ops, snapshot: { up_to_seq: 0, alarms: [] } });
+    assert.deepEqual([after.body.need_snapshot, after.body.ack_op_seq], [undefined, 4]);
     assert.equal((await report({ seq: 2, ops })).body.ack_op_seq, 4, 'a resend is acknowledged, not applied again');
     assert.deepEqual((await subcloud()).alarm_counts, { critical: 1, major: 1, minor: 0, warning: 0 });
     await api.request('admin', 'POST', '/api/v1/subclouds', { name: 'quiet-1' });
@@ -53,7 +57,7 @@ describeEachBackend('subcloud protocol on the system controller', (ctx) => {
     assert.deepEqual(summary.totals, { critical: 1, major: 1, minor: 0, warning: 0 });
     assert.deepEqual(summary.cloud_status, { critical: 1, degraded: 0, OK: 1 });
     assert.deepEqual(summary.items.map((i: { name: string; cloud_status: string }) => `${i.name}:${i.cloud_status}`), ['rural-7:critical', 'quiet-1:OK']);
-    await report({ seq: 3, ops: [{ seq: 5, op: { kind: 'clear', alarm_id: '100.104', entity_instance_id: 'host=controller-0.filesystem=/var' } }] });
+    await report({ seq: 4, ops: [{ seq: 5, op: { kind: 'clear', alarm_id: '100.104', entity_instance_id: 'host=controller-0.filesystem=/var' } }] });
     assert.equal((await api.request('reader', 'GET', '/api/v1/fleet/alarm-summary')).body.items[0].cloud_status, 'degraded');
   });
 
@@ -67,9 +71,9 @@ describeEachBackend('subcloud protocol on the system controller', (ctx) => {
   });
 
   test('the long poll returns when the subcloud is reconfigured', async () => {
-    const first = await report({ status });
+    const first = await report({ status, snapshot: { up_to_seq: 0, alarms: [] } });
     const started = Date.now();
-    const held = report({ seq: 2, known_generation: first.body.generation, wait_ms: 5000 });
+    const held = report({ seq: 2, known_generation: first.body.generation, known_sync: first.body.desired.sync, wait_ms: 5000 });
     await new Promise((r) => setTimeout(r, 100));
     await api.request('admin', 'PATCH', '/api/v1/subclouds/rural-7', { system_controller_url: 'https://sc-b.example:6385' });
     const r = await held;

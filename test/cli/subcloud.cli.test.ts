@@ -39,7 +39,7 @@ describe('starling alarm summary --fleet', () => {
       null,
       'POST',
       '/api/v1/dc/report',
-      { seq: 1, status_hash: 'h', ops: [{ seq: 1, op: { kind: 'raise', alarm_id: '100.101', entity_instance_id: 'host=controller-0', severity: 'major', reason_text: 'cpu' } }], known_generation: 0, wait_ms: 0 },
+      { seq: 1, status_hash: 'h', ops: [{ seq: 1, op: { kind: 'raise', alarm_id: '100.101', entity_instance_id: 'host=controller-0', severity: 'major', reason_text: 'cpu' } }], snapshot: { up_to_seq: 0, alarms: [] }, known_generation: 0, wait_ms: 0 },
       { authorization: `Bearer ${credential}` },
     );
     const cli = cliRunner({ STARLING_URL: url, STARLING_TOKEN: api.tokens.reader });

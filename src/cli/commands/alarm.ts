@@ -2,7 +2,8 @@
 import { Option, type Command } from 'commander';
 import { SEVERITIES } from '../../resources/alarms/catalogue.js';
 import type { AlarmView } from '../../resources/alarms/alarm.views.js';
-import { ALARM_COLUMNS, alarmQuery, type AlarmListOptions } from '../alarm-list.js';
+import type { FleetAlarmView } from '../../resources/subclouds/fleet-alarms.js';
+import { ALARM_COLUMNS, alarmQuery, FLEET_ALARM_COLUMNS, fleetAlarmQuery, type AlarmListOptions } from '../alarm-list.js';
 import { fetchPages } from '../pages.js';
 import { commaList, type CliContext } from '../context.js';
 import { renderList, renderObject } from '../output.js';
@@ -55,7 +56,15 @@ export function registerAlarmCommands(program: Command, ctx: CliContext): void {
     .option('--limit <n>', 'rows per page', '100')
     .option('--all', 'fetch every page')
     .option('--watch', 'keep the list on screen, redrawn on every change (Ctrl-C to stop)')
+    .option('--fleet', "the subclouds' alarms (on a system controller), with the subcloud's name")
+    .option('--subcloud <name>', 'with --fleet: only this subcloud (implies --fleet)')
     .action(async (o: AlarmListOptions, cmd: Command) => {
+      if (o.fleet || o.subcloud !== undefined) {
+        const page = await fetchPages<FleetAlarmView>(ctx, '/api/v1/fleet/alarms', fleetAlarmQuery(o), Boolean(o.all));
+        ctx.out(renderList(ctx.format(cmd), page.items, FLEET_ALARM_COLUMNS));
+        if (page.next_cursor && ctx.format(cmd) === 'table') ctx.err(`(more alarms: use --all or --limit)`);
+        return;
+      }
       if (o.watch) return watchAlarms(ctx, cmd, o);
       const page = await fetchPages<AlarmView>(ctx, '/api/v1/alarms', alarmQuery(o), Boolean(o.all));
       ctx.out(renderList(ctx.format(cmd), page.items, ALARM_COLUMNS));

@@ -1,6 +1,6 @@
 /** `starling serve`: run a controller until SIGINT/SIGTERM. */
 import { Option, type Command } from 'commander';
-import { LOG_LEVELS, loadServerConfig, SYSTEM_MODES, type ServerConfig } from '../../core/config.js';
+import { LOG_LEVELS, loadServerConfig, SITE_ROLES, SYSTEM_MODES, type ServerConfig } from '../../core/config.js';
 import { durations } from '../../core/durations.js';
 import { createLogger } from '../../core/logging.js';
 import type { RunningController } from '../../server/start.js';
@@ -18,6 +18,9 @@ export function addServerOptions(command: Command): Command {
     .option('--trust-proxy', 'take client addresses from X-Forwarded-For (env STARLING_TRUST_PROXY)')
     .addOption(new Option('--system-mode <mode>', 'system mode on first start (env STARLING_SYSTEM_MODE)').choices(SYSTEM_MODES))
     .option('--system-name <name>', 'system name on first start (env STARLING_SYSTEM_NAME)')
+    .addOption(new Option('--role <role>', 'site role (default standalone; env STARLING_ROLE)').choices(SITE_ROLES))
+    .option('--system-controller <url>', 'subcloud: the system controller to report to (env STARLING_SYSTEM_CONTROLLER)')
+    .option('--enroll-token <token>', 'subcloud: one-time token from "starling subcloud add" (first start; env STARLING_ENROLL_TOKEN)')
     .option('--config <file>', 'settings file, JSON or YAML (env STARLING_CONFIG)');
 }
 
@@ -31,6 +34,9 @@ export interface ServerFlags {
   trustProxy?: boolean;
   systemMode?: string;
   systemName?: string;
+  role?: string;
+  systemController?: string;
+  enrollToken?: string;
   config?: string;
 }
 
@@ -48,6 +54,9 @@ export function configFromFlags(ctx: CliContext, flags: ServerFlags, overrides: 
       trustProxy: flags.trustProxy,
       systemMode: flags.systemMode,
       systemName: flags.systemName,
+      role: flags.role,
+      systemController: flags.systemController,
+      enrollToken: flags.enrollToken,
       ...overrides,
       ...(flags.config ? { config: flags.config } : {}),
     },
@@ -80,6 +89,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
       ctx.out(`Created user "admin" with password: ${controller.generatedAdminPassword}\n(shown once; set STARLING_ADMIN_PASSWORD on first start to choose it)`);
     }
     ctx.out(`Starling ${config.role} controller at ${controller.url} (${controller.database.dialect}); API docs at ${controller.url}/api/docs`);
+    if (controller.uplink) ctx.out(`Subcloud ${controller.uplink.name} reporting to ${controller.uplink.controller}`);
     await closeOnSignals(controller, ctx);
   });
 }

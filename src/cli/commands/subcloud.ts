@@ -1,6 +1,7 @@
 /** `starling subcloud ...` and `starling subcloud-group ...` (dcmanager). */
 import { Option, type Command } from 'commander';
 import type { GroupView } from '../../resources/subclouds/group.service.js';
+import type { FleetErrorGroup, SubcloudErrorView } from '../../resources/subclouds/subcloud-errors.js';
 import type { SubcloudDetail, SubcloudView } from '../../resources/subclouds/subcloud.service.js';
 import { APPLY_TYPES } from '../../resources/subclouds/subcloud.types.js';
 import type { CliContext } from '../context.js';
@@ -51,12 +52,25 @@ export function registerSubcloudCommands(program: Command, ctx: CliContext): voi
     .option('--group <group>', 'group name or id (default: Default)')
     .option('--description <text>', 'description')
     .option('--location <text>', 'location')
-    .action(async (name: string, o: { group?: string; description?: string; location?: string }, cmd: Command) => {
-      const body = { name, ...(o.group ? { group: o.group } : {}), ...(o.description ? { description: o.description } : {}), ...(o.location ? { location: o.location } : {}) };
+    .option('--migrate', 'adopt a subcloud another system controller manages (rehome); then hand it over there')
+    .action(async (name: string, o: { group?: string; description?: string; location?: string; migrate?: boolean }, cmd: Command) => {
+      const body = {
+        name,
+        ...(o.group ? { group: o.group } : {}),
+        ...(o.description ? { description: o.description } : {}),
+        ...(o.location ? { location: o.location } : {}),
+        ...(o.migrate ? { migrate: true } : {}),
+      };
       const t = await ctx.client().request<{ subcloud: SubcloudDetail; enroll_token: string; expires_at: string }>('POST', '/api/v1/subclouds', { body });
       if (ctx.format(cmd) !== 'table') return ctx.out(renderObject(ctx.format(cmd), t));
       ctx.out(`Added subcloud ${t.subcloud.name} (group ${t.subcloud.group_name}): ${t.subcloud.management_state}, ${t.subcloud.availability_status}, ${t.subcloud.deploy_status}`);
+      if (o.migrate) {
+        ctx.out(`Rehome token (one use, until ${t.expires_at}). On the system controller that manages ${name} now, run:`);
+        ctx.out(`  starling subcloud update ${name} --system-controller ${ctx.client().url} --enroll-token ${t.enroll_token}`);
+        return;
+      }
       ctx.out(`Enroll token (one use, until ${t.expires_at}):\n  ${t.enroll_token}`);
+      ctx.out(`On the subcloud: starling serve --role subcloud --system-controller ${ctx.client().url} --enroll-token ${t.enroll_token}`);
     });
 
   subcloud
@@ -67,12 +81,14 @@ export function registerSubcloudCommands(program: Command, ctx: CliContext): voi
     .option('--location <text>')
     .option('--group <group>')
     .option('--system-controller <url>', 'the system controller address the subcloud reports to (reaches it as desired state)')
-    .action(async (ref: string, o: { description?: string; location?: string; group?: string; systemController?: string }, cmd: Command) => {
+    .option('--enroll-token <token>', 'rehome: the token from "subcloud add NAME --migrate" on the system controller at --system-controller')
+    .action(async (ref: string, o: { description?: string; location?: string; group?: string; systemController?: string; enrollToken?: string }, cmd: Command) => {
       const body = {
         ...(o.description !== undefined ? { description: o.description } : {}),
         ...(o.location !== undefined ? { location: o.location } : {}),
         ...(o.group !== undefined ? { group: o.group } : {}),
         ...(o.systemController !== undefined ? { system_controller_url: o.systemController } : {}),
+        ...(o.enrollToken !== undefined ? { enroll_token: o.enrollToken } : {}),
       };
       if (Object.keys(body).length === 0) throw new Error('nothing to change: give --description, --location, --group or --system-controller');
       ctx.out(renderObject(ctx.format(cmd), await ctx.client().request<SubcloudDetail>('PATCH', path(ref), { body })));
@@ -98,9 +114,46 @@ export function registerSubcloudCommands(program: Command, ctx: CliContext): voi
 
   subcloud
     .command('errors')
-    .description("The subcloud's last error, with its cause")
+    .description("The subcloud's active errors: what failed, the evidence and a proposed repair")
     .argument('<subcloud>')
-    .action(async (ref: string, _o: unknown, cmd: Command) => ctx.out(renderObject(ctx.format(cmd), await ctx.client().request<object>('GET', `${path(ref)}/errors`))));
+    .option('--all', 'also the cleared errors (history)')
+    .action(async (ref: string, o: { all?: boolean }, cmd: Command) => {
+      const e = await ctx.client().request<{ name: string; error_description: string; items: SubcloudErrorView[] }>('GET', `${path(ref)}/errors`, { query: { all: o.all ? true : undefined } });
+      const format = ctx.format(cmd);
+      if (format !== 'table') return ctx.out(renderObject(format, e));
+      if (e.items.length === 0) return ctx.out(`${e.name}: ${e.error_description}`);
+      ctx.out(
+        renderList('table', e.items, [
+          { header: 'Cause', value: (i) => i.cause },
+          { header: 'What', value: (i) => i.what },
+          { header: 'Evidence', value: (i) => i.evidence },
+          { header: 'Repair', value: (i) => i.repair },
+          { header: 'First Seen', value: (i) => i.first_at },
+          { header: 'Last Seen', value: (i) => i.last_at },
+          { header: 'Count', value: (i) => i.count },
+          ...(o.all ? [{ header: 'Cleared', value: (i: SubcloudErrorView) => i.cleared_at ?? 'active' }] : []),
+        ]),
+      );
+    });
+
+  subcloud
+    .command('error-summary')
+    .description("The fleet's active subcloud errors grouped by cause, with a proposed repair")
+    .action(async (_o: unknown, cmd: Command) => {
+      const { items } = await ctx.client().request<{ items: FleetErrorGroup[] }>('GET', '/api/v1/fleet/errors');
+      const format = ctx.format(cmd);
+      if (format === 'table' && items.length === 0) return ctx.out('No errors present in the fleet');
+      ctx.out(
+        renderList(format, items, [
+          { header: 'Cause', value: (g) => g.cause },
+          { header: 'Subclouds', value: (g) => g.subclouds },
+          { header: 'Examples', value: (g) => (g.subclouds > g.examples.length ? [...g.examples, '...'] : g.examples) },
+          { header: 'What', value: (g) => g.what },
+          { header: 'Last Seen', value: (g) => g.last_at },
+          { header: 'Repair', value: (g) => g.repair },
+        ]),
+      );
+    });
 
   const group = program.command('subcloud-group').description('Subcloud groups (Default always exists)');
   const columns = [

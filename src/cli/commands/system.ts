@@ -1,4 +1,5 @@
 /** `starling system show | modify` (StarlingX `system show | modify`). */
+import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { SYSTEM_MODES } from '../../core/config.js';
 import type { CliContext } from '../context.js';
@@ -19,5 +20,25 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
       if (!o.name && !o.mode) throw new Error('give --name and/or --mode');
       const body = { ...(o.name ? { name: o.name } : {}), ...(o.mode ? { mode: o.mode } : {}) };
       ctx.out(renderObject(ctx.format(cmd), await ctx.client().request<object>('PATCH', '/api/v1/system', { body })));
+    });
+  system
+    .command('platform-show')
+    .description('Show DNS servers, NTP servers and the trusted CA bundle (synced to managed subclouds)')
+    .action(async (_o: unknown, cmd: Command) => ctx.out(renderObject(ctx.format(cmd), await ctx.client().request<object>('GET', '/api/v1/system/platform'))));
+  system
+    .command('platform-modify')
+    .description('Change DNS servers, NTP servers or the trusted CA bundle; on a system controller, every managed subcloud follows')
+    .option('--nameservers <list>', 'comma-separated DNS servers (at most 3; "" for none)')
+    .option('--ntpservers <list>', 'comma-separated NTP servers (at most 3; "" for none)')
+    .option('--ca-bundle <file>', 'PEM file of trusted CA certificates ("" to remove)')
+    .action(async (o: { nameservers?: string; ntpservers?: string; caBundle?: string }, cmd: Command) => {
+      const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+      const body = {
+        ...(o.nameservers !== undefined ? { dns_servers: list(o.nameservers) } : {}),
+        ...(o.ntpservers !== undefined ? { ntp_servers: list(o.ntpservers) } : {}),
+        ...(o.caBundle !== undefined ? { ca_bundle: o.caBundle === '' ? '' : readFileSync(o.caBundle, 'utf8') } : {}),
+      };
+      if (Object.keys(body).length === 0) throw new Error('nothing to change: give --nameservers, --ntpservers or --ca-bundle');
+      ctx.out(renderObject(ctx.format(cmd), await ctx.client().request<object>('PATCH', '/api/v1/system/platform', { body })));
     });
 }

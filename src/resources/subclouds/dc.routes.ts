@@ -27,14 +27,18 @@ export const dcRoutes =
         schema: {
           tags: ['subclouds'],
           summary: 'A subcloud trades its one-time enroll token for its own credential',
-          body: Type.Object({ token: Type.String({ minLength: 8, maxLength: 128 }), name: Type.String({ pattern: SUBCLOUD_NAME_PATTERN }) }, { additionalProperties: false }),
+          body: Type.Object(
+            { token: Type.String({ minLength: 8, maxLength: 128 }), name: Type.Optional(Type.String({ pattern: SUBCLOUD_NAME_PATTERN, description: 'checked against the name the token was issued for' })) },
+            { additionalProperties: false },
+          ),
           response: { 200: Type.Object({ id: Type.Integer(), name: Type.String(), credential: Type.String() }), 400: ErrorSchema, 401: ErrorSchema },
         },
       },
       async (request) => {
-        request.auditUser = `subcloud:${request.body.name}`;
-        request.auditTarget = request.body.name;
-        return subclouds.enroll(request.body);
+        const enrolled = await subclouds.enroll(request.body);
+        request.auditUser = `subcloud:${enrolled.name}`;
+        request.auditTarget = enrolled.name;
+        return enrolled;
       },
     );
 

@@ -11,6 +11,7 @@ import {
   GroupRef,
   GroupSchema,
   SubcloudDetailSchema,
+  SubcloudErrorsSchema,
   SubcloudListQuery,
   SubcloudRef,
   SubcloudSchema,
@@ -43,9 +44,15 @@ export const subcloudRoutes =
       '/subclouds/:subcloud/errors',
       {
         config: { roles: ANY_ROLE },
-        schema: { tags: ['subclouds'], summary: 'The last error, with its cause (dcmanager subcloud errors)', params: SubcloudRef, response: { 200: Type.Object({ name: Type.String(), error_description: Type.String(), error_cause: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses } },
+        schema: {
+          tags: ['subclouds'],
+          summary: 'Active errors with cause, evidence and proposed repair (dcmanager subcloud errors)',
+          params: SubcloudRef,
+          querystring: Type.Object({ all: Type.Boolean({ default: false, description: 'Also the cleared errors (history)' }) }, { additionalProperties: false }),
+          response: { 200: SubcloudErrorsSchema, ...errorResponses },
+        },
       },
-      async (request) => subclouds.errors(request.params.subcloud),
+      async (request) => subclouds.errors(request.params.subcloud, { all: request.query.all }),
     );
     app.post(
       '/subclouds',

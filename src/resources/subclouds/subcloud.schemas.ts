@@ -55,6 +55,7 @@ export const AddSubcloudBody = Type.Object(
     description: Type.Optional(Text({ minLength: 0, maxLength: 255 })),
     location: Type.Optional(Text({ minLength: 0, maxLength: 255 })),
     group: Type.Optional(Type.String({ pattern: SUBCLOUD_NAME_PATTERN, description: 'Group name or id (default: Default)' })),
+    migrate: Type.Optional(Type.Boolean({ description: 'Adopt a subcloud another system controller manages (rehome): created rehome-pending; give the token to the old one' })),
   },
   { additionalProperties: false },
 );
@@ -65,6 +66,9 @@ export const UpdateSubcloudBody = Type.Object(
     location: Type.Optional(Text({ minLength: 0, maxLength: 255 })),
     group: Type.Optional(Type.String({ pattern: SUBCLOUD_NAME_PATTERN })),
     system_controller_url: Type.Optional(Type.String({ pattern: '^https?://', maxLength: 2048, description: 'Where the subcloud reports; reaches it as desired state' })),
+    enroll_token: Type.Optional(
+      Type.String({ minLength: 8, maxLength: 128, description: 'Rehome: the token from `subcloud add --migrate` on the system controller at system_controller_url' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -90,3 +94,24 @@ const GroupFields = {
 };
 export const CreateGroupBody = Type.Object({ name: Type.String({ pattern: SUBCLOUD_NAME_PATTERN }), ...GroupFields }, { additionalProperties: false });
 export const UpdateGroupBody = Type.Object({ name: Type.Optional(Type.String({ pattern: SUBCLOUD_NAME_PATTERN })), ...GroupFields }, { additionalProperties: false });
+
+export const SubcloudErrorSchema = Type.Object(
+  {
+    cause: Type.String({ description: 'Short code: enroll_token_expired, sync_failed:identity, offline, rehome_failed ...' }),
+    what: Type.String({ description: 'What failed' }),
+    evidence: Type.String({ description: 'What shows it' }),
+    repair: Type.String({ description: 'Proposed repair action' }),
+    first_at: Type.String({ format: 'date-time' }),
+    last_at: Type.String({ format: 'date-time' }),
+    count: Type.Integer({ description: 'Times recorded while active' }),
+    cleared_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'null while active' }),
+  },
+  { title: 'SubcloudError' },
+);
+
+export const SubcloudErrorsSchema = Type.Object({
+  name: Type.String(),
+  error_description: Type.String({ description: "The latest active error's what and evidence, or \"No errors present\"" }),
+  error_cause: Type.Union([Type.String(), Type.Null()]),
+  items: Type.Array(SubcloudErrorSchema, { description: 'Active errors, most recent first; with all=true, then the cleared ones' }),
+});

@@ -12,6 +12,7 @@ import { randomSecret, sha256Hex } from '../../core/ids.js';
 import type { Schema, SubcloudRow } from '../../db/schema.js';
 import type { Waiters } from '../../protocol/long-poll.js';
 import type { GroupService } from './group.service.js';
+import { NAME_PLACEHOLDER, SubcloudErrors, type SubcloudErrorView } from './subcloud-errors.js';
 import { subcloudWaitKey } from './uplink.service.js';
 import { ENDPOINT_TYPES, NO_ERRORS, SUBCLOUD_NAME_PATTERN, type ManagementState } from './subcloud.types.js';
 
@@ -53,7 +54,12 @@ export interface SubcloudFilter {
 }
 
 export class SubcloudService {
-  constructor(private readonly deps: { db: Kysely<Schema>; clock: Clock; groups: GroupService; waiters?: Waiters }) {}
+  /** The subclouds' errors with their causes (stateless; one per database is enough). */
+  readonly errorLog: SubcloudErrors;
+
+  constructor(private readonly deps: { db: Kysely<Schema>; clock: Clock; groups: GroupService; waiters?: Waiters; errors?: SubcloudErrors }) {
+    this.errorLog = deps.errors ?? new SubcloudErrors({ db: deps.db });
+  }
 
   private async views(rows: SubcloudRow[]): Promise<SubcloudView[]> {
     const groups = new Map((await this.deps.groups.list()).map((g) => [g.id, g.name]));
@@ -106,7 +112,13 @@ export class SubcloudService {
   }
 
   /** Adds a subcloud (unmanaged, offline, pre-enroll) and returns its one-time enroll token. */
-  async add(input: { name: string; description?: string; location?: string; group?: string }): Promise<{ subcloud: SubcloudDetail; enroll_token: string; expires_at: string }> {
+  /**
+   * `migrate`: adopt a subcloud that another system controller manages now
+   * (rehome). It is created `rehome-pending`; its token goes to the old
+   * system controller (`subcloud update NAME --system-controller URL
+   * --enroll-token T` there), which hands it over as desired state.
+   */
+  async add(input: { name: string; description?: string; location?: string; group?: string; migrate?: boolean }): Promise<{ subcloud: SubcloudDetail; enroll_token: string; expires_at: string }> {
     if (!NAME_RE.test(input.name) || /^\d+$/.test(input.name)) throw new InputError('name: letters, digits, ".", "_", "-" (not all digits; at most 63)', 'name');
     const group = await this.deps.groups.row(input.group ?? 'Default');
     const now = this.deps.clock.now();
@@ -120,7 +132,7 @@ export class SubcloudService {
         group_id: group.id,
         management_state: 'unmanaged',
         availability_status: 'offline',
-        deploy_status: 'pre-enroll',
+        deploy_status: input.migrate ? 'rehome-pending' : 'pre-enroll',
         backup_status: 'unknown',
         prestage_status: null,
         software_version: null,
@@ -144,10 +156,27 @@ export class SubcloudService {
     return { subcloud: await this.show(String(inserted.id)), enroll_token: token, expires_at: new Date(now + durations.enrollTokenTtlMs).toISOString() };
   }
 
-  async update(ref: string, change: { description?: string; location?: string; group?: string; system_controller_url?: string }): Promise<SubcloudDetail> {
+  /**
+   * Reconfigures a subcloud centrally; the change reaches it as desired
+   * state. A new `system_controller_url` alone is a new address of this
+   * system controller; with `enroll_token` (from `subcloud add --migrate` on
+   * another system controller) it is a rehome: the subcloud enrolls there,
+   * tells this one, and switches over live.
+   */
+  async update(ref: string, change: { description?: string; location?: string; group?: string; system_controller_url?: string; enroll_token?: string }): Promise<SubcloudDetail> {
     const row = await this.row(ref);
     const group = change.group !== undefined ? await this.deps.groups.row(change.group) : undefined;
-    const reconfigure = change.system_controller_url !== undefined && change.system_controller_url !== row.system_controller_url;
+    if (change.system_controller_url !== undefined && !/^https?:\/\/[^\s/]+/.test(change.system_controller_url)) {
+      throw new InputError('system_controller_url: must be an http:// or https:// URL', 'system_controller_url');
+    }
+    if (change.enroll_token !== undefined && change.system_controller_url === undefined) {
+      throw new InputError('enroll_token: only with system_controller_url (the system controller the token is for)', 'enroll_token');
+    }
+    const rehome = change.enroll_token !== undefined;
+    if (rehome && row.deploy_status !== 'complete') {
+      throw new ConflictError(`cannot rehome ${row.name}: its deploy status is ${row.deploy_status} (rule: only an enrolled, reporting subcloud can move)`, 'deploy_status');
+    }
+    const reconfigure = rehome || (change.system_controller_url !== undefined && change.system_controller_url !== row.system_controller_url);
     await this.deps.db
       .updateTable('subclouds')
       .set((eb) => ({
@@ -155,6 +184,7 @@ export class SubcloudService {
         ...(change.location !== undefined ? { location: change.location } : {}),
         ...(group ? { group_id: group.id } : {}),
         ...(reconfigure ? { system_controller_url: change.system_controller_url, generation: eb('generation', '+', 1) } : {}),
+        ...(rehome ? { rehome: JSON.stringify({ url: change.system_controller_url, enroll_token: change.enroll_token }), deploy_status: 'pre-rehome' } : {}),
         updated_at: this.deps.clock.now(),
       }))
       .where('id', '=', row.id)
@@ -195,22 +225,31 @@ export class SubcloudService {
    * Trades a subcloud's one-time enroll token for its own credential. The
    * token is spent; a name other than the one it was issued for is refused.
    */
-  async enroll(input: { token: string; name: string }): Promise<{ id: number; name: string; credential: string }> {
+  async enroll(input: { token: string; name?: string | undefined }): Promise<{ id: number; name: string; credential: string }> {
     const now = this.deps.clock.now();
     const credential = SUBCLOUD_CREDENTIAL_PREFIX + randomSecret(32);
     const found = await this.deps.db.selectFrom('subclouds').selectAll().where('enroll_token_hash', '=', sha256Hex(input.token)).executeTakeFirst();
     if (!found) throw new UnauthenticatedError('unknown or already used subcloud enroll token; add the subcloud again or ask for a new token');
     if (found.enroll_expires_at !== null && found.enroll_expires_at <= now) {
       // Recorded outside any transaction that the refusal would roll back.
-      await this.deps.db
-        .updateTable('subclouds')
-        .set({ deploy_status: 'enroll-failed', error_description: 'enroll token expired before the subcloud enrolled', error_cause: 'enroll_token_expired', updated_at: now })
-        .where('id', '=', found.id)
-        .execute();
+      await this.deps.db.transaction().execute(async (trx) => {
+        await trx.updateTable('subclouds').set({ deploy_status: 'enroll-failed', updated_at: now }).where('id', '=', found.id).execute();
+        await this.errorLog.record(
+          trx,
+          found.id,
+          {
+            cause: 'enroll_token_expired',
+            what: 'enrollment refused: the enroll token expired before the subcloud enrolled',
+            evidence: `the token expired at ${iso(found.enroll_expires_at)}; the subcloud tried to enroll at ${iso(now)}`,
+            repair: `issue a new token: starling subcloud delete ${NAME_PLACEHOLDER}, then starling subcloud add ${NAME_PLACEHOLDER} and enroll the subcloud with the new token`,
+          },
+          now,
+        );
+      });
       throw new UnauthenticatedError(`the enroll token for subcloud ${found.name} has expired`);
     }
     return this.deps.db.transaction().execute(async (trx) => {
-      if (found.name !== input.name) throw new UnauthenticatedError(`this enroll token was issued for subcloud ${found.name}, not ${input.name}`, 'name');
+      if (input.name !== undefined && found.name !== input.name) throw new UnauthenticatedError(`this enroll token was issued for subcloud ${found.name}, not ${input.name}`, 'name');
       const spent = await trx
         .updateTable('subclouds')
         .set({ enroll_token_hash: null })
@@ -220,15 +259,20 @@ export class SubcloudService {
       if (Number(spent.numUpdatedRows) === 0) throw new UnauthenticatedError('this subcloud enroll token was just used');
       await trx
         .updateTable('subclouds')
-        .set({ enroll_token_hash: null, enroll_expires_at: null, credential_hash: sha256Hex(credential), enrolled_at: now, deploy_status: 'enrolling', updated_at: now, last_op_seq: 0, status_hash: null })
+        .set({ enroll_token_hash: null, enroll_expires_at: null, credential_hash: sha256Hex(credential), enrolled_at: now, deploy_status: found.deploy_status === 'rehome-pending' ? 'rehoming' : 'enrolling', updated_at: now, last_op_seq: 0, status_hash: null, alarms_synced: 0 })
         .where('id', '=', found.id)
         .execute();
       return { id: found.id, name: found.name, credential };
     });
   }
 
-  async errors(ref: string): Promise<{ name: string; error_description: string; error_cause: string | null }> {
+  /**
+   * dcmanager subcloud errors: the summary fields, and the active errors with
+   * their evidence and repair; with `all`, the cleared ones after them.
+   */
+  async errors(ref: string, options: { all?: boolean } = {}): Promise<{ name: string; error_description: string; error_cause: string | null; items: SubcloudErrorView[] }> {
     const row = await this.row(ref);
-    return { name: row.name, error_description: row.error_description, error_cause: row.error_cause };
+    const items = await this.errorLog.list(row.id, { includeCleared: options.all ?? false });
+    return { name: row.name, error_description: row.error_description, error_cause: row.error_cause, items };
   }
 }

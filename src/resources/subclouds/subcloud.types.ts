@@ -17,10 +17,13 @@ export type AvailabilityStatus = 'online' | 'offline';
  * - `enrolling`: credential issued, first report not yet received.
  * - `enroll-failed`: enrollment refused (expired token ...); see error_description.
  * - `complete`: reporting.
- * - `pre-rehome` / `rehoming` / `rehome-failed`: moving to another system controller.
+ * - `rehome-pending`: added here with --migrate, waiting for the subcloud to arrive.
+ * - `pre-rehome`: handed to another system controller; waiting for the subcloud to move.
+ * - `rehoming`: arrived here (enrolled), first report not yet received.
+ * - `rehome-failed`: the hand-over failed; see the subcloud's errors.
  * - `secondary`: adopted by another system controller; this one let it go.
  */
-export const DEPLOY_STATUSES = ['pre-enroll', 'enrolling', 'enroll-failed', 'complete', 'pre-rehome', 'rehoming', 'rehome-failed', 'secondary'] as const;
+export const DEPLOY_STATUSES = ['pre-enroll', 'enrolling', 'enroll-failed', 'complete', 'rehome-pending', 'pre-rehome', 'rehoming', 'rehome-failed', 'secondary'] as const;
 export type DeployStatus = (typeof DEPLOY_STATUSES)[number];
 
 export const ENDPOINT_TYPES = ['platform', 'identity', 'software'] as const;

@@ -64,6 +64,7 @@ export class UserService {
       role: input.role,
       password_hash: await hashPassword(password),
       token_version: 0,
+      synced: 0,
       created_at: now,
       updated_at: now,
     };
@@ -74,6 +75,7 @@ export class UserService {
       .returning('id')
       .executeTakeFirst();
     if (!inserted) throw new ConflictError(`user ${input.name} already exists`, 'name');
+    this.deps.onChange?.(row.id);
     return { user: toUserView(row), ...(generated ? { generatedPassword: generated } : {}) };
   }
 

@@ -1,0 +1,29 @@
+/**
+ * What a subcloud's uplink needs from its site: its alarm changes in order,
+ * a snapshot of its active alarms, its status, and a way to apply synced
+ * content. A real subcloud reads its database (db-site.ts); the fleet
+ * simulator's virtual subclouds keep the same things in memory.
+ */
+import type { QueuedOp } from '../protocol/op-queue.js';
+import type { SubcloudOp, SubcloudStatus } from '../protocol/subcloud-wire.js';
+
+export interface AlarmSnapshot {
+  up_to_seq: number;
+  alarms: SubcloudOp[];
+}
+
+export interface SiteSource {
+  /** All active alarms and the sequence number they are current as of, read consistently. */
+  snapshot(): Promise<AlarmSnapshot>;
+  /**
+   * Alarm changes after `seq`, oldest first, at most `max`. `gap` is true when
+   * changes after `seq` may have been pruned: a snapshot must be sent instead.
+   */
+  opsAfter(seq: number, max: number): Promise<{ ops: Array<QueuedOp<SubcloudOp>>; gap: boolean }>;
+  /** Status without sync_errors (the uplink adds them). */
+  status(): Promise<SubcloudStatus>;
+  /** Applies one endpoint's content; throws with the reason when it cannot. */
+  apply(endpoint: string, content: unknown): Promise<void>;
+  /** Calls `listener` after each local alarm change (to send it at once); returns the unsubscribe function. */
+  onAlarmChange(listener: () => void): () => void;
+}

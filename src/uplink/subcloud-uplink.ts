@@ -1,0 +1,315 @@
+/**
+ * A subcloud's link to its system controller (pull-based, as the host agent
+ * to its site): it enrolls once, then reports in a loop. Each report is a
+ * long poll held until the desired state changes or the interval passes, so
+ * one exchange per interval is the heartbeat, the alarm delta sync and the
+ * channel for changes. Alarm changes are read from the site's event log
+ * above what the system controller acknowledged, so they are delivered in
+ * order, exactly once, however long the link was down. Failures back off
+ * with full jitter.
+ *
+ * Desired state: synced endpoint content is applied (its result shows in the
+ * next status), a new system controller address is adopted after a report
+ * there succeeds (reconfigure), and a rehome enrolls with the new system
+ * controller, tells the old one, and switches — all without a restart.
+ */
+import { contentToken } from '../core/canonical.js';
+import { durations } from '../core/durations.js';
+import type { Logger } from '../core/logging.js';
+import { HttpError, JsonClient } from '../agent/http.js';
+import { Backoff } from '../protocol/backoff.js';
+import type { SubcloudDesired, SubcloudReply, SubcloudReport } from '../protocol/subcloud-wire.js';
+import type { SiteSource } from './site-source.js';
+import type { UplinkRecord, UplinkStore } from './uplink-store.js';
+
+/** Wraps each HTTP exchange (the simulator puts a bad link here). */
+export type Transport = <T>(send: () => Promise<T>, sizes: { requestBytes: number; responseBytes: number }) => Promise<T>;
+
+export interface UplinkOptions {
+  site: SiteSource;
+  store: UplinkStore;
+  /** System controller address; overrides a stored one (it moved). */
+  controller?: string;
+  /** One-time token from `starling subcloud add`; enrolls anew when given. */
+  enrollToken?: string;
+  log: Logger;
+  transport?: Transport;
+  random?: () => number;
+  /** Alarm operations per report (more go in the next one at once). */
+  maxOps?: number;
+  /** Reconnect backoff (default durations.subcloudBackoff*). */
+  backoff?: { baseMs: number; capMs: number };
+}
+
+const direct: Transport = (send) => send();
+
+export class SubcloudUplink {
+  private record: UplinkRecord | undefined;
+  private client: JsonClient | undefined;
+  private readonly backoff: Backoff;
+  private readonly transport: Transport;
+  private readonly maxOps: number;
+  private knownGeneration = 0;
+  private knownSync: string | undefined;
+  /** The system controller's last acknowledged alarm sequence; -1 until the first reply. */
+  private acked = -1;
+  private needSnapshot = false;
+  private ackedHash: string | undefined;
+  private needStatus = true;
+  private readonly syncErrors: Record<string, string> = {};
+  private intervalMs: number = durations.reportIntervalMs;
+  private reportSeq = 0;
+  private stopped = false;
+  private loopDone: Promise<void> | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private kicking = false;
+  private kickAgain = false;
+  private applying: Promise<void> = Promise.resolve();
+  /** Consecutive failed exchanges (0 when connected). */
+  failures = 0;
+  /** Reports delivered (for the simulator's figures). */
+  delivered = 0;
+  /** Last desired state received. */
+  desired: SubcloudDesired | undefined;
+
+  constructor(private readonly options: UplinkOptions) {
+    this.backoff = new Backoff(options.backoff ?? { baseMs: durations.subcloudBackoffBaseMs, capMs: durations.subcloudBackoffCapMs }, options.random);
+    this.transport = options.transport ?? direct;
+    this.maxOps = options.maxOps ?? 1000;
+  }
+
+  get name(): string | undefined {
+    return this.record?.name;
+  }
+
+  get controller(): string | undefined {
+    return this.record?.controller;
+  }
+
+  /** Enrolls if needed (or when a token is given); throws a clear error when it cannot. */
+  async enroll(): Promise<UplinkRecord> {
+    const stored = await this.options.store.read();
+    if (stored && !this.options.enrollToken) {
+      const controller = this.options.controller ?? stored.controller;
+      if (controller !== stored.controller) {
+        this.options.log.info({ from: stored.controller, to: controller }, 'system controller address changed; keeping the credential');
+        await this.options.store.write({ ...stored, controller });
+      }
+      return this.use({ ...stored, controller });
+    }
+    if (!this.options.controller || !this.options.enrollToken) {
+      throw new Error('this subcloud has not enrolled yet: give --system-controller URL and --enroll-token T (printed by "starling subcloud add" on the system controller)');
+    }
+    const record = await this.enrollWith(this.options.controller, this.options.enrollToken);
+    await this.options.store.write(record);
+    return this.use(record);
+  }
+
+  private async enrollWith(controller: string, token: string): Promise<UplinkRecord> {
+    const client = new JsonClient(controller);
+    try {
+      const reply = await this.transport(() => client.post<{ id: number; name: string; credential: string }>('/api/v1/dc/enroll', { token }, { timeoutMs: durations.cliRequestTimeoutMs }), {
+        requestBytes: 200,
+        responseBytes: 200,
+      });
+      this.options.log.info({ name: reply.name, controller }, 'subcloud enrolled with the system controller');
+      return { controller, name: reply.name, id: reply.id, credential: reply.credential };
+    } catch (err) {
+      throw new Error(`enrollment refused by ${controller}: ${(err as Error).message}`, { cause: err });
+    } finally {
+      client.close();
+    }
+  }
+
+  private use(record: UplinkRecord): UplinkRecord {
+    this.client?.close();
+    this.record = record;
+    this.client = new JsonClient(record.controller);
+    // A new system controller (or a new enrollment): a new history.
+    this.acked = -1;
+    this.knownGeneration = 0;
+    this.knownSync = undefined;
+    this.needStatus = true;
+    return record;
+  }
+
+  async start(): Promise<void> {
+    await this.enroll();
+    this.unsubscribe = this.options.site.onAlarmChange(() => this.kick());
+    this.loopDone = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    this.client?.close();
+    await this.loopDone;
+  }
+
+  /** An extra, short report beside the held long poll (a local alarm changed). */
+  kick(): void {
+    if (this.stopped || !this.record || this.acked < 0) return;
+    if (this.kicking) {
+      this.kickAgain = true;
+      return;
+    }
+    this.kicking = true;
+    this.exchange(0)
+      .catch(() => undefined) // the main loop retries and backs off
+      .finally(() => {
+        this.kicking = false;
+        if (this.kickAgain) {
+          this.kickAgain = false;
+          this.kick();
+        }
+      });
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        // The first exchange learns what the system controller has; later ones wait.
+        await this.exchange(this.acked < 0 ? 0 : this.intervalMs);
+        this.backoff.reset();
+        this.failures = 0;
+      } catch (err) {
+        if (this.stopped) break;
+        this.failures++;
+        const delay = this.backoff.next();
+        const status = err instanceof HttpError ? ` (HTTP ${err.status})` : '';
+        this.options.log.warn({ err: (err as Error).message, retryInMs: delay, failures: this.failures }, `subcloud report failed${status}; retrying`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  private async buildReport(waitMs: number): Promise<{ body: SubcloudReport; hash: string; includeStatus: boolean; more: boolean }> {
+    const site = this.options.site;
+    const status = { ...(await site.status()), ...(Object.keys(this.syncErrors).length ? { sync_errors: { ...this.syncErrors } } : {}) };
+    const hash = contentToken(status);
+    const includeStatus = this.needStatus || hash !== this.ackedHash;
+    let ops: SubcloudReport['ops'] = [];
+    let more = false;
+    if (this.acked >= 0 && !this.needSnapshot) {
+      const after = await site.opsAfter(this.acked, this.maxOps);
+      if (after.gap) this.needSnapshot = true;
+      else {
+        ops = after.ops;
+        more = ops.length === this.maxOps;
+      }
+    }
+    const snapshot = this.needSnapshot ? await site.snapshot() : undefined;
+    const body: SubcloudReport = {
+      seq: ++this.reportSeq,
+      status_hash: hash,
+      ...(includeStatus ? { status } : {}),
+      ops,
+      ...(snapshot ? { snapshot } : {}),
+      known_generation: this.knownGeneration,
+      ...(this.knownSync !== undefined ? { known_sync: this.knownSync } : {}),
+      wait_ms: waitMs,
+    };
+    return { body, hash, includeStatus, more };
+  }
+
+  private post(client: JsonClient, record: UplinkRecord, body: SubcloudReport): Promise<SubcloudReply> {
+    return this.transport(
+      () => client.post<SubcloudReply>('/api/v1/dc/report', body, { token: record.credential, timeoutMs: body.wait_ms + durations.agentRequestMarginMs }),
+      { requestBytes: 300 + body.ops.length * 200 + (body.snapshot ? body.snapshot.alarms.length * 200 : 0), responseBytes: 300 },
+    );
+  }
+
+  private async exchange(waitMs: number): Promise<void> {
+    const record = this.record!;
+    const client = this.client!;
+    const { body, hash, includeStatus, more } = await this.buildReport(waitMs);
+    const reply = await this.post(client, record, body);
+    if (record !== this.record) return; // switched system controller meanwhile: this reply is the old one's
+    this.delivered++;
+    if (includeStatus) this.ackedHash = hash;
+    this.needStatus = reply.need_status ?? false;
+    this.acked = reply.ack_op_seq;
+    if (body.snapshot) this.needSnapshot = false;
+    if (reply.need_snapshot) this.needSnapshot = true;
+    this.intervalMs = reply.report_interval_ms;
+    if (more || reply.need_snapshot) this.kick();
+    if (reply.desired) {
+      const desired = reply.desired;
+      const run = this.applying.catch(() => undefined).then(() => this.applyDesired(desired));
+      this.applying = run;
+      await run;
+    }
+  }
+
+  private async applyDesired(desired: SubcloudDesired): Promise<void> {
+    if (desired.generation < this.knownGeneration) return; // a late reply (a kick racing the long poll)
+    this.desired = desired;
+    let changed = false;
+    const held = (await this.options.site.status()).endpoints;
+    for (const [endpoint, { hash, content }] of Object.entries(desired.endpoints)) {
+      if (content === undefined || held[endpoint] === hash) continue;
+      try {
+        await this.options.site.apply(endpoint, content);
+        delete this.syncErrors[endpoint];
+        this.options.log.info({ endpoint, hash }, 'applied synced content from the system controller');
+      } catch (err) {
+        this.syncErrors[endpoint] = (err as Error).message.slice(0, 1000);
+        this.options.log.error({ endpoint, err: (err as Error).message }, 'could not apply synced content');
+      }
+      changed = true;
+    }
+    this.knownSync = desired.sync;
+    if (desired.rehome) {
+      if (await this.rehome(desired.rehome)) return;
+    } else if (desired.system_controller_url && desired.system_controller_url !== this.record!.controller) {
+      if (await this.reconfigure(desired.system_controller_url)) return;
+    }
+    this.knownGeneration = desired.generation;
+    if (changed) this.kick();
+  }
+
+  /** Moves to a new address of the same system controller, once a report there succeeds. */
+  private async reconfigure(url: string): Promise<boolean> {
+    const next = { ...this.record!, controller: url };
+    const client = new JsonClient(url);
+    try {
+      const { body } = await this.buildReport(0);
+      await this.post(client, next, { ...body, ops: [] });
+    } catch (err) {
+      client.close();
+      this.options.log.warn({ url, err: (err as Error).message }, 'new system controller address does not answer; staying on the current one');
+      return false;
+    }
+    client.close();
+    await this.options.store.write(next);
+    this.use(next);
+    this.options.log.info({ controller: url }, 'reporting to the new system controller address');
+    return true;
+  }
+
+  /** Enrolls with another system controller, lets the current one go, and switches. */
+  private async rehome(target: { url: string; enroll_token: string }): Promise<boolean> {
+    let next: UplinkRecord;
+    try {
+      next = await this.enrollWith(target.url, target.enroll_token);
+    } catch (err) {
+      this.options.log.error({ url: target.url, err: (err as Error).message }, 'rehome: enrollment with the new system controller failed');
+      this.syncErrors.rehome = (err as Error).message.slice(0, 1000);
+      return false;
+    }
+    delete this.syncErrors.rehome;
+    const old = this.record!;
+    try {
+      const { body } = await this.buildReport(0);
+      await this.post(this.client!, old, { ...body, ops: [], rehomed_to: target.url });
+    } catch (err) {
+      // The old one will see it offline; it is told again never. Its operator deletes the entry.
+      this.options.log.warn({ err: (err as Error).message }, 'rehome: could not tell the old system controller');
+    }
+    await this.options.store.write(next);
+    this.use(next);
+    this.needSnapshot = true;
+    this.options.log.info({ from: old.controller, to: next.controller }, 'rehomed to a new system controller');
+    return true;
+  }
+}
