@@ -10,6 +10,7 @@ import { registerHostCommands } from './commands/host.js';
 import { registerSubcloudCommands } from './commands/subcloud.js';
 import { registerSystemCommands } from './commands/system.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerSimCommand } from './commands/sim.js';
 import { registerUserCommands } from './commands/user.js';
 import type { CliContext } from './context.js';
 import { OUTPUT_FORMATS } from './output.js';
@@ -34,5 +35,6 @@ export function buildProgram(ctx: CliContext): Command {
   registerServeCommand(program, ctx);
   registerDemoCommand(program, ctx);
   registerAgentCommand(program, ctx);
+  registerSimCommand(program, ctx);
   return program;
 }

@@ -6,6 +6,12 @@ import { runCli } from '../cli/run.js';
 const script = process.argv[1] ?? 'starling';
 const self = basename(script) === 'starling' ? 'starling' : `node ${relative(process.cwd(), script) || script}`;
 
+// Output piped into `head` and the like: the reader left, so stop quietly.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const code = await runCli(
   process.argv.slice(2),
   { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') },

@@ -65,6 +65,8 @@ export class SubcloudUplink {
   private kicking = false;
   private kickAgain = false;
   private applying: Promise<void> = Promise.resolve();
+  /** Ends a backoff sleep early (stop). */
+  private wake: (() => void) | undefined;
   /** Consecutive failed exchanges (0 when connected). */
   failures = 0;
   /** Reports delivered (for the simulator's figures). */
@@ -143,6 +145,7 @@ export class SubcloudUplink {
     this.stopped = true;
     this.unsubscribe?.();
     this.client?.close();
+    this.wake?.();
     await this.loopDone;
   }
 
@@ -178,7 +181,14 @@ export class SubcloudUplink {
         const delay = this.backoff.next();
         const status = err instanceof HttpError ? ` (HTTP ${err.status})` : '';
         this.options.log.warn({ err: (err as Error).message, retryInMs: delay, failures: this.failures }, `subcloud report failed${status}; retrying`);
-        await new Promise((r) => setTimeout(r, delay));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = undefined;
       }
     }
   }

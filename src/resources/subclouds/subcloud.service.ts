@@ -223,7 +223,8 @@ export class SubcloudService {
 
   /**
    * Trades a subcloud's one-time enroll token for its own credential. The
-   * token is spent; a name other than the one it was issued for is refused.
+   * token is spent by the first report; a name other than the one it was
+   * issued for is refused.
    */
   async enroll(input: { token: string; name?: string | undefined }): Promise<{ id: number; name: string; credential: string }> {
     const now = this.deps.clock.now();
@@ -250,17 +251,16 @@ export class SubcloudService {
     }
     return this.deps.db.transaction().execute(async (trx) => {
       if (input.name !== undefined && found.name !== input.name) throw new UnauthenticatedError(`this enroll token was issued for subcloud ${found.name}, not ${input.name}`, 'name');
-      const spent = await trx
-        .updateTable('subclouds')
-        .set({ enroll_token_hash: null })
-        .where('id', '=', found.id)
-        .where('enroll_token_hash', '=', sha256Hex(input.token))
-        .executeTakeFirst();
-      if (Number(spent.numUpdatedRows) === 0) throw new UnauthenticatedError('this subcloud enroll token was just used');
+      // The token stays valid until the subcloud's first report (uplink.service
+      // spends it then): over a lossy link the reply carrying the credential
+      // can be lost, and the subcloud must be able to ask again. A repeat
+      // issues a new credential; the earlier one stops working.
+      const deploy_status = found.deploy_status === 'rehome-pending' || found.deploy_status === 'rehoming' ? 'rehoming' : 'enrolling';
       await trx
         .updateTable('subclouds')
-        .set({ enroll_token_hash: null, enroll_expires_at: null, credential_hash: sha256Hex(credential), enrolled_at: now, deploy_status: found.deploy_status === 'rehome-pending' ? 'rehoming' : 'enrolling', updated_at: now, last_op_seq: 0, status_hash: null, alarms_synced: 0 })
+        .set({ credential_hash: sha256Hex(credential), enrolled_at: now, deploy_status, updated_at: now, last_op_seq: 0, status_hash: null, alarms_synced: 0 })
         .where('id', '=', found.id)
+        .where('enroll_token_hash', '=', sha256Hex(input.token))
         .execute();
       return { id: found.id, name: found.name, credential };
     });

@@ -108,6 +108,8 @@ export class UplinkService {
     }
     change.last_op_seq = lastSeq;
 
+    // The first report with the new credential spends the enroll token.
+    if (subcloud.enroll_token_hash !== null) Object.assign(change, { enroll_token_hash: null, enroll_expires_at: null });
     if (subcloud.deploy_status === 'enrolling') change.deploy_status = 'complete';
     if (subcloud.deploy_status === 'rehoming') {
       // Adopted from another system controller: it was managed there.
