@@ -42,6 +42,13 @@ const ServerConfigSchema = Type.Object(
     systemController: Type.Optional(Type.String({ pattern: '^https?://', maxLength: 2048, description: 'Subcloud: the system controller to report to' })),
     enrollToken: Type.Optional(Type.String({ minLength: 8, maxLength: 128, description: 'Subcloud: one-time token from `starling subcloud add` (first start)' })),
     reportIntervalMs: Type.Integer({ minimum: 100, maximum: 600_000, default: durations.reportIntervalMs, description: 'Host agent report interval (the heartbeat pulse)' }),
+    subcloudAuditWindowMs: Type.Integer({
+      minimum: 100,
+      maximum: 600_000,
+      default: durations.subcloudAuditWindowMs,
+      description: 'System controller: subcloud availability audit window (offline after two windows without a report)',
+    }),
+    uplinkBackoffCapMs: Type.Integer({ minimum: 100, maximum: 600_000, default: durations.subcloudBackoffCapMs, description: 'Subcloud: longest reconnect backoff on the link to its system controller' }),
   },
   { additionalProperties: false },
 );
@@ -64,6 +71,8 @@ export const CONFIG_ENV: Record<ConfigKey, string> = {
   systemMode: 'STARLING_SYSTEM_MODE',
   trustProxy: 'STARLING_TRUST_PROXY',
   reportIntervalMs: 'STARLING_REPORT_INTERVAL_MS',
+  subcloudAuditWindowMs: 'STARLING_SUBCLOUD_AUDIT_WINDOW_MS',
+  uplinkBackoffCapMs: 'STARLING_UPLINK_BACKOFF_CAP_MS',
   systemController: 'STARLING_SYSTEM_CONTROLLER',
   enrollToken: 'STARLING_ENROLL_TOKEN',
 };

@@ -56,7 +56,7 @@ import { SystemService } from '../resources/system/system.service.js';
 import { getOrCreateSetting } from './settings.js';
 
 export interface AssembleDeps {
-  config: Pick<ServerConfig, 'bodyLimitBytes' | 'trustProxy' | 'reportIntervalMs'>;
+  config: Pick<ServerConfig, 'bodyLimitBytes' | 'trustProxy' | 'reportIntervalMs'> & Partial<Pick<ServerConfig, 'subcloudAuditWindowMs'>>;
   database: Database;
   log: Logger;
   clock: Clock;
@@ -147,9 +147,10 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     db,
     clock,
     fault,
-    windowMs: durations.subcloudAuditWindowMs,
+    windowMs: deps.config.subcloudAuditWindowMs ?? durations.subcloudAuditWindowMs,
     failures: durations.subcloudAuditFailures,
     startedAt: clock.now(),
+    errors: subclouds.errorLog,
   });
   const syncAudit = new SyncAudit({ db, clock, fault, sync, graceMs: durations.subcloudAuditWindowMs });
   const reports = new ReportService({ db, dialect: database.dialect, clock, fault, waiters, reportIntervalMs: deps.config.reportIntervalMs, log, observe: metrics.observeReport });
@@ -192,7 +193,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
       await api.register(enrollRoutes({ hosts }));
       await api.register(subcloudRoutes({ subclouds, groups }));
       await api.register(
-        dcRoutes({ db, subclouds, uplink: new UplinkService({ db, dialect: database.dialect, clock, fault, waiters, sync, reportIntervalMs: deps.config.reportIntervalMs }), maxWaitMs: deps.config.reportIntervalMs }),
+        dcRoutes({ db, subclouds, uplink: new UplinkService({ db, dialect: database.dialect, clock, fault, waiters, sync, errors: subclouds.errorLog, reportIntervalMs: deps.config.reportIntervalMs }), maxWaitMs: deps.config.reportIntervalMs }),
       );
       await api.register(fleetRoutes({ db, errors: subclouds.errorLog }));
       await api.register(reportRoutes({ reports, maxWaitMs: deps.config.reportIntervalMs }));

@@ -66,7 +66,7 @@ export async function startController(config: ServerConfig, options: StartOption
       startLoop({ name: 'heartbeat', intervalMs: config.reportIntervalMs, log, tick: async () => void (await parts.heartbeat.tick()) }),
       startLoop({
         name: 'subcloud-audit',
-        intervalMs: durations.subcloudAuditWindowMs,
+        intervalMs: config.subcloudAuditWindowMs,
         log,
         tick: async () => {
           const offline = await parts.subcloudAudit.tick();

@@ -85,13 +85,17 @@ export class FleetSimulator {
     return res.body.enroll_token;
   }
 
+  /** Enroll tokens by index, from prepare(). */
+  private readonly tokens = new Map<number, string>();
+
   private async bringUp(i: number): Promise<void> {
     const name = this.nameOf(i);
     const random = this.random.fork(name);
     const link = new WanLink({ profile: this.options.profile, random: random.fork('link') });
     const site = new VirtualSubcloud(name, this.options.hostsPerSubcloud, random.fork('site'));
     const backoffRandom = random.fork('backoff');
-    const token = await this.add(name);
+    const token = this.tokens.get(i) ?? (await this.add(name));
+    this.tokens.delete(i);
     const uplink = new SubcloudUplink({
       site,
       store: memoryUplinkStore(),
@@ -119,22 +123,37 @@ export class FleetSimulator {
     this.sites.push({ name, site, link, uplink });
   }
 
-  /** Adds and enrolls every subcloud (`concurrency` at once); resolves when all have started. */
-  async start(onProgress?: (started: number, failed: number) => void): Promise<void> {
+  private async pool(work: (i: number) => Promise<void>, onProgress?: (done: number, failed: number) => void): Promise<void> {
     const total = this.options.subclouds;
     let next = 0;
+    let done = 0;
     const worker = async () => {
       while (!this.stopped && next < total) {
         const i = next++;
         try {
-          await this.bringUp(i);
+          await work(i);
+          done++;
         } catch (err) {
           this.failed.push({ name: this.nameOf(i), reason: (err as Error).message });
         }
-        onProgress?.(this.sites.length, this.failed.length);
+        onProgress?.(done, this.failed.length);
       }
     };
     await Promise.all(Array.from({ length: Math.min(total, this.options.concurrency ?? 32) }, worker));
+  }
+
+  /** Adds every subcloud on the system controller (the operator's step), keeping their tokens for start(). */
+  async prepare(onProgress?: (added: number, failed: number) => void): Promise<void> {
+    await this.pool(async (i) => void this.tokens.set(i, await this.add(this.nameOf(i))), onProgress);
+  }
+
+  /** Adds (unless prepared) and enrolls every subcloud; resolves when all have started reporting. */
+  async start(onProgress?: (started: number, failed: number) => void): Promise<void> {
+    const failedBefore = new Set(this.failed.map((f) => f.name));
+    await this.pool(async (i) => {
+      if (failedBefore.has(this.nameOf(i))) throw new Error(this.failed.find((f) => f.name === this.nameOf(i))!.reason);
+      await this.bringUp(i);
+    }, onProgress);
     this.startChurn();
   }
 

@@ -91,6 +91,23 @@ describeEachBackend('subcloud protocol on the system controller', (ctx) => {
     assert.equal(r.body.desired.system_controller_url, 'https://sc-b.example:6385');
   });
 
+  test('failures carry their cause: offline, and content the subcloud could not apply; both clear when resolved', async () => {
+    await report({ status, snapshot: { up_to_seq: 0, alarms: [] } });
+    api.clock.advance(60_000);
+    assert.deepEqual(await api.subcloudAudit.tick(), ['rural-7']);
+    let errors = (await api.request('reader', 'GET', '/api/v1/subclouds/rural-7/errors')).body;
+    assert.equal(errors.items[0].cause, 'offline');
+    assert.match(errors.items[0].evidence, /s without a report/);
+    await report({ seq: 2, status_hash: 'h2', status: { ...status, sync_errors: { identity: 'disk is read-only' } } });
+    errors = (await api.request('reader', 'GET', '/api/v1/subclouds/rural-7/errors')).body;
+    assert.deepEqual(errors.items.map((e: { cause: string }) => e.cause), ['sync_failed:identity'], 'offline cleared by the report; the sync failure recorded');
+    assert.equal(errors.items[0].evidence, 'disk is read-only');
+    const fleet = (await api.request('reader', 'GET', '/api/v1/fleet/errors')).body;
+    assert.equal(fleet.items[0].cause, 'sync_failed:identity');
+    await report({ seq: 3, status_hash: 'h3', status });
+    assert.equal((await subcloud()).error_description, 'No errors present');
+  });
+
   test('credentials stay in their lane', async () => {
     assert.equal((await api.request(null, 'GET', '/api/v1/alarms', undefined, { authorization: `Bearer ${credential}` })).status, 403);
     assert.equal((await api.request('admin', 'POST', '/api/v1/dc/report', { seq: 1, status_hash: 'x', ops: [], known_generation: 0, wait_ms: 0 })).status, 403);

@@ -83,7 +83,8 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
     // Loaded here, not at the top: `starling agent` and the CLI commands must
     // not pay for the server's modules (~40 MB of RSS).
     const { startController } = await import('../../server/start.js');
-    const controller = await startController(config, { log });
+    const uplinkBackoff = { baseMs: Math.min(durations.subcloudBackoffBaseMs, config.uplinkBackoffCapMs), capMs: config.uplinkBackoffCapMs };
+    const controller = await startController(config, { log, uplinkBackoff });
     if (controller.generatedAdminPassword) {
       // Printed, never logged: it must not end up in log files.
       ctx.out(`Created user "admin" with password: ${controller.generatedAdminPassword}\n(shown once; set STARLING_ADMIN_PASSWORD on first start to choose it)`);

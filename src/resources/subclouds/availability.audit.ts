@@ -11,6 +11,7 @@ import type { Clock } from '../../core/clock.js';
 import type { Schema } from '../../db/schema.js';
 import { chunk } from '../../db/chunks.js';
 import type { FaultService } from '../alarms/fault.service.js';
+import type { SubcloudErrors } from './subcloud-errors.js';
 
 export interface AvailabilityAuditDeps {
   db: Kysely<Schema>;
@@ -20,6 +21,7 @@ export interface AvailabilityAuditDeps {
   failures: number;
   /** When this controller process started. */
   startedAt: number;
+  errors?: SubcloudErrors;
 }
 
 export class AvailabilityAudit {
@@ -47,10 +49,23 @@ export class AvailabilityAudit {
           .where('id', 'in', slice.map((s) => s.id))
           .where('availability_status', '=', 'online')
           .where('last_report_at', '<', cutoff)
-          .returning(['name', 'last_report_at'])
+          .returning(['id', 'name', 'last_report_at'])
           .execute();
         offline.push(...changed.map((c) => c.name));
         if (!changed.length) return undefined;
+        for (const c of changed) {
+          await this.deps.errors?.record(
+            trx,
+            c.id,
+            {
+              cause: 'offline',
+              what: 'the subcloud stopped reporting: offline after two missed audit windows',
+              evidence: `last report at ${new Date(c.last_report_at ?? now).toISOString()}; audit at ${new Date(now).toISOString()} (${Math.round((now - (c.last_report_at ?? now)) / 1000)} s without a report)`,
+              repair: 'check the WAN link to the site and that the subcloud controller is running ("starling serve --role subcloud"); it comes back online on its own at its next report',
+            },
+            now,
+          );
+        }
         return this.deps.fault.applyBatch(trx, {
           raise: changed.map((c) => ({
             alarm_id: '280.001',

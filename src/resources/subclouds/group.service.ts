@@ -55,6 +55,11 @@ export class GroupService {
     return this.view(await this.deps.db.selectFrom('subcloud_groups').selectAll().orderBy('id').execute());
   }
 
+  /** Group names by id, without the per-group counts (for subcloud views: cheap at 10,000 subclouds). */
+  async names(): Promise<Map<number, string>> {
+    return new Map((await this.deps.db.selectFrom('subcloud_groups').select(['id', 'name']).execute()).map((g) => [g.id, g.name]));
+  }
+
   async row(ref: string): Promise<SubcloudGroupRow> {
     const q = this.deps.db.selectFrom('subcloud_groups').selectAll();
     const row = await (/^\d+$/.test(ref) ? q.where('id', '=', Number(ref)) : q.where('name', '=', ref)).executeTakeFirst();

@@ -62,7 +62,7 @@ export class SubcloudService {
   }
 
   private async views(rows: SubcloudRow[]): Promise<SubcloudView[]> {
-    const groups = new Map((await this.deps.groups.list()).map((g) => [g.id, g.name]));
+    const groups = await this.deps.groups.names();
     return rows.map((s) => ({
       id: s.id,
       name: s.name,

@@ -16,6 +16,7 @@ import type { Waiters } from '../../protocol/long-poll.js';
 import type { SubcloudDesired, SubcloudReply, SubcloudReport } from '../../protocol/subcloud-wire.js';
 import type { BatchEffects, FaultService } from '../alarms/fault.service.js';
 import { applyAlarmOps, replaceAlarmCopy, validAlarmOp } from './alarm-copy.js';
+import type { SubcloudErrors } from './subcloud-errors.js';
 import type { DesiredSync, SyncService } from './sync.service.js';
 
 export const subcloudWaitKey = (id: number): string => `subcloud:${id}`;
@@ -27,6 +28,7 @@ export interface UplinkServiceDeps {
   fault: FaultService;
   waiters: Waiters;
   sync: SyncService;
+  errors: SubcloudErrors;
   reportIntervalMs: number;
 }
 
@@ -129,6 +131,8 @@ export class UplinkService {
     } else if (report.status_hash !== subcloud.status_hash) {
       needStatus = true;
     }
+    if (report.status) await this.recordSyncErrors(trx, subcloud, report.status.sync_errors ?? {}, now);
+    else if (subcloud.error_cause !== null && subcloud.availability_status === 'offline') await this.deps.errors.clear(trx, subcloud.id, 'offline', now);
     let effects: BatchEffects | undefined;
     if (subcloud.availability_status === 'offline' && subcloud.last_report_at !== null) {
       // It had been reporting and went offline: the audit raised 280.001; it clears now.
@@ -157,6 +161,31 @@ export class UplinkService {
           })),
         )
         .execute();
+    }
+  }
+
+  /**
+   * Failures the subcloud reports (content it could not apply, a rehome it
+   * could not make) become errors with a cause; those it no longer reports,
+   * and `offline`, are cleared. Only subclouds with errors pay the lookup.
+   */
+  private async recordSyncErrors(trx: Kysely<Schema>, subcloud: SubcloudRow, reported: Record<string, string>, now: number): Promise<void> {
+    const causeOf = (key: string) => (key === 'rehome' ? 'rehome_failed' : `sync_failed:${key}`);
+    for (const [key, message] of Object.entries(reported)) {
+      await this.deps.errors.record(
+        trx,
+        subcloud.id,
+        key === 'rehome'
+          ? { cause: 'rehome_failed', what: 'the subcloud could not enroll with the system controller it was handed to', evidence: message, repair: 'check the address and token given to "starling subcloud update {name} --system-controller URL --enroll-token T", and that the subcloud can reach it; issue a new token with "subcloud add {name} --migrate" there if it expired' }
+          : { cause: causeOf(key), what: `the subcloud could not apply the ${key} content synced from the system controller`, evidence: message, repair: `read the subcloud's log for the ${key} sync; it is retried every report, and unmanaging {name} stops it` },
+        now,
+      );
+    }
+    if (subcloud.error_cause === null) return;
+    const active = await trx.selectFrom('subcloud_errors').select('cause').where('subcloud_id', '=', subcloud.id).where('cleared_at', 'is', null).execute();
+    for (const { cause } of active) {
+      const stillReported = Object.keys(reported).some((k) => causeOf(k) === cause);
+      if (cause === 'offline' || ((cause.startsWith('sync_failed:') || cause === 'rehome_failed') && !stillReported)) await this.deps.errors.clear(trx, subcloud.id, cause, now);
     }
   }
 

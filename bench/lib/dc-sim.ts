@@ -1,0 +1,65 @@
+/**
+ * A simulator child for the dc bench: one FleetSimulator (the product's
+ * `starling sim` engine) driven over IPC, so several can run side by side in
+ * their own processes and the controller's /proc figures stay its own.
+ */
+import { silentLogger } from '../../src/core/logging.js';
+import { FleetSimulator } from '../../src/sim/fleet-sim.js';
+import { parseProfile } from '../../src/sim/wan/profile.js';
+
+export type ToSim =
+  | { type: 'prepare'; controller: string; token: string; count: number; prefix: string; seed: string; profile: string }
+  | { type: 'start' }
+  | { type: 'cut'; count: number }
+  | { type: 'restore' }
+  | { type: 'stop' };
+export type FromSim =
+  | { type: 'prepared'; added: number; failed: number; ms: number }
+  | { type: 'started'; started: number; failed: number; ms: number; firstFailure?: string }
+  | { type: 'cut'; names: string[] }
+  | { type: 'restored' }
+  | { type: 'stopped' }
+  | { type: 'failed'; message: string };
+
+const send = (m: FromSim) => process.send!(m);
+let sim: FleetSimulator | undefined;
+
+process.on('message', (m: ToSim) => {
+  void (async () => {
+    try {
+      if (m.type === 'prepare') {
+        sim = new FleetSimulator({
+          controller: m.controller,
+          token: m.token,
+          subclouds: m.count,
+          hostsPerSubcloud: 1,
+          profile: parseProfile(m.profile),
+          seed: m.seed,
+          prefix: m.prefix,
+          alarmChurnPerHour: 2,
+          concurrency: 16,
+          log: silentLogger(),
+        });
+        const t0 = performance.now();
+        await sim.prepare();
+        send({ type: 'prepared', added: m.count - sim.failed.length, failed: sim.failed.length, ms: performance.now() - t0 });
+      } else if (m.type === 'start') {
+        const t0 = performance.now();
+        // Enrollment is fast; let many be in flight, as a fleet coming up would.
+        await sim!.start();
+        send({ type: 'started', started: sim!.sites.length, failed: sim!.failed.length, ms: performance.now() - t0, ...(sim!.failed[0] ? { firstFailure: sim!.failed[0].reason } : {}) });
+      } else if (m.type === 'cut') {
+        send({ type: 'cut', names: sim!.cut(m.count).map((s) => s.name) });
+      } else if (m.type === 'restore') {
+        sim!.restore();
+        send({ type: 'restored' });
+      } else if (m.type === 'stop') {
+        await sim?.stop();
+        send({ type: 'stopped' });
+        process.exit(0);
+      }
+    } catch (err) {
+      send({ type: 'failed', message: (err as Error).stack ?? String(err) });
+    }
+  })();
+});
