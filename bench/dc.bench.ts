@@ -6,6 +6,7 @@
  *
  *   npm run bench:dc              (~15 minutes)
  *   STARLING_BENCH_DC_SUBCLOUDS=2000 npm run bench:dc   (a quicker look)
+ *   STARLING_BENCH_DC_BACKENDS=postgres npm run bench:dc (one backend)
  *
  * Per backend:
  * 1. add 10,000 subclouds through the API (the operator's step, info), then
@@ -213,7 +214,8 @@ async function runBackend(kind: 'postgres' | 'sqlite'): Promise<Row[]> {
 async function main(): Promise<void> {
   console.log(`Starling distributed cloud benchmark: ${N.toLocaleString('en-US')} simulated subclouds (${SIMS} simulator processes), one system controller`);
   const rows: Row[] = [];
-  for (const kind of ['postgres', 'sqlite'] as const) {
+  const kinds = (process.env.STARLING_BENCH_DC_BACKENDS ?? 'postgres,sqlite').split(',') as Array<'postgres' | 'sqlite'>;
+  for (const kind of kinds) {
     console.log(`\n${kind}:`);
     rows.push(...(await runBackend(kind)));
     await runCleanups();

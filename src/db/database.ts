@@ -97,6 +97,10 @@ export function openDatabase(options: OpenOptions): Database {
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       connectionTimeoutMillis: durations.databaseConnectTimeoutMs,
+      // pg's default of 10 capped a system controller at ~400 report
+      // transactions/s (each holds a connection for several round trips);
+      // 10,000 subclouds at one report per 20 s need 500/s plus bursts.
+      max: 24,
       types: pgTypes,
       ...(options.pgSchema ? { options: `-c search_path=${options.pgSchema}` } : {}),
     });

@@ -131,7 +131,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
   });
   const system = new SystemService({ db, clock });
   const groups = new GroupService({ db, clock });
-  const subclouds = new SubcloudService({ db, clock, groups, waiters });
+  const subclouds = new SubcloudService({ db, clock, groups, waiters, credentialsChanged: () => auth.invalidateSubclouds() });
   const hosts = new HostService({ db, clock, system, fault });
   const heartbeat = new HeartbeatMonitor({
     db,
@@ -193,7 +193,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
       await api.register(enrollRoutes({ hosts }));
       await api.register(subcloudRoutes({ subclouds, groups }));
       await api.register(
-        dcRoutes({ db, subclouds, uplink: new UplinkService({ db, dialect: database.dialect, clock, fault, waiters, sync, errors: subclouds.errorLog, reportIntervalMs: deps.config.reportIntervalMs }), maxWaitMs: deps.config.reportIntervalMs }),
+        dcRoutes({ db, subclouds, uplink: new UplinkService({ db, dialect: database.dialect, clock, fault, waiters, sync, errors: subclouds.errorLog, credentialsChanged: () => auth.invalidateSubclouds(), reportIntervalMs: deps.config.reportIntervalMs }), maxWaitMs: deps.config.reportIntervalMs }),
       );
       await api.register(fleetRoutes({ db, errors: subclouds.errorLog }));
       await api.register(reportRoutes({ reports, maxWaitMs: deps.config.reportIntervalMs }));

@@ -108,6 +108,42 @@ describeEachBackend('subcloud protocol on the system controller', (ctx) => {
     assert.equal((await subcloud()).error_description, 'No errors present');
   });
 
+  test('a managed subcloud that stays out of sync raises 280.002 per endpoint; it clears once in sync', async () => {
+    const first = await report({ status, snapshot: { up_to_seq: 0, alarms: [] } });
+    const hashes = first.body.desired.endpoints as Record<string, { hash: string; content?: unknown }>;
+    assert.equal(hashes.identity!.content, undefined, 'unmanaged: hashes only, no content');
+    assert.equal((await api.request('operator', 'POST', '/api/v1/subclouds/rural-7/manage', {})).status, 200);
+    const managed = await report({ seq: 2, status_hash: 'h2', status, known_generation: first.body.generation, known_sync: first.body.desired.sync });
+    assert.ok((managed.body.desired.endpoints.identity.content as { users: unknown[] }).users.length >= 3, 'managed and out of sync: the users come with it');
+    const sync = () => api.request('reader', 'GET', '/api/v1/subclouds/rural-7').then((r) => Object.fromEntries(r.body.endpoint_sync_status.map((e: { endpoint_type: string; sync_status: string }) => [e.endpoint_type, e.sync_status])));
+    assert.deepEqual(await sync(), { platform: 'out-of-sync', identity: 'out-of-sync', software: 'unknown' });
+    assert.deepEqual(await api.syncAudit.tick(), { raised: 0, cleared: 0 }, 'within the grace: converging, no alarm');
+    api.clock.advance(30_000);
+    await report({ seq: 3, status_hash: 'h2' });
+    assert.deepEqual(await api.syncAudit.tick(), { raised: 2, cleared: 0 });
+    const alarms = (await api.request('reader', 'GET', '/api/v1/alarms?alarm_id=280.002')).body.items.map((a: { entity_instance_id: string }) => a.entity_instance_id).sort();
+    assert.deepEqual(alarms, ['subcloud=rural-7.resource=identity', 'subcloud=rural-7.resource=platform']);
+    const inSync = { ...status, endpoints: { identity: hashes.identity!.hash, platform: hashes.platform!.hash, software: hashes.software!.hash } };
+    await report({ seq: 4, status_hash: 'h3', status: inSync });
+    assert.deepEqual(await sync(), { platform: 'in-sync', identity: 'in-sync', software: 'in-sync' });
+    assert.deepEqual(await api.syncAudit.tick(), { raised: 0, cleared: 2 });
+    // A central change puts every subcloud out of sync at once, without waking an alarm storm.
+    assert.equal((await api.request('admin', 'PATCH', '/api/v1/system/platform', { ntp_servers: ['10.0.0.123'] })).status, 200);
+    assert.equal((await sync()).platform, 'out-of-sync');
+    assert.deepEqual(await api.syncAudit.tick(), { raised: 0, cleared: 0 });
+  });
+
+  test('platform settings refuse bad input naming the field, and keep nothing of it', async () => {
+    const bad = await api.request('admin', 'PATCH', '/api/v1/system/platform', { dns_servers: ['10.0.0.53', 'not a host!'] });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.field, 'dns_servers');
+    assert.match(bad.body.message, /dns_servers\[1\]/);
+    const pem = await api.request('admin', 'PATCH', '/api/v1/system/platform', { ca_bundle: 'hello' });
+    assert.deepEqual([pem.status, pem.body.field], [400, 'ca_bundle']);
+    assert.deepEqual((await api.request('reader', 'GET', '/api/v1/system/platform')).body, { dns_servers: [], ntp_servers: [], ca_bundle: '' });
+    assert.equal((await api.request('operator', 'PATCH', '/api/v1/system/platform', { ntp_servers: [] })).status, 403);
+  });
+
   test('credentials stay in their lane', async () => {
     assert.equal((await api.request(null, 'GET', '/api/v1/alarms', undefined, { authorization: `Bearer ${credential}` })).status, 403);
     assert.equal((await api.request('admin', 'POST', '/api/v1/dc/report', { seq: 1, status_hash: 'x', ops: [], known_generation: 0, wait_ms: 0 })).status, 403);

@@ -76,6 +76,10 @@ interface Cached<T> {
   at: number;
 }
 
+/** How long a subcloud credential lookup is trusted, and how many are kept (one per subcloud). */
+const SUBCLOUD_CACHE_MS = 5_000;
+const SUBCLOUD_CACHE_MAX = 50_000;
+
 export class AuthService {
   private readonly userCache = new Map<string, Cached<UserRow | undefined>>();
   private readonly tokenCache = new Map<string, Cached<{ id: string; userId: string; expiresAt: number; lastUsedAt: number | null } | undefined>>();
@@ -96,6 +100,30 @@ export class AuthService {
   /** Forget cached state for a user (called when the user changes). */
   invalidateUser(userId: string): void {
     this.userCache.delete(userId);
+  }
+
+  /**
+   * Subcloud credentials seen lately: at 10,000 subclouds the lookup was half
+   * of the system controller's queries. Entries live a few seconds and are
+   * dropped when any subcloud's credential changes (enroll, delete, rehome)
+   * on this process; another replica's change is seen within the TTL.
+   */
+  private readonly subcloudCache = new Map<string, { id: number; name: string; at: number }>();
+
+  invalidateSubclouds(): void {
+    this.subcloudCache.clear();
+  }
+
+  private async subcloudFor(hash: string): Promise<{ id: number; name: string } | undefined> {
+    const now = this.deps.clock.now();
+    const hit = this.subcloudCache.get(hash);
+    if (hit && now - hit.at < SUBCLOUD_CACHE_MS) return hit;
+    const found = await this.deps.subcloudCredentials?.(hash);
+    if (found) {
+      if (this.subcloudCache.size >= SUBCLOUD_CACHE_MAX) this.subcloudCache.clear();
+      this.subcloudCache.set(hash, { id: found.id, name: found.name, at: now });
+    } else this.subcloudCache.delete(hash);
+    return found;
   }
 
   async login(name: string, password: string, address: string): Promise<{ token: string; expires_at: string; user: { name: string; role: Role } }> {
@@ -135,7 +163,7 @@ export class AuthService {
     const token = match[1]!;
     if (token.startsWith(AGENT_PREFIX)) return this.fromAgentCredential(token);
     if (token.startsWith(SUBCLOUD_PREFIX)) {
-      const subcloud = await this.deps.subcloudCredentials?.(sha256Hex(token));
+      const subcloud = await this.subcloudFor(sha256Hex(token));
       if (!subcloud) throw new UnauthenticatedError('unknown subcloud credential (deleted, rehomed or re-enrolled); enroll again with a new token');
       return { userId: String(subcloud.id), name: `subcloud:${subcloud.name}`, role: 'subcloud', via: 'subcloud-credential' };
     }

@@ -57,7 +57,17 @@ export class SubcloudService {
   /** The subclouds' errors with their causes (stateless; one per database is enough). */
   readonly errorLog: SubcloudErrors;
 
-  constructor(private readonly deps: { db: Kysely<Schema>; clock: Clock; groups: GroupService; waiters?: Waiters; errors?: SubcloudErrors }) {
+  constructor(
+    private readonly deps: {
+      db: Kysely<Schema>;
+      clock: Clock;
+      groups: GroupService;
+      waiters?: Waiters;
+      errors?: SubcloudErrors;
+      /** Told when a subcloud credential stops being valid (auth caches them briefly). */
+      credentialsChanged?: () => void;
+    },
+  ) {
     this.errorLog = deps.errors ?? new SubcloudErrors({ db: deps.db });
   }
 
@@ -219,6 +229,7 @@ export class SubcloudService {
     if (row.management_state !== 'unmanaged') throw new ConflictError(`cannot delete ${row.name}: it is managed (rule: unmanage it first)`, 'subcloud');
     if (['pre-rehome', 'rehoming'].includes(row.deploy_status)) throw new ConflictError(`cannot delete ${row.name}: it is ${row.deploy_status} (rule: not while an operation is in progress)`, 'subcloud');
     await this.deps.db.deleteFrom('subclouds').where('id', '=', row.id).execute();
+    this.deps.credentialsChanged?.();
   }
 
   /**
@@ -249,7 +260,7 @@ export class SubcloudService {
       });
       throw new UnauthenticatedError(`the enroll token for subcloud ${found.name} has expired`);
     }
-    return this.deps.db.transaction().execute(async (trx) => {
+    const enrolled = await this.deps.db.transaction().execute(async (trx) => {
       if (input.name !== undefined && found.name !== input.name) throw new UnauthenticatedError(`this enroll token was issued for subcloud ${found.name}, not ${input.name}`, 'name');
       // The token stays valid until the subcloud's first report (uplink.service
       // spends it then): over a lossy link the reply carrying the credential
@@ -264,6 +275,9 @@ export class SubcloudService {
         .execute();
       return { id: found.id, name: found.name, credential };
     });
+    // A re-enrollment replaces a credential that may be cached.
+    if (found.credential_hash !== null) this.deps.credentialsChanged?.();
+    return enrolled;
   }
 
   /**

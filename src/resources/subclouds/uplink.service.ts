@@ -30,6 +30,8 @@ export interface UplinkServiceDeps {
   sync: SyncService;
   errors: SubcloudErrors;
   reportIntervalMs: number;
+  /** Told when a subcloud's credential is withdrawn (rehomed away). */
+  credentialsChanged?: () => void;
 }
 
 interface Handled {
@@ -45,8 +47,9 @@ export class UplinkService {
 
   async handle(subcloudId: number, report: SubcloudReport): Promise<SubcloudReply> {
     const desiredSync = await this.deps.sync.desired();
-    const handled = await this.deps.db.transaction().execute((trx) => this.record(trx, subcloudId, report, desiredSync));
+    const handled = (await this.heartbeat(subcloudId, report)) ?? (await this.deps.db.transaction().execute((trx) => this.record(trx, subcloudId, report, desiredSync)));
     if (handled.effects) this.deps.fault.committed(handled.effects);
+    if (report.rehomed_to) this.deps.credentialsChanged?.();
     const { needStatus, needSnapshot, applied } = handled;
 
     let current = handled.row;
@@ -65,6 +68,29 @@ export class UplinkService {
       reply.desired = this.desired(current, sync, applied);
     }
     return reply;
+  }
+
+  /**
+   * The common case at 10,000 subclouds — an online, synced subcloud with
+   * nothing new to say — in one statement instead of a transaction of
+   * several: it only moves last_report_at. Anything else (operations,
+   * status, snapshot, coming back, enrolling) takes the full path.
+   */
+  private async heartbeat(subcloudId: number, report: SubcloudReport): Promise<Handled | undefined> {
+    if (report.ops.length || report.status || report.snapshot || report.rehomed_to) return undefined;
+    const row = await this.deps.db
+      .updateTable('subclouds')
+      .set({ last_report_at: this.deps.clock.now(), audit_fail_count: 0 })
+      .where('id', '=', subcloudId)
+      .where('availability_status', '=', 'online')
+      .where('deploy_status', '=', 'complete')
+      .where('alarms_synced', '=', 1)
+      .where('enroll_token_hash', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const applied = row.status ? ((JSON.parse(row.status) as { endpoints?: Record<string, string> }).endpoints ?? {}) : {};
+    return { row, effects: undefined, needStatus: report.status_hash !== row.status_hash, needSnapshot: false, applied };
   }
 
   private outOfSync(row: SubcloudRow, sync: DesiredSync, applied: Record<string, string>): boolean {
