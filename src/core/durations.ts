@@ -79,6 +79,12 @@ export const durations = {
    * the connection every interval, which keeps NAT state alive.
    */
   agentTcpKeepAliveMs: 2 * MINUTE,
+  /**
+   * Heartbeat-only subcloud reports arriving within this window share one
+   * database statement (heartbeat-batch.ts): ~25 reports per statement at
+   * 10,000 subclouds, at most this much added to a report's answer.
+   */
+  heartbeatBatchMs: 50,
   /** Subcloud uplink reconnect backoff: first retry within a second ... */
   subcloudBackoffBaseMs: 1 * SECOND,
   /**

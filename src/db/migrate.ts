@@ -5,6 +5,7 @@ import { site } from './migrations/0002_site.js';
 import { distributedCloud } from './migrations/0003_distributed_cloud.js';
 import { dcSync } from './migrations/0004_dc_sync.js';
 import { subcloudErrors } from './migrations/0005_subcloud_errors.js';
+import { subcloudHotUpdates } from './migrations/0006_subcloud_hot_updates.js';
 
 /**
  * Versioned migrations, the same list for both backends, applied in name
@@ -17,6 +18,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0003_distributed_cloud': distributedCloud(dialect),
     '0004_dc_sync': dcSync(),
     '0005_subcloud_errors': subcloudErrors(dialect),
+    '0006_subcloud_hot_updates': subcloudHotUpdates(dialect),
   };
 }
 

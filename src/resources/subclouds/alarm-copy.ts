@@ -33,7 +33,9 @@ export async function replaceAlarmCopy(trx: Kysely<Schema>, subcloudId: number, 
   const unique = new Map(alarms.filter((a) => a.kind === 'raise').map((a) => [`${a.alarm_id}\u0000${a.entity_instance_id}`, a]));
   const rows = [...unique.values()].map((a) => rowOf(subcloudId, a, now));
   for (let i = 0; i < rows.length; i += 500) await trx.insertInto('subcloud_alarms').values(rows.slice(i, i + 500)).execute();
-  return countAlarms(trx, subcloudId);
+  // The copy is exactly these rows: count them here rather than ask again.
+  const n = (severity: string) => rows.filter((r) => r.severity === severity).length;
+  return { alarms_critical: n('critical'), alarms_major: n('major'), alarms_minor: n('minor'), alarms_warning: n('warning') };
 }
 
 /** Applies alarm operations in order: the last operation per alarm wins. */

@@ -7,7 +7,7 @@
  * Then, if it is up to date, the reply waits (long poll) for its desired
  * state — its own spec or the fleet's sync content — to change.
  */
-import type { Kysely, Updateable } from 'kysely';
+import { sql, type Kysely, type Updateable } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { UnauthenticatedError } from '../../core/errors.js';
 import type { Dialect } from '../../db/database.js';
@@ -15,7 +15,9 @@ import type { Schema, SubcloudRow, SubcloudsTable } from '../../db/schema.js';
 import type { Waiters } from '../../protocol/long-poll.js';
 import type { SubcloudDesired, SubcloudReply, SubcloudReport } from '../../protocol/subcloud-wire.js';
 import type { BatchEffects, FaultService } from '../alarms/fault.service.js';
+import { durations } from '../../core/durations.js';
 import { applyAlarmOps, replaceAlarmCopy, validAlarmOp } from './alarm-copy.js';
+import { HeartbeatBatch } from './heartbeat-batch.js';
 import type { SubcloudErrors } from './subcloud-errors.js';
 import type { DesiredSync, SyncService } from './sync.service.js';
 
@@ -43,7 +45,11 @@ interface Handled {
 }
 
 export class UplinkService {
-  constructor(private readonly deps: UplinkServiceDeps) {}
+  private readonly batch: HeartbeatBatch;
+
+  constructor(private readonly deps: UplinkServiceDeps) {
+    this.batch = new HeartbeatBatch({ db: deps.db, clock: deps.clock, delayMs: durations.heartbeatBatchMs });
+  }
 
   async handle(subcloudId: number, report: SubcloudReport): Promise<SubcloudReply> {
     const desiredSync = await this.deps.sync.desired();
@@ -72,22 +78,13 @@ export class UplinkService {
 
   /**
    * The common case at 10,000 subclouds — an online, synced subcloud with
-   * nothing new to say — in one statement instead of a transaction of
-   * several: it only moves last_report_at. Anything else (operations,
+   * nothing new to say — batched with others into one statement instead of
+   * a transaction of several: it only moves last_report_at. Anything else (operations,
    * status, snapshot, coming back, enrolling) takes the full path.
    */
   private async heartbeat(subcloudId: number, report: SubcloudReport): Promise<Handled | undefined> {
     if (report.ops.length || report.status || report.snapshot || report.rehomed_to) return undefined;
-    const row = await this.deps.db
-      .updateTable('subclouds')
-      .set({ last_report_at: this.deps.clock.now(), audit_fail_count: 0 })
-      .where('id', '=', subcloudId)
-      .where('availability_status', '=', 'online')
-      .where('deploy_status', '=', 'complete')
-      .where('alarms_synced', '=', 1)
-      .where('enroll_token_hash', 'is', null)
-      .returningAll()
-      .executeTakeFirst();
+    const row = await this.batch.touch(subcloudId);
     if (!row) return undefined;
     const applied = row.status ? ((JSON.parse(row.status) as { endpoints?: Record<string, string> }).endpoints ?? {}) : {};
     return { row, effects: undefined, needStatus: report.status_hash !== row.status_hash, needSnapshot: false, applied };
@@ -169,25 +166,28 @@ export class UplinkService {
     return { row: { ...subcloud, ...change } as SubcloudRow, effects, needStatus, needSnapshot: !synced, applied };
   }
 
+  /** Records the applied hash and status of every endpoint in one statement. */
   private async recordEndpoints(trx: Kysely<Schema>, subcloudId: number, applied: Record<string, string>, sync: DesiredSync, now: number): Promise<void> {
-    for (const [endpoint_type, applied_hash] of Object.entries(applied)) {
-      if (!(endpoint_type in sync.endpoints)) continue;
-      const sync_status = this.deps.sync.status(sync, endpoint_type, applied_hash);
-      const since = sync_status === 'in-sync' ? null : now;
-      await trx
-        .insertInto('subcloud_endpoints')
-        .values({ subcloud_id: subcloudId, endpoint_type, sync_status, applied_hash, out_of_sync_since: since, updated_at: now })
-        .onConflict((oc) =>
-          oc.columns(['subcloud_id', 'endpoint_type']).doUpdateSet((eb) => ({
-            applied_hash,
-            sync_status,
-            // Keeps the first moment it went out of sync, so 280.002 waits from then.
-            out_of_sync_since: since === null ? null : eb.fn.coalesce('subcloud_endpoints.out_of_sync_since', eb.val(now)),
-            updated_at: now,
-          })),
-        )
-        .execute();
-    }
+    const rows = Object.entries(applied)
+      .filter(([endpoint_type]) => endpoint_type in sync.endpoints)
+      .map(([endpoint_type, applied_hash]) => {
+        const sync_status = this.deps.sync.status(sync, endpoint_type, applied_hash);
+        return { subcloud_id: subcloudId, endpoint_type, sync_status, applied_hash, out_of_sync_since: sync_status === 'in-sync' ? null : now, updated_at: now };
+      });
+    if (!rows.length) return;
+    await trx
+      .insertInto('subcloud_endpoints')
+      .values(rows)
+      .onConflict((oc) =>
+        oc.columns(['subcloud_id', 'endpoint_type']).doUpdateSet({
+          applied_hash: sql`excluded.applied_hash`,
+          sync_status: sql`excluded.sync_status`,
+          // Keeps the first moment it went out of sync, so 280.002 waits from then.
+          out_of_sync_since: sql`case when excluded.out_of_sync_since is null then null else coalesce(subcloud_endpoints.out_of_sync_since, excluded.out_of_sync_since) end`,
+          updated_at: sql`excluded.updated_at`,
+        }),
+      )
+      .execute();
   }
 
   /**
