@@ -12,6 +12,7 @@ import type { Logger } from '../core/logging.js';
 import { VERSION } from '../core/version.js';
 import type { AgentOp, AgentStatus, Desired, Reply, Report } from '../protocol/agent-wire.js';
 import { Backoff } from '../protocol/backoff.js';
+import { createKicker } from '../protocol/kicker.js';
 import { OpQueue } from '../protocol/op-queue.js';
 import type { HostConfig } from '../resources/hosts/host.types.js';
 import type { HostDriver } from './drivers/driver.js';
@@ -52,8 +53,6 @@ export class HostAgent {
   private intervalMs: number = durations.reportIntervalMs;
   private stopped = false;
   private loopDone: Promise<void> | undefined;
-  private kicking = false;
-  private kickAgain = false;
   /** Desired states are applied one at a time, in arrival order. */
   private applying: Promise<void> = Promise.resolve();
   /** The desired state last received (for tests and `agent status`). */
@@ -121,24 +120,10 @@ export class HostAgent {
   }
 
   /** An extra, short report beside the held long poll. */
-  kick(): void {
-    if (this.stopped) return;
-    if (this.kicking) {
-      // Operations queued during this kick go in another one right after.
-      this.kickAgain = true;
-      return;
-    }
-    this.kicking = true;
-    this.exchange(0)
-      .catch(() => undefined) // the main loop retries and backs off
-      .finally(() => {
-        this.kicking = false;
-        if (this.kickAgain) {
-          this.kickAgain = false;
-          this.kick();
-        }
-      });
-  }
+  readonly kick = createKicker(
+    () => this.exchange(0),
+    () => !this.stopped,
+  );
 
   private async loop(): Promise<void> {
     while (!this.stopped) {

@@ -66,7 +66,8 @@ export async function startController(config: ServerConfig, options: StartOption
       startLoop({ name: 'heartbeat', intervalMs: config.reportIntervalMs, log, tick: async () => void (await parts.heartbeat.tick()) }),
       startLoop({
         name: 'subcloud-audit',
-        intervalMs: config.subcloudAuditWindowMs,
+        // Twice per window: offline at two missed windows, found within half a window more.
+        intervalMs: config.subcloudAuditWindowMs / 2,
         log,
         tick: async () => {
           const offline = await parts.subcloudAudit.tick();

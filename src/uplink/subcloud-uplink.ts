@@ -18,6 +18,7 @@ import { durations } from '../core/durations.js';
 import type { Logger } from '../core/logging.js';
 import { HttpError, JsonClient } from '../agent/http.js';
 import { Backoff } from '../protocol/backoff.js';
+import { createKicker } from '../protocol/kicker.js';
 import type { SubcloudDesired, SubcloudReply, SubcloudReport } from '../protocol/subcloud-wire.js';
 import type { SiteSource } from './site-source.js';
 import type { UplinkRecord, UplinkStore } from './uplink-store.js';
@@ -62,8 +63,6 @@ export class SubcloudUplink {
   private stopped = false;
   private loopDone: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
-  private kicking = false;
-  private kickAgain = false;
   private applying: Promise<void> = Promise.resolve();
   /** Ends a backoff sleep early (stop). */
   private wake: (() => void) | undefined;
@@ -153,23 +152,10 @@ export class SubcloudUplink {
   }
 
   /** An extra, short report beside the held long poll (a local alarm changed). */
-  kick(): void {
-    if (this.stopped || !this.record || this.acked < 0) return;
-    if (this.kicking) {
-      this.kickAgain = true;
-      return;
-    }
-    this.kicking = true;
-    this.exchange(0)
-      .catch(() => undefined) // the main loop retries and backs off
-      .finally(() => {
-        this.kicking = false;
-        if (this.kickAgain) {
-          this.kickAgain = false;
-          this.kick();
-        }
-      });
-  }
+  readonly kick = createKicker(
+    () => this.exchange(0),
+    () => !this.stopped && this.record !== undefined && this.acked >= 0,
+  );
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
