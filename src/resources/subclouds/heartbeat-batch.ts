@@ -18,6 +18,8 @@ type Waiter = { resolve: (row: SubcloudRow | undefined) => void; reject: (err: u
 export class HeartbeatBatch {
   private pending = new Map<number, Waiter[]>();
   private timer: NodeJS.Timeout | undefined;
+  /** When the batch's first report arrived: its time is recorded, not the flush's (never later than the truth). */
+  private openedAt = 0;
 
   constructor(private readonly deps: { db: Kysely<Schema>; clock: Clock; delayMs: number }) {}
 
@@ -27,7 +29,10 @@ export class HeartbeatBatch {
       const list = this.pending.get(subcloudId);
       if (list) list.push({ resolve, reject });
       else this.pending.set(subcloudId, [{ resolve, reject }]);
-      this.timer ??= setTimeout(() => void this.flush(), this.deps.delayMs);
+      if (!this.timer) {
+        this.openedAt = this.deps.clock.now();
+        this.timer = setTimeout(() => void this.flush(), this.deps.delayMs);
+      }
     });
   }
 
@@ -35,7 +40,7 @@ export class HeartbeatBatch {
     this.timer = undefined;
     const batch = this.pending;
     this.pending = new Map();
-    const now = this.deps.clock.now();
+    const now = this.openedAt;
     for (const ids of chunk([...batch.keys()])) {
       try {
         const rows = await this.deps.db
