@@ -27,7 +27,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { Client } from './lib/http.js';
 import { fmt, percentile, printTable, verdict, type Row } from './lib/report.js';
-import { ADMIN_PASSWORD, onCleanup, runCleanups, sleep, spawnNode, tempDir, watchProcess, BIN } from './lib/site-procs.js';
+import { ADMIN_PASSWORD, onCleanup, runCleanups, sleep, startServe, watchProcess } from './lib/site-procs.js';
 import type { FromSim, ToSim } from './lib/dc-sim.js';
 
 const N = Number(process.env.STARLING_BENCH_DC_SUBCLOUDS ?? 10_000);
@@ -115,7 +115,6 @@ async function latencyP99(client: Client, paths: string[], seconds: number): Pro
 async function runBackend(kind: 'postgres' | 'sqlite'): Promise<Row[]> {
   const rows: Row[] = [];
   const row = (r: Omit<Row, 'backend'>) => rows.push({ backend: kind === 'postgres' ? 'PostgreSQL' : 'SQLite', ...r });
-  const dataDir = tempDir(`dc-${kind}`);
   let databaseUrl: string | undefined;
   if (kind === 'postgres') {
     const schema = `bench_dc_${process.pid}_${Date.now().toString(36)}`;
@@ -131,22 +130,8 @@ async function runBackend(kind: 'postgres' | 'sqlite'): Promise<Row[]> {
     });
     databaseUrl = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
   }
-  const serve = spawnNode(
-    `${kind} controller`,
-    [BIN, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--role', 'systemcontroller', ...(databaseUrl ? ['--database-url', databaseUrl] : [])],
-    { STARLING_ADMIN_PASSWORD: ADMIN_PASSWORD, STARLING_LOG_LEVEL: 'warn' },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`controller did not start:\n${serve.output()}`)), 60_000);
-    const check = () => {
-      const m = /controller at (http:\/\/\S+) /.exec(serve.output());
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    };
-    serve.child.stdout!.on('data', check);
-  });
+  const serve = await startServe(`dc-${kind}`, [], ['--role', 'systemcontroller', ...(databaseUrl ? ['--database-url', databaseUrl] : [])]);
+  const { url, dataDir } = serve;
   const client = new Client(url);
   onCleanup('close the client', () => client.close());
   const token = await client.login('admin', ADMIN_PASSWORD);

@@ -78,15 +78,16 @@ export function spawnNode(label: string, args: string[], env: Record<string, str
 }
 
 /**
- * `starling serve` on a free port, SQLite in its own temp folder; resolves
+ * `starling serve` on a free port, SQLite in its own temp folder (or
+ * `serveArgs` such as --database-url); resolves
  * with its URL once it listens. `nodeArgs` go before the script (Node 20
  * refuses --cpu-prof in NODE_OPTIONS).
  */
-export async function startServe(label: string, nodeArgs: string[] = []): Promise<Proc & { url: string; dataDir: string }> {
+export async function startServe(label: string, nodeArgs: string[] = [], serveArgs: string[] = []): Promise<Proc & { url: string; dataDir: string }> {
   const dataDir = tempDir(label);
   const proc = spawnNode(
     label,
-    [...nodeArgs, BIN, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--system-mode', 'standard'],
+    [...nodeArgs, BIN, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--system-mode', 'standard', ...serveArgs],
     { STARLING_ADMIN_PASSWORD: ADMIN_PASSWORD, STARLING_LOG_LEVEL: 'warn' },
   );
   const url = await new Promise<string>((resolve, reject) => {

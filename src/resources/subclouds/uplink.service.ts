@@ -23,6 +23,9 @@ import type { DesiredSync, SyncService } from './sync.service.js';
 
 export const subcloudWaitKey = (id: number): string => `subcloud:${id}`;
 
+/** The endpoint hashes in a subcloud's last reported status. */
+const appliedEndpoints = (row: SubcloudRow): Record<string, string> => (row.status ? ((JSON.parse(row.status) as { endpoints?: Record<string, string> }).endpoints ?? {}) : {});
+
 export interface UplinkServiceDeps {
   db: Kysely<Schema>;
   dialect: Dialect;
@@ -86,7 +89,7 @@ export class UplinkService {
     if (report.ops.length || report.status || report.snapshot || report.rehomed_to) return undefined;
     const row = await this.batch.touch(subcloudId);
     if (!row) return undefined;
-    const applied = row.status ? ((JSON.parse(row.status) as { endpoints?: Record<string, string> }).endpoints ?? {}) : {};
+    const applied = appliedEndpoints(row);
     return { row, effects: undefined, needStatus: report.status_hash !== row.status_hash, needSnapshot: false, applied };
   }
 
@@ -144,7 +147,7 @@ export class UplinkService {
     }
 
     let needStatus = false;
-    let applied: Record<string, string> = subcloud.status ? ((JSON.parse(subcloud.status) as { endpoints?: Record<string, string> }).endpoints ?? {}) : {};
+    let applied = appliedEndpoints(subcloud);
     if (report.status) {
       change.status = JSON.stringify(report.status);
       change.status_hash = report.status_hash;
