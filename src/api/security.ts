@@ -43,7 +43,7 @@ declare module 'fastify' {
 }
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-const TARGET_PARAMS = ['uuid', 'name', 'id', 'alarm_id', 'hostname', 'subcloud', 'group'];
+const TARGET_PARAMS = ['uuid', 'name', 'id', 'alarm_id', 'hostname', 'subcloud', 'group', 'release_id', 'key_id', 'strategy'];
 
 export interface DeclaredRoute {
   method: string;

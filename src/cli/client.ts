@@ -1,10 +1,15 @@
 /** The CLI's HTTP client: JSON in and out, server errors as one line. */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { durations } from '../core/durations.js';
 import { CliError } from './errors.js';
 
 export interface ApiClient {
   readonly url: string;
   request<T = unknown>(method: string, path: string, options?: { query?: Record<string, string | number | boolean | undefined>; body?: unknown }): Promise<T>;
+  /** Streams a file as the request body (application/octet-stream). */
+  upload<T = unknown>(path: string, file: string): Promise<T>;
   /** An open SSE response (for --watch). */
   stream(path: string, headers: Record<string, string>, signal: AbortSignal): Promise<Response>;
 }
@@ -23,8 +28,36 @@ export function createClient(url: string, token: string | undefined): ApiClient 
     }
   };
 
+  const parse = async <T>(res: Response): Promise<T> => {
+    const text = await res.text();
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: reported as text below
+    }
+    if (!res.ok) {
+      const message = (body as { message?: string } | undefined)?.message ?? (text.slice(0, 200) || res.statusText);
+      const hint = res.status === 401 ? ' (run "starling login" again)' : '';
+      throw new CliError(`${message}${hint} [HTTP ${res.status}]`);
+    }
+    return body as T;
+  };
+
   return {
     url: base,
+    async upload<T>(path: string, file: string) {
+      await stat(file).catch(() => {
+        throw new CliError(`${file}: no such file`);
+      });
+      const res = await send(path, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/octet-stream' },
+        body: Readable.toWeb(createReadStream(file)) as ReadableStream,
+        duplex: 'half',
+      } as RequestInit);
+      return parse<T>(res);
+    },
     async request<T>(method: string, path: string, options: { query?: Record<string, string | number | boolean | undefined>; body?: unknown } = {}) {
       const query = new URLSearchParams();
       for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) query.set(k, String(v));
@@ -35,19 +68,7 @@ export function createClient(url: string, token: string | undefined): ApiClient 
         ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
         signal: AbortSignal.timeout(durations.cliRequestTimeoutMs),
       });
-      const text = await res.text();
-      let body: unknown;
-      try {
-        body = text ? JSON.parse(text) : undefined;
-      } catch {
-        // not JSON: reported as text below
-      }
-      if (!res.ok) {
-        const message = (body as { message?: string } | undefined)?.message ?? (text.slice(0, 200) || res.statusText);
-        const hint = res.status === 401 ? ' (run "starling login" again)' : '';
-        throw new CliError(`${message}${hint} [HTTP ${res.status}]`);
-      }
-      return body as T;
+      return parse<T>(res);
     },
     async stream(path, headers, signal) {
       const res = await send(path, { headers: { ...auth, ...headers }, signal });

@@ -10,6 +10,8 @@ import { registerHostCommands } from './commands/host.js';
 import { registerSubcloudCommands } from './commands/subcloud.js';
 import { registerSystemCommands } from './commands/system.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerReleaseCommands } from './commands/release.js';
+import { registerSoftwareCommands } from './commands/software.js';
 import { registerSimCommand } from './commands/sim.js';
 import { registerUserCommands } from './commands/user.js';
 import type { CliContext } from './context.js';
@@ -32,6 +34,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerSystemCommands(program, ctx);
   registerHostCommands(program, ctx);
   registerSubcloudCommands(program, ctx);
+  registerSoftwareCommands(program, ctx);
+  registerReleaseCommands(program, ctx);
   registerServeCommand(program, ctx);
   registerDemoCommand(program, ctx);
   registerAgentCommand(program, ctx);

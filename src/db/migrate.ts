@@ -6,6 +6,7 @@ import { distributedCloud } from './migrations/0003_distributed_cloud.js';
 import { dcSync } from './migrations/0004_dc_sync.js';
 import { subcloudErrors } from './migrations/0005_subcloud_errors.js';
 import { subcloudHotUpdates } from './migrations/0006_subcloud_hot_updates.js';
+import { software } from './migrations/0007_software.js';
 
 /**
  * Versioned migrations, the same list for both backends, applied in name
@@ -19,6 +20,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0004_dc_sync': dcSync(),
     '0005_subcloud_errors': subcloudErrors(dialect),
     '0006_subcloud_hot_updates': subcloudHotUpdates(dialect),
+    '0007_software': software(),
   };
 }
 

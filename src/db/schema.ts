@@ -222,6 +222,34 @@ export interface SubcloudErrorsTable {
   cleared_at: number | null;
 }
 
+export interface ReleaseKeysTable {
+  key_id: string;
+  public_key: string;
+  name: string;
+  added_at: number;
+}
+
+export interface ReleasesTable {
+  id: string;
+  version: string;
+  kind: string;
+  /** available, deploying, deployed, removing, unavailable, committed, upload-failed */
+  state: string;
+  /** JSON list of release ids. */
+  requires: string;
+  reboot_required: Flag;
+  unremovable: Flag;
+  summary: string;
+  /** release.json exactly as signed. */
+  metadata: string;
+  /** release.sig (JSON: key_id, signature). */
+  signature: string;
+  key_id: string;
+  size_bytes: number;
+  uploaded_at: number;
+  updated_at: number;
+}
+
 export interface Schema {
   settings: SettingsTable;
   users: UsersTable;
@@ -237,6 +265,8 @@ export interface Schema {
   subcloud_endpoints: SubcloudEndpointsTable;
   subcloud_alarms: SubcloudAlarmsTable;
   subcloud_errors: SubcloudErrorsTable;
+  release_keys: ReleaseKeysTable;
+  releases: ReleasesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -250,3 +280,4 @@ export type HostRow = Selectable<HostsTable>;
 export type SubcloudGroupRow = Selectable<SubcloudGroupsTable>;
 export type SubcloudRow = Selectable<SubcloudsTable>;
 export type SubcloudErrorRow = Selectable<SubcloudErrorsTable>;
+export type ReleaseRow = Selectable<ReleasesTable>;

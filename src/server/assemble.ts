@@ -54,6 +54,9 @@ import { AvailabilityAudit } from '../resources/subclouds/availability.audit.js'
 import { systemRoutes } from '../resources/system/system.routes.js';
 import { SystemService } from '../resources/system/system.service.js';
 import { getOrCreateSetting } from './settings.js';
+import { BlobStore } from '../resources/software/blob-store.js';
+import { ReleaseService } from '../resources/software/release.service.js';
+import { releaseRoutes } from '../resources/software/release.routes.js';
 
 export interface AssembleDeps {
   config: Pick<ServerConfig, 'bodyLimitBytes' | 'trustProxy' | 'reportIntervalMs'> & Partial<Pick<ServerConfig, 'subcloudAuditWindowMs'>>;
@@ -62,6 +65,8 @@ export interface AssembleDeps {
   clock: Clock;
   metrics: Metrics;
   catalogue?: Catalogue;
+  /** Folder for release content (blob store). */
+  softwareDir: string;
 }
 
 export interface Assembled {
@@ -85,6 +90,7 @@ export interface Assembled {
   heartbeat: HeartbeatMonitor;
   /** Long-poll waiters per host id: notify after changing a host's spec. */
   waiters: Waiters;
+  releases: ReleaseService;
   /** Every /api/v1 route with the roles it declared. */
   routes: DeclaredRoute[];
 }
@@ -130,6 +136,9 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     subcloudCredentials: (hash) => db.selectFrom('subclouds').select(['id', 'name']).where('credential_hash', '=', hash).executeTakeFirst(),
   });
   const system = new SystemService({ db, clock });
+  const blobs = new BlobStore(deps.softwareDir);
+  await blobs.open();
+  const releases = new ReleaseService({ db, clock, store: blobs, changed: () => sync.refresh() });
   const groups = new GroupService({ db, clock });
   const subclouds = new SubcloudService({ db, clock, groups, waiters, credentialsChanged: () => auth.invalidateSubclouds() });
   const hosts = new HostService({ db, clock, system, fault });
@@ -188,6 +197,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
       await api.register(streamRoutes({ db, feed, openStreams }));
       await api.register(systemRoutes({ system }));
       await api.register(platformRoutes({ db, changed: () => sync.refresh() }));
+      await api.register(releaseRoutes({ db, clock, releases, changed: () => sync.refresh() }));
       await api.register(hostRoutes({ hosts, actions: new HostActions({ db, dialect: database.dialect, clock, fault, waiters, system }) }));
       await api.register(hostConfigRoutes({ configs: new HostConfigService({ db, dialect: database.dialect, clock, fault, waiters }) }));
       await api.register(enrollRoutes({ hosts }));
@@ -201,5 +211,5 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     { prefix: '/api/v1' },
   );
   await app.ready();
-  return { app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, subcloudAudit, syncAudit, sync, waiters, heartbeat, routes };
+  return { app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, subcloudAudit, syncAudit, sync, waiters, heartbeat, releases, routes };
 }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 /**
  * Starts a controller: opens and migrates the database, creates the admin
  * on first start, assembles the app, starts background loops and listens.
@@ -47,7 +48,7 @@ export async function startController(config: ServerConfig, options: StartOption
   try {
     const applied = await migrateToLatest(database);
     log.info({ database: database.description, dialect: database.dialect, applied }, 'database ready');
-    const parts = await assemble({ config, database, log, clock, metrics });
+    const parts = await assemble({ config, database, log, clock, metrics, softwareDir: join(config.dataDir, 'software') });
     const admin = await parts.users.ensureAdmin(config.adminPassword);
     await parts.system.ensure({ name: config.systemName, mode: config.systemMode, role: config.role });
     await parts.groups.ensureDefault();

@@ -30,7 +30,7 @@ export class VirtualSubcloud implements SiteSource {
   private seq = 0;
   private readonly held = new Map<string, unknown>([
     ['identity', { users: [] }],
-    ['platform', { ...EMPTY_PLATFORM }],
+    ['platform', { ...EMPTY_PLATFORM, release_keys: [] }],
     ['software', { releases: [] }],
   ]);
   private readonly listeners = new Set<() => void>();

@@ -80,6 +80,19 @@ describeEachBackend('subcloud protocol on the system controller', (ctx) => {
     assert.equal((await api.request('reader', 'GET', '/api/v1/alarms?alarm_id=280.001')).body.items.length, 0);
   });
 
+  test('the audit clears a 280.001 left on an online subcloud (a controller stopped between the return and its clear), and keeps those of offline ones', async () => {
+    await report({ status });
+    await api.request('admin', 'POST', '/api/v1/subclouds', { name: 'dark-1' });
+    await ctx.database.db.updateTable('subclouds').set({ availability_status: 'offline' }).where('name', '=', 'dark-1').execute();
+    await api.fault.batch({
+      raise: ['rural-7', 'dark-1'].map((n) => ({ alarm_id: '280.001', entity_instance_id: `subcloud=${n}`, severity: 'critical', reason_text: `${n} is offline` })),
+    });
+    assert.equal(await api.subcloudAudit.reconcile(), 1);
+    const left = (await api.request('reader', 'GET', '/api/v1/alarms?alarm_id=280.001')).body.items;
+    assert.deepEqual(left.map((a: { entity_instance_id: string }) => a.entity_instance_id), ['subcloud=dark-1']);
+    assert.equal(await api.subcloudAudit.reconcile(), 0);
+  });
+
   test('the long poll returns when the subcloud is reconfigured', async () => {
     const first = await report({ status, snapshot: { up_to_seq: 0, alarms: [] } });
     const started = Date.now();

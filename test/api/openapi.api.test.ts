@@ -21,7 +21,7 @@ describe('OpenAPI document and docs page', () => {
     const doc = res.body;
     assert.equal(doc.openapi, '3.0.3');
     for (const route of api.routes) {
-      const path = route.url.replace(/:([a-z_]+)/g, '{$1}');
+      const path = route.url.replace(/:([a-z0-9_]+)/g, '{$1}');
       const op = doc.paths[path]?.[route.method.toLowerCase()];
       assert.ok(op, `${route.method} ${path} is documented`);
       if (route.roles === 'public') {

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 /**
  * An assembled controller on a test database, with an admin, an operator
  * and a reader logged in. Requests go through app.inject(): the real
@@ -38,7 +41,9 @@ export async function createTestApi(database: TestDatabase, options: { bodyLimit
   });
   const log = createLogger({ level: 'info', destination: sink });
   const clock = new ManualClock(Date.now());
+  const softwareDir = await mkdtemp(join(tmpdir(), 'starling-software-'));
   const parts = await assemble({
+    softwareDir,
     config: { bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024, trustProxy: false, reportIntervalMs: options.reportIntervalMs ?? 1000 },
     database,
     log,
@@ -73,5 +78,9 @@ export async function createTestApi(database: TestDatabase, options: { bodyLimit
     if (res.status !== 200) throw new Error(`login as ${role} failed: ${res.status} ${res.text}`);
     tokens[role] = res.body.token;
   }
-  return { ...parts, clock, tokens, logLines, request, close: () => parts.app.close() };
+  return { ...parts, clock, tokens, logLines, request, close: async () => {
+      await parts.app.close();
+      await rm(softwareDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -31,7 +31,7 @@ describe('virtual subcloud', () => {
     const site = new VirtualSubcloud('sim-00003', 1, seededRandom(1));
     const before = (await site.status()).endpoints.platform;
     await assert.rejects(site.apply('platform', { dns_servers: 'nope' }), /platform content .* not valid/);
-    await site.apply('platform', { dns_servers: ['10.0.0.53'], ntp_servers: [], ca_bundle: '' });
+    await site.apply('platform', { dns_servers: ['10.0.0.53'], ntp_servers: [], ca_bundle: '', release_keys: [] });
     assert.notEqual((await site.status()).endpoints.platform, before);
     await assert.rejects(site.apply('nonsense', {}), /unknown sync endpoint/);
   });

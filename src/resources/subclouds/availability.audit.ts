@@ -2,15 +2,18 @@
  * The subcloud availability audit (dcmanager's audit): each window, every
  * online subcloud whose last report is older than `failures` windows goes
  * offline and raises 280.001 (critical). A report brings it back and clears
- * the alarm (uplink.service). After a system controller restart every
+ * the alarm (uplink.service, batched after the report commits; each pass
+ * here also clears any 280.001 left on an online subcloud by a controller
+ * that stopped in between). After a system controller restart every
  * subcloud gets the full allowance from the restart, so a controller that was
  * down is not mistaken for a fleet that is.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import type { Schema } from '../../db/schema.js';
 import { chunk } from '../../db/chunks.js';
 import type { FaultService } from '../alarms/fault.service.js';
+import { offlineAlarmKey } from './offline-clears.js';
 import type { SubcloudErrors } from './subcloud-errors.js';
 
 export interface AvailabilityAuditDeps {
@@ -29,6 +32,7 @@ export class AvailabilityAudit {
 
   /** One audit pass; returns the names of the subclouds it took offline. */
   async tick(): Promise<string[]> {
+    await this.reconcile();
     const now = this.deps.clock.now();
     const allowance = this.deps.failures * this.deps.windowMs;
     if (now - this.deps.startedAt < allowance) return [];
@@ -78,5 +82,23 @@ export class AvailabilityAudit {
       if (effects) this.deps.fault.committed(effects);
     }
     return offline;
+  }
+
+  /** Clears 280.001 on subclouds that are online (a return whose clear was never written); returns how many. */
+  async reconcile(): Promise<number> {
+    const online = await this.deps.db
+      .selectFrom('alarms as a')
+      .innerJoin('subclouds as s', (j) => j.on(sql`a.entity_instance_id`, '=', sql`'subcloud=' || s.name`))
+      .select('s.name')
+      .where('a.alarm_id', '=', '280.001')
+      .where('s.availability_status', '=', 'online')
+      .execute();
+    let cleared = 0;
+    for (const slice of chunk(online)) {
+      const effects = await this.deps.db.transaction().execute((trx) => this.deps.fault.applyBatch(trx, { clear: slice.map((s) => offlineAlarmKey(s.name)) }));
+      this.deps.fault.committed(effects);
+      cleared += effects.result.cleared;
+    }
+    return cleared;
   }
 }

@@ -3,7 +3,8 @@
  * report's snapshot (if any) replaces the copy of the subcloud's active
  * alarms, then its new alarm operations (above the last applied sequence)
  * update it; the status, applied endpoint hashes and arrival time are
- * recorded; a subcloud that was offline comes back online (280.001 clears).
+ * recorded; a subcloud that was offline comes back online, and its 280.001
+ * clears in a batch shared with others coming back (offline-clears.ts).
  * Then, if it is up to date, the reply waits (long poll) for its desired
  * state — its own spec or the fleet's sync content — to change.
  */
@@ -18,6 +19,7 @@ import type { BatchEffects, FaultService } from '../alarms/fault.service.js';
 import { durations } from '../../core/durations.js';
 import { applyAlarmOps, replaceAlarmCopy, validAlarmOp } from './alarm-copy.js';
 import { HeartbeatBatch } from './heartbeat-batch.js';
+import { OfflineAlarmClears } from './offline-clears.js';
 import type { SubcloudErrors } from './subcloud-errors.js';
 import type { DesiredSync, SyncService } from './sync.service.js';
 
@@ -45,19 +47,24 @@ interface Handled {
   needStatus: boolean;
   needSnapshot: boolean;
   applied: Record<string, string>;
+  /** It had been reporting, went offline, and is back: its 280.001 is to clear. */
+  cameBack?: boolean;
 }
 
 export class UplinkService {
   private readonly batch: HeartbeatBatch;
+  private readonly offlineClears: OfflineAlarmClears;
 
   constructor(private readonly deps: UplinkServiceDeps) {
     this.batch = new HeartbeatBatch({ db: deps.db, clock: deps.clock, delayMs: durations.heartbeatBatchMs });
+    this.offlineClears = new OfflineAlarmClears({ db: deps.db, fault: deps.fault, delayMs: durations.heartbeatBatchMs });
   }
 
   async handle(subcloudId: number, report: SubcloudReport): Promise<SubcloudReply> {
     const desiredSync = await this.deps.sync.desired();
     const handled = (await this.heartbeat(subcloudId, report)) ?? (await this.deps.db.transaction().execute((trx) => this.record(trx, subcloudId, report, desiredSync)));
     if (handled.effects) this.deps.fault.committed(handled.effects);
+    if (handled.cameBack) await this.offlineClears.clear(handled.row.name);
     if (report.rehomed_to) this.deps.credentialsChanged?.();
     const { needStatus, needSnapshot, applied } = handled;
 
@@ -159,14 +166,11 @@ export class UplinkService {
     }
     if (report.status) await this.recordSyncErrors(trx, subcloud, report.status.sync_errors ?? {}, now);
     else if (subcloud.error_cause !== null && subcloud.availability_status === 'offline') await this.deps.errors.clear(trx, subcloud.id, 'offline', now);
-    let effects: BatchEffects | undefined;
-    if (subcloud.availability_status === 'offline' && subcloud.last_report_at !== null) {
-      // It had been reporting and went offline: the audit raised 280.001; it clears now.
-      effects = await this.deps.fault.applyBatch(trx, { clear: [{ alarm_id: '280.001', entity_instance_id: `subcloud=${subcloud.name}` }] });
-    }
+    // It had been reporting and went offline: the audit raised 280.001, which clears after this commits.
+    const cameBack = subcloud.availability_status === 'offline' && subcloud.last_report_at !== null;
     if (change.deploy_status || subcloud.availability_status !== 'online') change.updated_at = now;
     await trx.updateTable('subclouds').set(change).where('id', '=', subcloud.id).execute();
-    return { row: { ...subcloud, ...change } as SubcloudRow, effects, needStatus, needSnapshot: !synced, applied };
+    return { row: { ...subcloud, ...change } as SubcloudRow, effects: undefined, needStatus, needSnapshot: !synced, applied, cameBack };
   }
 
   /** Records the applied hash and status of every endpoint in one statement. */

@@ -9,6 +9,8 @@ import type { Schema } from '../../db/schema.js';
 import type { EndpointType } from '../subclouds/subcloud.types.js';
 import { applyIdentity, heldIdentity, identityContent, identityHash, validIdentity, type IdentityContent } from './identity.js';
 import { platformHash, readPlatform, validPlatformContent, writePlatform, type PlatformSettings } from './platform.js';
+import { replaceTrustedKeys, syncedKeys } from '../software/trust.store.js';
+import type { TrustedKey } from '../software/release-signature.js';
 import { readSoftware, softwareHash, validSoftware, writeSoftware, type SoftwareContent } from './software.js';
 
 export interface SyncEndpoint<C> {
@@ -30,14 +32,21 @@ const identity: SyncEndpoint<IdentityContent> = {
   apply: applyIdentity,
 };
 
-const platform: SyncEndpoint<PlatformSettings> = {
+/** Platform settings plus the release signing keys the site trusts. */
+type PlatformContent = PlatformSettings & { release_keys: TrustedKey[] };
+const platformContent = async (db: Kysely<Schema>): Promise<PlatformContent> => ({ ...(await readPlatform(db)), release_keys: await syncedKeys(db) });
+
+const platform: SyncEndpoint<PlatformContent> = {
   type: 'platform',
-  desired: readPlatform,
-  held: readPlatform,
+  desired: platformContent,
+  held: platformContent,
   hash: platformHash,
-  valid: validPlatformContent,
-  apply: async (db, content) => {
-    await writePlatform(db, content);
+  valid: (c): c is PlatformContent =>
+    validPlatformContent(c) && Array.isArray((c as PlatformContent).release_keys) && (c as PlatformContent).release_keys.every((k) => typeof k?.key_id === 'string' && typeof k?.public_key === 'string'),
+  apply: async (db, content, now) => {
+    const { release_keys, dns_servers, ntp_servers, ca_bundle } = content;
+    await writePlatform(db, { dns_servers, ntp_servers, ca_bundle });
+    await replaceTrustedKeys(db, release_keys, now);
     return [];
   },
 };
