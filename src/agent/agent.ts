@@ -16,6 +16,8 @@ import { createKicker } from '../protocol/kicker.js';
 import { OpQueue } from '../protocol/op-queue.js';
 import type { HostConfig } from '../resources/hosts/host.types.js';
 import type { HostDriver } from './drivers/driver.js';
+import type { Deployer } from './deploy/deployer.js';
+import { SoftwareWorker } from './deploy/software-worker.js';
 import { HttpError, JsonClient } from './http.js';
 import { StateDir, type AppliedState, type Credential } from './state-dir.js';
 
@@ -32,6 +34,8 @@ export interface AgentOptions {
   log: Logger;
   now?: () => number;
   random?: () => number;
+  /** Deploys releases on this host (USM); without it the host takes no software targets. */
+  deploy?: { deployer: Deployer; root: string };
 }
 
 const MAX_COMPLETED = 50;
@@ -61,6 +65,7 @@ export class HostAgent {
   failures = 0;
   /** A configuration token the driver failed to apply (not retried until it changes). */
   private failedToken: string | undefined;
+  private readonly software: SoftwareWorker | undefined;
 
   constructor(private readonly options: AgentOptions) {
     this.state = new StateDir(options.stateDir);
@@ -69,6 +74,17 @@ export class HostAgent {
     this.backoff = new Backoff({ baseMs: durations.agentBackoffBaseMs, capMs: durations.agentBackoffCapMs }, options.random);
     this.now = options.now ?? Date.now;
     this.applied = this.state.read<AppliedState>('applied.json') ?? { generation: 0, config_token: null, completed_actions: [] };
+    if (options.deploy) {
+      this.software = new SoftwareWorker({
+        deployer: options.deploy.deployer,
+        root: options.deploy.root,
+        state: this.state,
+        log: options.log,
+        blobUrl: (release, sha) => `${options.controller}/api/v1/software/releases/${encodeURIComponent(release)}/blobs/${sha}`,
+        headers: () => ({ authorization: `Bearer ${this.credential?.credential ?? ''}` }),
+        done: () => this.kick(),
+      });
+    }
   }
 
   /** Enrolls if there is no stored credential for this controller; throws a clear error if it cannot. */
@@ -104,6 +120,7 @@ export class HostAgent {
   /** Enrolls, then runs the report loop until stop(). */
   async start(): Promise<void> {
     await this.enroll();
+    await this.software?.open();
     this.loopDone = this.loop();
   }
 
@@ -155,6 +172,7 @@ export class HostAgent {
       inventory: this.inventory.value,
       applied: { generation: this.applied.generation, config_token: this.applied.config_token },
       completed_actions: this.applied.completed_actions,
+      ...(this.software ? { software: await this.software.status() } : {}),
     };
   }
 
@@ -221,6 +239,7 @@ export class HostAgent {
         await this.options.driver.act(action.kind);
       }
     }
+    this.software?.take(desired.software);
     this.applied.generation = desired.generation;
     this.knownGeneration = desired.generation;
     this.state.write('applied.json', this.applied);

@@ -7,6 +7,7 @@ import { dcSync } from './migrations/0004_dc_sync.js';
 import { subcloudErrors } from './migrations/0005_subcloud_errors.js';
 import { subcloudHotUpdates } from './migrations/0006_subcloud_hot_updates.js';
 import { software } from './migrations/0007_software.js';
+import { softwareDeploy } from './migrations/0008_software_deploy.js';
 
 /**
  * Versioned migrations, the same list for both backends, applied in name
@@ -21,6 +22,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0005_subcloud_errors': subcloudErrors(dialect),
     '0006_subcloud_hot_updates': subcloudHotUpdates(dialect),
     '0007_software': software(),
+    '0008_software_deploy': softwareDeploy(),
   };
 }
 

@@ -112,6 +112,10 @@ export interface HostsTable {
   actions: string;
   observed_generation: number;
   applied_config_token: string | null;
+  /** JSON SoftwareTarget for the agent, or null. */
+  software_target: string | null;
+  /** JSON of the agent's last reported software status, or null. */
+  software_status: string | null;
   /** Last reported inventory, JSON. */
   inventory: string | null;
   status_hash: string | null;
@@ -250,6 +254,26 @@ export interface ReleasesTable {
   updated_at: number;
 }
 
+export interface SoftwareDeployTable {
+  /** Always 1: one deploy at a time. */
+  id: number;
+  release_id: string;
+  from_release: string | null;
+  state: string;
+  reboot_required: Flag;
+  activated: Flag;
+  started_at: number;
+  updated_at: number;
+}
+
+export interface SoftwareDeployHostsTable {
+  host_id: string;
+  /** pending, deploying, deployed, failed, rollback-pending, rollback-deploying, rollback-deployed, rollback-failed */
+  state: string;
+  error: string | null;
+  updated_at: number;
+}
+
 export interface Schema {
   settings: SettingsTable;
   users: UsersTable;
@@ -267,6 +291,8 @@ export interface Schema {
   subcloud_errors: SubcloudErrorsTable;
   release_keys: ReleaseKeysTable;
   releases: ReleasesTable;
+  software_deploy: SoftwareDeployTable;
+  software_deploy_hosts: SoftwareDeployHostsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -24,6 +24,37 @@ export const AgentOpSchema = Type.Object(
 );
 export type AgentOp = Static<typeof AgentOpSchema>;
 
+/** What the controller asks of the host's deployer (a release to deploy, or to roll back from). */
+export const SoftwareTargetSchema = Type.Object({
+  /** Changes with every new request, so a retried one is recognised. */
+  key: Type.String(),
+  action: StringEnum(['deploy', 'rollback'] as const),
+  release_id: Type.String(),
+  files: Type.Array(Type.Object({ path: Type.String(), sha256: Type.String(), size: Type.Integer(), executable: Type.Boolean() })),
+  health_check: Type.Union([Type.String(), Type.Null()]),
+});
+export type SoftwareTarget = Static<typeof SoftwareTargetSchema>;
+
+/** The host's software as its agent reports it. */
+export const SoftwareStatusSchema = Type.Object(
+  {
+    driver: Type.String({ maxLength: 16 }),
+    running: Type.Union([Type.String({ maxLength: 64 }), Type.Null()]),
+    previous: Type.Union([Type.String({ maxLength: 64 }), Type.Null()]),
+    /** Free bytes where deployments are kept. */
+    free_bytes: Type.Integer({ minimum: 0 }),
+    /** The outcome of the last target carried out. */
+    result: Type.Optional(
+      Type.Object(
+        { key: Type.String({ maxLength: 128 }), ok: Type.Boolean(), evidence: Type.Optional(Type.String({ maxLength: 4096 })) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type SoftwareStatus = Static<typeof SoftwareStatusSchema>;
+
 export const AgentStatusSchema = Type.Object(
   {
     boot_id: Type.String({ maxLength: 64 }),
@@ -34,6 +65,7 @@ export const AgentStatusSchema = Type.Object(
     applied: Type.Object({ generation: Type.Integer({ minimum: 0 }), config_token: Type.Union([Type.String({ maxLength: 64 }), Type.Null()]) }),
     /** One-shot actions (reboot ...) the agent has carried out. */
     completed_actions: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 50 }),
+    software: Type.Optional(SoftwareStatusSchema),
   },
   { additionalProperties: false },
 );
@@ -59,6 +91,7 @@ export const DesiredSchema = Type.Object({
   config: Type.Unknown(),
   config_token: Type.String(),
   actions: Type.Array(Type.Object({ id: Type.String(), kind: Type.String() })),
+  software: Type.Optional(Type.Union([SoftwareTargetSchema, Type.Null()])),
 });
 export type Desired = Static<typeof DesiredSchema>;
 

@@ -57,6 +57,8 @@ import { getOrCreateSetting } from './settings.js';
 import { BlobStore } from '../resources/software/blob-store.js';
 import { ReleaseService } from '../resources/software/release.service.js';
 import { releaseRoutes } from '../resources/software/release.routes.js';
+import { DeployService } from '../resources/software/deploy.service.js';
+import { deployRoutes } from '../resources/software/deploy.routes.js';
 
 export interface AssembleDeps {
   config: Pick<ServerConfig, 'bodyLimitBytes' | 'trustProxy' | 'reportIntervalMs'> & Partial<Pick<ServerConfig, 'subcloudAuditWindowMs'>>;
@@ -91,6 +93,7 @@ export interface Assembled {
   /** Long-poll waiters per host id: notify after changing a host's spec. */
   waiters: Waiters;
   releases: ReleaseService;
+  deploy: DeployService;
   /** Every /api/v1 route with the roles it declared. */
   routes: DeclaredRoute[];
 }
@@ -139,6 +142,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
   const blobs = new BlobStore(deps.softwareDir);
   await blobs.open();
   const releases = new ReleaseService({ db, clock, store: blobs, changed: () => sync.refresh() });
+  const deploy = new DeployService({ db, clock, fault, releases, waiters, changed: () => sync.refresh() });
   const groups = new GroupService({ db, clock });
   const subclouds = new SubcloudService({ db, clock, groups, waiters, credentialsChanged: () => auth.invalidateSubclouds() });
   const hosts = new HostService({ db, clock, system, fault });
@@ -162,7 +166,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     errors: subclouds.errorLog,
   });
   const syncAudit = new SyncAudit({ db, clock, fault, sync, graceMs: durations.subcloudAuditWindowMs });
-  const reports = new ReportService({ db, dialect: database.dialect, clock, fault, waiters, reportIntervalMs: deps.config.reportIntervalMs, log, observe: metrics.observeReport });
+  const reports = new ReportService({ db, dialect: database.dialect, clock, fault, waiters, reportIntervalMs: deps.config.reportIntervalMs, log, observe: metrics.observeReport, softwareReported: (hostId, status) => deploy.softwareReported(hostId, status) });
 
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -198,6 +202,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
       await api.register(systemRoutes({ system }));
       await api.register(platformRoutes({ db, changed: () => sync.refresh() }));
       await api.register(releaseRoutes({ db, clock, releases, changed: () => sync.refresh() }));
+      await api.register(deployRoutes({ deploy }));
       await api.register(hostRoutes({ hosts, actions: new HostActions({ db, dialect: database.dialect, clock, fault, waiters, system }) }));
       await api.register(hostConfigRoutes({ configs: new HostConfigService({ db, dialect: database.dialect, clock, fault, waiters }) }));
       await api.register(enrollRoutes({ hosts }));
@@ -211,5 +216,5 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     { prefix: '/api/v1' },
   );
   await app.ready();
-  return { app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, subcloudAudit, syncAudit, sync, waiters, heartbeat, releases, routes };
+  return { app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, subcloudAudit, syncAudit, sync, waiters, heartbeat, releases, deploy, routes };
 }

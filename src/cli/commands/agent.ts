@@ -7,6 +7,9 @@ import { SimDriver } from '../../agent/drivers/sim.js';
 import { readInventory, readResourceStats } from '../../agent/inventory/index.js';
 import { ResourceMonitor } from '../../agent/monitor/resource-monitor.js';
 import { StateDir } from '../../agent/state-dir.js';
+import { DirDeployer } from '../../agent/deploy/dir-deployer.js';
+import { SimDeployer } from '../../agent/deploy/sim-deployer.js';
+import { join } from 'node:path';
 import { startLoop } from '../../core/loop.js';
 import { defaultAgentStateDir, LOG_LEVELS } from '../../core/config.js';
 import { durations } from '../../core/durations.js';
@@ -21,6 +24,8 @@ interface AgentFlags {
   stateDir?: string;
   driver: 'linux' | 'sim';
   allowHostChanges?: boolean;
+  deployDriver: 'dir' | 'sim' | 'none';
+  deployRoot?: string;
   logLevel: string;
 }
 
@@ -33,6 +38,8 @@ export function registerAgentCommand(program: Command, ctx: CliContext): void {
     .option('--hostname <name>', 'this host\'s name (default: the machine\'s hostname)')
     .option('--state-dir <dir>', 'folder for the credential and queue (default: ~/.local/state/starling/agent)')
     .addOption(new Option('--driver <driver>', 'host driver: linux reads this machine; sim simulates one').choices(['linux', 'sim']).default('linux'))
+    .addOption(new Option('--deploy-driver <driver>', 'how releases are deployed: dir keeps A/B deployments in --deploy-root; sim simulates; none takes no software deploys').choices(['dir', 'sim', 'none']).default('dir'))
+    .option('--deploy-root <dir>', 'folder of the dir deployer (default: <state-dir>/deployments)')
     .option('--allow-host-changes', 'let the linux driver change this machine (grub kernel and CPU isolation, hugepages, reboot); without it, changes are only recorded in the state folder')
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .action(async (flags: AgentFlags) => {
@@ -41,7 +48,10 @@ export function registerAgentCommand(program: Command, ctx: CliContext): void {
       const log = createLogger({ level: flags.logLevel });
       const state = new StateDir(stateDir);
       const driver = flags.driver === 'sim' ? new SimDriver() : new LinuxDriver({ state, allowHostChanges: flags.allowHostChanges ?? false });
+      const deployRoot = flags.deployRoot ?? join(stateDir, 'deployments');
+      const deployer = flags.deployDriver === 'dir' ? new DirDeployer(deployRoot) : flags.deployDriver === 'sim' ? new SimDeployer() : undefined;
       const agent = new HostAgent({
+        ...(deployer ? { deploy: { deployer, root: deployRoot } } : {}),
         controller: flags.controller.replace(/\/+$/, ''),
         hostname,
         stateDir,
@@ -62,7 +72,7 @@ export function registerAgentCommand(program: Command, ctx: CliContext): void {
       monitor.clearStale(firstStats.filesystems.map((f) => f.mount));
       monitor.sample(firstStats);
       const sampler = startLoop({ name: 'resource-monitor', intervalMs: durations.resourceSampleMs, log, tick: async () => monitor.sample(await readResourceStats('/')) });
-      ctx.out(`Starling agent for ${hostname} reporting to ${flags.controller} (driver ${driver.name}; state in ${stateDir})`);
+      ctx.out(`Starling agent for ${hostname} reporting to ${flags.controller} (driver ${driver.name}, deploy ${deployer?.name ?? 'none'}; state in ${stateDir})`);
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           ctx.err(`${signal}: stopping the agent`);

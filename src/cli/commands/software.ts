@@ -4,6 +4,7 @@ import { Option, type Command } from 'commander';
 import type { ReleaseDetail, ReleaseView } from '../../resources/software/release.service.js';
 import { RELEASE_STATES } from '../../resources/software/release.service.js';
 import type { TrustedKeyView } from '../../resources/software/trust.store.js';
+import { registerDeployCommands } from './software-deploy.js';
 import { CliError } from '../errors.js';
 import type { CliContext } from '../context.js';
 import { renderList, renderObject } from '../output.js';
@@ -59,6 +60,8 @@ export function registerSoftwareCommands(program: Command, ctx: CliContext): voi
       await ctx.client().request('DELETE', releasePath(id));
       ctx.out(`Release ${id} deleted`);
     });
+
+  registerDeployCommands(software, ctx);
 
   const trust = software.command('trust').description('The release signing keys this system accepts (synced to managed subclouds)');
   trust

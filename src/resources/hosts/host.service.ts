@@ -98,6 +98,8 @@ export class HostService {
         actions: '[]',
         observed_generation: 0,
         applied_config_token: null,
+        software_target: null,
+        software_status: null,
         inventory: null,
         status_hash: null,
         uptime_s: null,

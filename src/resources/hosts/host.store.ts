@@ -7,7 +7,7 @@ type Executor = Kysely<Schema>;
 /** Every column but the large JSON ones (inventory, stats), for hot paths. */
 export const HOST_STATE_COLUMNS = [
   'id', 'hostname', 'personality', 'subfunctions', 'administrative', 'operational', 'availability', 'controller_role', 'task',
-  'generation', 'config', 'config_token', 'actions', 'observed_generation', 'applied_config_token', 'status_hash', 'uptime_s',
+  'generation', 'config', 'config_token', 'actions', 'software_target', 'software_status', 'observed_generation', 'applied_config_token', 'status_hash', 'uptime_s',
   'agent_version', 'boot_id', 'booted_at', 'stats_at', 'last_report_at', 'last_op_seq', 'heartbeat', 'recovery_requested_at',
   'enroll_token_hash', 'enroll_expires_at', 'credential_hash', 'enrolled_at', 'created_at', 'updated_at',
 ] as const;

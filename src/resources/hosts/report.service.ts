@@ -14,7 +14,7 @@ import type { Logger } from '../../core/logging.js';
 import type { Dialect } from '../../db/database.js';
 import type { HostsTable, Schema } from '../../db/schema.js';
 import type { Updateable } from 'kysely';
-import type { AgentOp, Reply, Report } from '../../protocol/agent-wire.js';
+import type { AgentOp, Reply, Report, SoftwareStatus, SoftwareTarget } from '../../protocol/agent-wire.js';
 import type { Waiters } from '../../protocol/long-poll.js';
 import type { BatchEffects, BatchInput, FaultService } from '../alarms/fault.service.js';
 import { deriveState } from './availability.js';
@@ -31,6 +31,8 @@ export interface ReportServiceDeps {
   log: Logger;
   /** Told how long each report took to handle, without the long-poll hold. */
   observe?: (durationMs: number) => void;
+  /** Told, after commit, of a host's newly reported software status (the deploy follows it). */
+  softwareReported?: (hostId: string, status: SoftwareStatus) => Promise<void>;
 }
 
 /** Alarms maintenance raises for lost heartbeat; a report from the host clears them. */
@@ -123,6 +125,7 @@ export class ReportService {
           applied_config_token: s.applied.config_token,
           observed_generation: s.applied.generation,
           actions: JSON.stringify(actions),
+          ...(s.software ? { software_status: JSON.stringify(s.software) } : {}),
         });
       } else if (report.status_hash !== host.status_hash) {
         needStatus = true;
@@ -139,6 +142,7 @@ export class ReportService {
       return { host: { ...host, ...change } as HostState, effects, needStatus };
     });
     if (effects) this.deps.fault.committed(effects);
+    if (report.status?.software) await this.deps.softwareReported?.(hostId, report.status.software);
     this.deps.observe?.(performance.now() - started);
 
     let current = host;
@@ -159,6 +163,7 @@ export class ReportService {
         config: JSON.parse(host.config) as unknown,
         config_token: host.config_token,
         actions: JSON.parse(host.actions) as Array<{ id: string; kind: string }>,
+        software: host.software_target ? (JSON.parse(host.software_target) as SoftwareTarget) : null,
       };
     }
     return reply;
