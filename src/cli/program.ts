@@ -12,6 +12,7 @@ import { registerSystemCommands } from './commands/system.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerReleaseCommands } from './commands/release.js';
 import { registerSoftwareCommands } from './commands/software.js';
+import { registerStrategyCommands } from './commands/strategy.js';
 import { registerSimCommand } from './commands/sim.js';
 import { registerUserCommands } from './commands/user.js';
 import type { CliContext } from './context.js';
@@ -36,6 +37,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerSubcloudCommands(program, ctx);
   registerSoftwareCommands(program, ctx);
   registerReleaseCommands(program, ctx);
+  registerStrategyCommands(program, ctx);
   registerServeCommand(program, ctx);
   registerDemoCommand(program, ctx);
   registerAgentCommand(program, ctx);

@@ -110,6 +110,8 @@ export const durations = {
   subcloudAuditFailures: 2,
   /** PostgreSQL connect timeout: fail start-up clearly rather than hang. */
   databaseConnectTimeoutMs: 10 * SECOND,
+  /** How often a running strategy is advanced (one step or check per tick). */
+  strategyTickMs: 1 * SECOND,
   /** A release's health check after a host switches to it; longer counts as failed (and rolls back). */
   healthCheckTimeoutMs: 60 * SECOND,
 } as const;

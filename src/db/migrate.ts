@@ -8,6 +8,7 @@ import { subcloudErrors } from './migrations/0005_subcloud_errors.js';
 import { subcloudHotUpdates } from './migrations/0006_subcloud_hot_updates.js';
 import { software } from './migrations/0007_software.js';
 import { softwareDeploy } from './migrations/0008_software_deploy.js';
+import { swStrategy } from './migrations/0009_sw_strategy.js';
 
 /**
  * Versioned migrations, the same list for both backends, applied in name
@@ -23,6 +24,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0006_subcloud_hot_updates': subcloudHotUpdates(dialect),
     '0007_software': software(),
     '0008_software_deploy': softwareDeploy(),
+    '0009_sw_strategy': swStrategy(),
   };
 }
 

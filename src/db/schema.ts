@@ -274,6 +274,21 @@ export interface SoftwareDeployHostsTable {
   updated_at: number;
 }
 
+export interface SwStrategyTable {
+  /** Always 1: one strategy at a time. */
+  id: number;
+  type: string;
+  /** JSON StrategyOptions. */
+  options: string;
+  state: string;
+  /** JSON Stage[] with every step's result. */
+  stages: string;
+  abort_requested: Flag;
+  reason: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Schema {
   settings: SettingsTable;
   users: UsersTable;
@@ -293,6 +308,7 @@ export interface Schema {
   releases: ReleasesTable;
   software_deploy: SoftwareDeployTable;
   software_deploy_hosts: SoftwareDeployHostsTable;
+  sw_strategy: SwStrategyTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

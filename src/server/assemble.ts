@@ -59,6 +59,8 @@ import { ReleaseService } from '../resources/software/release.service.js';
 import { releaseRoutes } from '../resources/software/release.routes.js';
 import { DeployService } from '../resources/software/deploy.service.js';
 import { deployRoutes } from '../resources/software/deploy.routes.js';
+import { SwStrategyService } from '../resources/strategies/sw-strategy.service.js';
+import { strategyRoutes } from '../resources/strategies/strategy.routes.js';
 
 export interface AssembleDeps {
   config: Pick<ServerConfig, 'bodyLimitBytes' | 'trustProxy' | 'reportIntervalMs'> & Partial<Pick<ServerConfig, 'subcloudAuditWindowMs'>>;
@@ -94,6 +96,8 @@ export interface Assembled {
   waiters: Waiters;
   releases: ReleaseService;
   deploy: DeployService;
+  /** The site's sw-deploy strategy: call tick() every second while one applies. */
+  strategy: SwStrategyService;
   /** Every /api/v1 route with the roles it declared. */
   routes: DeclaredRoute[];
 }
@@ -143,6 +147,8 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
   await blobs.open();
   const releases = new ReleaseService({ db, clock, store: blobs, changed: () => sync.refresh() });
   const deploy = new DeployService({ db, clock, fault, releases, waiters, changed: () => sync.refresh() });
+  const hostActions = new HostActions({ db, dialect: database.dialect, clock, fault, waiters, system });
+  const strategy = new SwStrategyService({ db, clock, deploy, actions: hostActions });
   const groups = new GroupService({ db, clock });
   const subclouds = new SubcloudService({ db, clock, groups, waiters, credentialsChanged: () => auth.invalidateSubclouds() });
   const hosts = new HostService({ db, clock, system, fault });
@@ -203,7 +209,8 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
       await api.register(platformRoutes({ db, changed: () => sync.refresh() }));
       await api.register(releaseRoutes({ db, clock, releases, changed: () => sync.refresh() }));
       await api.register(deployRoutes({ deploy }));
-      await api.register(hostRoutes({ hosts, actions: new HostActions({ db, dialect: database.dialect, clock, fault, waiters, system }) }));
+      await api.register(strategyRoutes({ strategy }));
+      await api.register(hostRoutes({ hosts, actions: hostActions }));
       await api.register(hostConfigRoutes({ configs: new HostConfigService({ db, dialect: database.dialect, clock, fault, waiters }) }));
       await api.register(enrollRoutes({ hosts }));
       await api.register(subcloudRoutes({ subclouds, groups }));
@@ -216,5 +223,5 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     { prefix: '/api/v1' },
   );
   await app.ready();
-  return { app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, subcloudAudit, syncAudit, sync, waiters, heartbeat, releases, deploy, routes };
+  return { app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, subcloudAudit, syncAudit, sync, waiters, heartbeat, releases, deploy, strategy, routes };
 }

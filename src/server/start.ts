@@ -64,6 +64,8 @@ export async function startController(config: ServerConfig, options: StartOption
           if (removed) log.info({ removed, retention: config.eventRetention }, 'pruned event log');
         },
       }),
+      // Strategies advance a step per tick; each tick reads and writes the row, so a restart resumes.
+      startLoop({ name: 'sw-strategy', intervalMs: durations.strategyTickMs, log, tick: async () => void (await parts.strategy.tick()) }),
       startLoop({ name: 'heartbeat', intervalMs: config.reportIntervalMs, log, tick: async () => void (await parts.heartbeat.tick()) }),
       startLoop({
         name: 'subcloud-audit',

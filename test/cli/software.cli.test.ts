@@ -53,4 +53,18 @@ describe('starling release keygen | build and starling software upload | list | 
     assert.equal((await admin.run('software', 'trust', 'remove', keyId)).out, `Key ${keyId} removed`);
     assert.match((await admin.run('software', 'upload', join(work, 'nope.tar'))).err, /nope\.tar: no such file/);
   });
+
+  test('software deploy and strategy: clear answers when there is nothing, and a progress bar', async () => {
+    const reader = cliRunner({ STARLING_URL: live.url, STARLING_TOKEN: live.api.tokens.reader });
+    const none = await reader.run('software', 'deploy', 'show');
+    assert.equal(none.code, 1);
+    assert.match(none.err, /no software deploy in progress \[HTTP 404\]/);
+    assert.match((await reader.run('strategy', 'show')).err, /no sw-deploy strategy \[HTTP 404\]/);
+    const admin = cliRunner({ STARLING_URL: live.url, STARLING_TOKEN: live.api.tokens.admin });
+    const missing = await admin.run('strategy', 'create', 'sw-deploy', '--release', 'nope-1');
+    assert.match(missing.err, /no release nope-1/);
+    const { progressBar } = await import('../../src/cli/commands/strategy.js');
+    assert.equal(progressBar(4, 10), '[########------------] 4/10');
+    assert.equal(progressBar(0, 0), '[--------------------] 0/0');
+  });
 });

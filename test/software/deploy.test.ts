@@ -162,5 +162,67 @@ describeEachBackend('software deploy on a site: real agents with the dir deploye
     assert.equal(await readFile(join(roots['controller-1']!.root, 'current', 'bin', 'app'), 'utf8'), 'app 1.0.1\n');
     assert.equal((await api.request('reader', 'GET', '/api/v1/software/releases/app-1.0.4')).body.state, 'available');
     assert.equal((await api.request('reader', 'POST', '/api/v1/software/deploy/abort', {})).status, 403, 'readers change nothing');
+    assert.equal((await api.request('operator', 'DELETE', '/api/v1/software/deploy')).status, 204);
+  });
+
+  const strategy = async () => (await api.request('reader', 'GET', '/api/v1/orchestration/sw-deploy/strategy')).body;
+  const runStrategy = async (until_: string[]) => {
+    await until(`strategy ${until_.join(' or ')}`, async () => {
+      await api.strategy.tick();
+      return until_.includes((await strategy()).state);
+    }, 20_000);
+    return strategy();
+  };
+
+  test('a sw-deploy strategy is built into stages and steps and applied to the end; the hosts run the release', async () => {
+    const created = await api.request('operator', 'POST', '/api/v1/orchestration/sw-deploy/strategy', { release: 'app-1.0.4', alarm_restrictions: 'relaxed' });
+    assert.equal(created.status, 200, created.text);
+    assert.equal(created.body.state, 'ready-to-apply');
+    assert.deepEqual(created.body.stages.map((s: { name: string }) => s.name), ['sw-upgrade-query', 'sw-upgrade-start', 'sw-upgrade-controllers', 'sw-upgrade-controllers', 'sw-upgrade-complete', 'sw-deploy-delete']);
+    assert.deepEqual(created.body.stages[2].steps.map((s: { name: string; entity_names: string[]; timeout_s: number }) => `${s.name}:${s.entity_names}:${s.timeout_s}`), ['upgrade-hosts:controller-0:1800', 'system-stabilize:controller-0:300']);
+    assert.equal((await api.request('operator', 'POST', '/api/v1/orchestration/sw-deploy/strategy', { release: 'app-1.0.4' })).status, 409, 'one strategy at a time');
+    assert.equal((await api.request('operator', 'POST', '/api/v1/orchestration/sw-deploy/strategy/actions', { action: 'apply-all' })).body.state, 'applying');
+    const done = await runStrategy(['applied', 'apply-failed', 'apply-timeout']);
+    assert.equal(done.state, 'applied', done.reason);
+    assert.deepEqual([done.progress.done, done.progress.total], [10, 10]);
+    assert.ok(done.stages.every((s: { steps: Array<{ result: string }> }) => s.steps.every((st) => st.result === 'success')));
+    for (const h of ['controller-0', 'controller-1']) assert.equal(await readFile(join(roots[h]!.root, 'current', 'bin', 'app'), 'utf8'), 'app 1.0.4\n');
+    assert.equal((await api.request('reader', 'GET', '/api/v1/software/releases/app-1.0.4')).body.state, 'deployed');
+    assert.equal((await api.request('reader', 'GET', '/api/v1/software/deploy')).status, 404, 'the strategy deleted the finished deploy');
+    assert.equal((await api.request('operator', 'DELETE', '/api/v1/orchestration/sw-deploy/strategy')).status, 204);
+  });
+
+  test('a strategy whose release fails its health check stops with the cause; one for a release that is not available fails to build', async () => {
+    await api.request('operator', 'POST', '/api/v1/orchestration/sw-deploy/strategy', { release: 'app-1.0.2', alarm_restrictions: 'permissive' });
+    await api.request('operator', 'POST', '/api/v1/orchestration/sw-deploy/strategy/actions', { action: 'apply-all' });
+    const failed = await runStrategy(['applied', 'apply-failed', 'apply-timeout']);
+    assert.equal(failed.state, 'apply-failed');
+    assert.match(failed.reason, /^upgrade-hosts controller-0: deploy failed on controller-0: health check bin\/health\.sh of app-1\.0\.2 exited with code 1/);
+    assert.equal(failed.stages[3].steps[0].result, 'initial', 'nothing after the failure ran');
+    assert.equal((await api.request('operator', 'POST', '/api/v1/orchestration/sw-deploy/strategy/actions', { action: 'abort' })).status, 409);
+    assert.equal((await api.request('operator', 'DELETE', '/api/v1/orchestration/sw-deploy/strategy')).status, 204);
+    assert.equal((await post('/abort')).body.state, 'host-rollback-done');
+    await api.request('operator', 'DELETE', '/api/v1/software/deploy');
+
+    const stale = await api.request('operator', 'POST', '/api/v1/orchestration/sw-deploy/strategy', { release: 'app-1.0.1' });
+    assert.equal(stale.body.state, 'build-failed');
+    assert.match(stale.body.reason, /release app-1\.0\.1 is deployed/);
+    const bad = await api.request('operator', 'POST', '/api/v1/orchestration/sw-deploy/strategy/actions', { action: 'apply-all' });
+    assert.equal(bad.status, 409);
+    await api.request('operator', 'DELETE', '/api/v1/orchestration/sw-deploy/strategy');
+  });
+
+  test('abort while applying: what was done stands, nothing new starts', async () => {
+    await api.request('admin', 'DELETE', '/api/v1/software/releases/app-1.0.3');
+    await api.request('operator', 'POST', '/api/v1/orchestration/sw-deploy/strategy', { release: 'app-1.0.2', alarm_restrictions: 'permissive' });
+    await api.request('operator', 'POST', '/api/v1/orchestration/sw-deploy/strategy/actions', { action: 'apply-all' });
+    await api.strategy.tick();
+    const aborting = await api.request('operator', 'POST', '/api/v1/orchestration/sw-deploy/strategy/actions', { action: 'abort' });
+    assert.equal(aborting.body.state, 'aborting');
+    const stopped = await runStrategy(['aborted']);
+    const results = stopped.stages.flatMap((s: { steps: Array<{ name: string; result: string }> }) => s.steps.map((st) => `${st.name}:${st.result}`));
+    assert.equal(results[0], 'query-alarms:success', 'the step taken before the abort stands');
+    assert.ok(results.slice(1).every((r: string) => r.endsWith(':aborted')), results.join(' '));
+    assert.equal((await api.request('reader', 'GET', '/api/v1/software/deploy')).status, 404, 'the deploy never started');
   });
 });
