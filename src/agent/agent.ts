@@ -13,6 +13,7 @@ import { VERSION } from '../core/version.js';
 import type { AgentOp, AgentStatus, Desired, Reply, Report } from '../protocol/agent-wire.js';
 import { Backoff } from '../protocol/backoff.js';
 import { createKicker } from '../protocol/kicker.js';
+import { createSerial } from '../protocol/serial.js';
 import { OpQueue } from '../protocol/op-queue.js';
 import type { HostConfig } from '../resources/hosts/host.types.js';
 import type { HostDriver } from './drivers/driver.js';
@@ -58,7 +59,7 @@ export class HostAgent {
   private stopped = false;
   private loopDone: Promise<void> | undefined;
   /** Desired states are applied one at a time, in arrival order. */
-  private applying: Promise<void> = Promise.resolve();
+  private readonly inOrder = createSerial();
   /** The desired state last received (for tests and `agent status`). */
   desired: Desired | undefined;
   /** Consecutive failed exchanges (0 when connected). */
@@ -198,12 +199,8 @@ export class HostAgent {
     this.needStatus = reply.need_status ?? false;
     this.queue.ack(reply.ack_op_seq);
     this.intervalMs = reply.report_interval_ms;
-    if (reply.desired) {
-      const desired = reply.desired;
-      const run = this.applying.catch(() => undefined).then(() => this.applyDesired(desired));
-      this.applying = run;
-      await run;
-    }
+    const desired = reply.desired;
+    if (desired) await this.inOrder(() => this.applyDesired(desired));
   }
 
   private async applyDesired(desired: Desired): Promise<void> {

@@ -19,6 +19,7 @@ import type { Logger } from '../core/logging.js';
 import { HttpError, JsonClient } from '../agent/http.js';
 import { Backoff } from '../protocol/backoff.js';
 import { createKicker } from '../protocol/kicker.js';
+import { createSerial } from '../protocol/serial.js';
 import type { SubcloudDesired, SubcloudReply, SubcloudReport } from '../protocol/subcloud-wire.js';
 import type { SiteSource } from './site-source.js';
 import type { UplinkRecord, UplinkStore } from './uplink-store.js';
@@ -63,7 +64,7 @@ export class SubcloudUplink {
   private stopped = false;
   private loopDone: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
-  private applying: Promise<void> = Promise.resolve();
+  private readonly inOrder = createSerial();
   /** Ends a backoff sleep early (stop). */
   private wake: (() => void) | undefined;
   /** Consecutive failed exchanges (0 when connected). */
@@ -232,12 +233,8 @@ export class SubcloudUplink {
     if (reply.need_snapshot) this.needSnapshot = true;
     this.intervalMs = reply.report_interval_ms;
     if (more || reply.need_snapshot) this.kick();
-    if (reply.desired) {
-      const desired = reply.desired;
-      const run = this.applying.catch(() => undefined).then(() => this.applyDesired(desired));
-      this.applying = run;
-      await run;
-    }
+    const desired = reply.desired;
+    if (desired) await this.inOrder(() => this.applyDesired(desired));
   }
 
   private async applyDesired(desired: SubcloudDesired): Promise<void> {

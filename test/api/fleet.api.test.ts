@@ -2,19 +2,11 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import { durations } from '../../src/core/durations.js';
 import { NO_ERRORS } from '../../src/resources/subclouds/subcloud.types.js';
+import type { SubcloudErrorView } from '../../src/resources/subclouds/subcloud-errors.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { createTestApi, PASSWORDS, type TestApi } from '../helpers/api.js';
 
-interface ErrorItem {
-  cause: string;
-  what: string;
-  evidence: string;
-  repair: string;
-  first_at: string;
-  last_at: string;
-  count: number;
-  cleared_at: string | null;
-}
+type ErrorItem = SubcloudErrorView;
 
 describeEachBackend('subcloud errors with causes', (ctx) => {
   let api: TestApi;

@@ -137,11 +137,12 @@ export class DeployService {
     const release = await this.deps.releases.row(releaseId);
     await this.write(async (trx) => {
       const deployed = await trx.selectFrom('releases').select('id').where('state', 'in', ['deployed', 'committed']).orderBy('uploaded_at', 'desc').executeTakeFirst();
-      await trx.insertInto('software_deploy').values({ id: 1, release_id: releaseId, from_release: deployed?.id ?? null, state: 'start-done', reboot_required: release.reboot_required, activated: 0, started_at: now, updated_at: now }).execute();
       const hosts = await trx.selectFrom('hosts').select('id').execute();
+      // A site without hosts has nothing to deploy host by host.
+      const state: DeployState = hosts.length ? 'start-done' : 'host-done';
+      await trx.insertInto('software_deploy').values({ id: 1, release_id: releaseId, from_release: deployed?.id ?? null, state, reboot_required: release.reboot_required, activated: 0, started_at: now, updated_at: now }).execute();
       if (hosts.length) await trx.insertInto('software_deploy_hosts').values(hosts.map((h) => ({ host_id: h.id, state: 'pending', error: null, updated_at: now }))).execute();
       await trx.updateTable('releases').set({ state: 'deploying', updated_at: now }).where('id', '=', releaseId).execute();
-      if (!hosts.length) await trx.updateTable('software_deploy').set({ state: 'host-done' }).where('id', '=', 1).execute();
       return { raise: [{ alarm_id: '900.023', entity_instance_id: `release=${releaseId}`, severity: 'major', reason_text: `Software deploy of ${releaseId} in progress` }] };
     });
     return this.show();
@@ -275,13 +276,18 @@ export class DeployService {
     const now = this.deps.clock.now();
     await this.write(async (trx) => {
       const deploy = await this.need(['start-done', 'host', 'host-failed', 'host-done', 'activate-done', 'activate-failed'], 'abort', trx);
+      const failed = await trx
+        .selectFrom('software_deploy_hosts as d')
+        .innerJoin('hosts as h', 'h.id', 'd.host_id')
+        .select('h.hostname')
+        .where('d.state', '=', 'failed')
+        .execute();
       // Hosts that never switched (pending) or switched back on their own (failed) have nothing to undo.
       await trx.updateTable('software_deploy_hosts').set({ state: 'rollback-deployed', updated_at: now }).where('state', 'in', ['pending', 'failed']).execute();
       await trx.updateTable('software_deploy_hosts').set({ state: 'rollback-pending', updated_at: now }).where('state', 'in', ['deploying', 'deployed']).execute();
       await trx.updateTable('software_deploy').set({ state: deploy.activated ? 'activate-rollback-pending' : 'host-rollback', updated_at: now }).where('id', '=', 1).execute();
-      const batch: BatchInput = { clear: [] };
-      const failed = await trx.selectFrom('hosts').select('hostname').execute();
-      for (const h of failed) batch.clear!.push({ alarm_id: '900.021', entity_instance_id: `host=${h.hostname}` });
+      // Their 900.021 goes with the deploy they failed in.
+      const batch: BatchInput = { clear: failed.map((h) => ({ alarm_id: '900.021', entity_instance_id: `host=${h.hostname}` })) };
       if (!deploy.activated) await this.settle(trx, deploy.release_id, now, batch);
       return batch;
     });

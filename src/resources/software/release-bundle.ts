@@ -62,12 +62,13 @@ export async function buildBundle(dir: string, privatePem: string, out: string):
     throw err;
   });
   const files: ReleaseFile[] = [];
-  const sources = new Map<string, string>();
+  /** One source file per distinct digest: the bundle holds each blob once. */
+  const sources = new Map<string, { full: string; size: number }>();
   for (const full of paths) {
     const st = await lstat(full);
     const sha256 = await sha256File(full);
     files.push({ path: relative(contentDir, full).split(sep).join('/'), sha256, size: st.size, executable: (st.mode & 0o111) !== 0 });
-    sources.set(sha256, full);
+    sources.set(sha256, { full, size: st.size });
   }
   const metadata = checkReleaseMetadata({ format: RELEASE_FORMAT, ...source, files });
   const metadataBytes = Buffer.from(JSON.stringify(metadata, null, 2) + '\n');
@@ -78,8 +79,7 @@ export async function buildBundle(dir: string, privatePem: string, out: string):
   const put = (name: string, body: Buffer) => new Promise<void>((resolve, reject) => pack.entry({ name, mode: 0o644 }, body, (err) => (err ? reject(err) : resolve())));
   await put('release.json', metadataBytes);
   await put('release.sig', Buffer.from(JSON.stringify(signature) + '\n'));
-  for (const [sha256, full] of sources) {
-    const size = (await lstat(full)).size;
+  for (const [sha256, { full, size }] of sources) {
     await new Promise<void>((resolve, reject) => {
       const entry = pack.entry({ name: `blobs/${sha256}`, size, mode: 0o644 }, (err) => (err ? reject(err) : resolve()));
       pipeline(createReadStream(full), entry as unknown as NodeJS.WritableStream).catch(reject);
@@ -105,7 +105,6 @@ export interface ReadBundle {
   signature: ReleaseSignature;
   /** Checked blobs in the staging folder, by digest. */
   staged: Map<string, string>;
-  bytes: number;
 }
 
 async function readAll(stream: Readable, max: number, name: string): Promise<Buffer> {
@@ -127,8 +126,6 @@ export async function readBundle(input: Readable, options: ReadBundleOptions): P
   let signature: ReleaseSignature | undefined;
   let wanted = new Map<string, number>();
   const staged = new Map<string, string>();
-  let bytes = 0;
-  input.on('data', (chunk: Buffer) => (bytes += chunk.length));
 
   const consume = (async () => {
     for await (const entry of extract) {
@@ -196,5 +193,5 @@ export async function readBundle(input: Readable, options: ReadBundleOptions): P
       throw new InputError(`blobs/${sha256}: missing (content of ${file.path})`, 'bundle');
     }
   }
-  return { metadata, metadataText: metadataBytes.toString('utf8'), signature, staged, bytes };
+  return { metadata, metadataText: metadataBytes.toString('utf8'), signature, staged };
 }

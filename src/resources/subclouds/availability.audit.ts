@@ -13,7 +13,7 @@ import type { Clock } from '../../core/clock.js';
 import type { Schema } from '../../db/schema.js';
 import { chunk } from '../../db/chunks.js';
 import type { FaultService } from '../alarms/fault.service.js';
-import { offlineAlarmKey } from './offline-clears.js';
+import { OFFLINE_ENTITY_PREFIX, offlineAlarmKey } from './offline-clears.js';
 import type { SubcloudErrors } from './subcloud-errors.js';
 
 export interface AvailabilityAuditDeps {
@@ -72,8 +72,7 @@ export class AvailabilityAudit {
         }
         return this.deps.fault.applyBatch(trx, {
           raise: changed.map((c) => ({
-            alarm_id: '280.001',
-            entity_instance_id: `subcloud=${c.name}`,
+            ...offlineAlarmKey(c.name),
             severity: 'critical',
             reason_text: `${c.name} is offline (no report for ${Math.round((now - (c.last_report_at ?? now)) / 1000)} s)`,
           })),
@@ -86,11 +85,14 @@ export class AvailabilityAudit {
 
   /** Clears 280.001 on subclouds that are online (a return whose clear was never written); returns how many. */
   async reconcile(): Promise<number> {
+    // From the (usually no) active 280.001s to their subclouds by name, so the
+    // pass costs nothing in the steady state rather than a scan of the fleet.
     const online = await this.deps.db
       .selectFrom('alarms as a')
-      .innerJoin('subclouds as s', (j) => j.on(sql`a.entity_instance_id`, '=', sql`'subcloud=' || s.name`))
+      .innerJoin('subclouds as s', (j) => j.on('s.name', '=', sql<string>`substr(a.entity_instance_id, ${OFFLINE_ENTITY_PREFIX.length + 1})`))
       .select('s.name')
       .where('a.alarm_id', '=', '280.001')
+      .where('a.entity_instance_id', 'like', `${OFFLINE_ENTITY_PREFIX}%`)
       .where('s.availability_status', '=', 'online')
       .execute();
     let cleared = 0;

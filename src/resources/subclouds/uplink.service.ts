@@ -19,7 +19,9 @@ import type { BatchEffects, FaultService } from '../alarms/fault.service.js';
 import { durations } from '../../core/durations.js';
 import { applyAlarmOps, replaceAlarmCopy, validAlarmOp } from './alarm-copy.js';
 import { HeartbeatBatch } from './heartbeat-batch.js';
-import { OfflineAlarmClears } from './offline-clears.js';
+import { OfflineAlarmClears, offlineAlarmKey } from './offline-clears.js';
+import { syncAlarmEntity } from './sync.audit.js';
+import { ENDPOINT_TYPES } from './subcloud.types.js';
 import type { SubcloudErrors } from './subcloud-errors.js';
 import type { DesiredSync, SyncService } from './sync.service.js';
 
@@ -57,7 +59,7 @@ export class UplinkService {
 
   constructor(private readonly deps: UplinkServiceDeps) {
     this.batch = new HeartbeatBatch({ db: deps.db, clock: deps.clock, delayMs: durations.heartbeatBatchMs });
-    this.offlineClears = new OfflineAlarmClears({ db: deps.db, fault: deps.fault, delayMs: durations.heartbeatBatchMs });
+    this.offlineClears = new OfflineAlarmClears({ db: deps.db, clock: deps.clock, fault: deps.fault, delayMs: durations.heartbeatBatchMs });
   }
 
   async handle(subcloudId: number, report: SubcloudReport): Promise<SubcloudReply> {
@@ -240,7 +242,7 @@ export class UplinkService {
     await trx.updateTable('subclouds').set(change).where('id', '=', subcloud.id).execute();
     await trx.updateTable('subcloud_endpoints').set({ sync_status: 'unknown', out_of_sync_since: null }).where('subcloud_id', '=', subcloud.id).execute();
     const effects = await this.deps.fault.applyBatch(trx, {
-      clear: [{ alarm_id: '280.001', entity_instance_id: `subcloud=${subcloud.name}` }, ...['identity', 'platform', 'software'].map((e) => ({ alarm_id: '280.002', entity_instance_id: `subcloud=${subcloud.name}.resource=${e}` }))],
+      clear: [offlineAlarmKey(subcloud.name), ...ENDPOINT_TYPES.map((e) => ({ alarm_id: '280.002', entity_instance_id: syncAlarmEntity(subcloud.name, e) }))],
     });
     return { row: { ...subcloud, ...change } as SubcloudRow, effects, needStatus: false, needSnapshot: false, applied: {} };
   }
