@@ -112,6 +112,18 @@ export const durations = {
   databaseConnectTimeoutMs: 10 * SECOND,
   /** How often a running strategy is advanced (one step or check per tick). */
   strategyTickMs: 1 * SECOND,
+  /**
+   * A prestage fetch cut by the link is resumed (from the byte reached) after
+   * this pause: long enough not to hammer a link that is down, short next
+   * to the hours a prestage window lasts.
+   */
+  prestageRetryMs: 10 * SECOND,
+  /**
+   * A fleet strategy step (one subcloud's whole site rollout) fails with a
+   * timeout after this long: a site strategy's own steps time out well
+   * within it (StarlingX allows hours for a subcloud's deploy).
+   */
+  fleetStepTimeoutMs: 6 * HOUR,
   /** A release's health check after a host switches to it; longer counts as failed (and rolls back). */
   healthCheckTimeoutMs: 60 * SECOND,
 } as const;

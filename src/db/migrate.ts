@@ -9,6 +9,7 @@ import { subcloudHotUpdates } from './migrations/0006_subcloud_hot_updates.js';
 import { software } from './migrations/0007_software.js';
 import { softwareDeploy } from './migrations/0008_software_deploy.js';
 import { swStrategy } from './migrations/0009_sw_strategy.js';
+import { fleetStrategy } from './migrations/0010_fleet_strategy.js';
 
 /**
  * Versioned migrations, the same list for both backends, applied in name
@@ -25,6 +26,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0007_software': software(),
     '0008_software_deploy': softwareDeploy(),
     '0009_sw_strategy': swStrategy(),
+    '0010_fleet_strategy': fleetStrategy(),
   };
 }
 

@@ -182,6 +182,8 @@ export interface SubcloudsTable {
   alarms_synced: Generated<Flag>;
   /** JSON {url, enroll_token} while the subcloud is being handed to another system controller. */
   rehome: string | null;
+  /** JSON SiteJob the subcloud is to carry out (fleet orchestration); null for none. */
+  orchestration: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -289,6 +291,44 @@ export interface SwStrategyTable {
   updated_at: number;
 }
 
+export interface FleetStrategyTable {
+  /** Always 1: one fleet strategy at a time. */
+  id: number;
+  /** Names this strategy's jobs, so a report about an older one is not taken for it. */
+  uuid: string;
+  type: string;
+  release_id: string;
+  subcloud_apply_type: string;
+  max_parallel_subclouds: number;
+  stop_on_failure: Flag;
+  with_prestage: Flag;
+  /** JSON {group?, subcloud?}: what it was created for. */
+  target: string;
+  /** JSON site strategy options and prestage bandwidth. */
+  options: string;
+  state: string;
+  reason: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface FleetStrategyStepsTable {
+  subcloud_id: number;
+  subcloud_name: string;
+  job_key: string;
+  /** Order of starting (group order, then name). */
+  stage: number;
+  state: string;
+  details: string;
+  /** JSON {done, total, bytes_done?, bytes_total?} as last reported. */
+  progress: string | null;
+  /** JSON StepCause when it failed. */
+  cause: string | null;
+  started_at: number | null;
+  finished_at: number | null;
+  updated_at: number;
+}
+
 export interface Schema {
   settings: SettingsTable;
   users: UsersTable;
@@ -309,6 +349,8 @@ export interface Schema {
   software_deploy: SoftwareDeployTable;
   software_deploy_hosts: SoftwareDeployHostsTable;
   sw_strategy: SwStrategyTable;
+  fleet_strategy: FleetStrategyTable;
+  fleet_strategy_steps: FleetStrategyStepsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -32,6 +32,53 @@ export const SubcloudOpSchema = Type.Object(
 );
 export type SubcloudOp = Static<typeof SubcloudOpSchema>;
 
+/**
+ * A job the system controller gives a subcloud (fleet orchestration): fetch
+ * a release from the system controller (prestage) and, for sw-deploy, run a
+ * site sw-deploy strategy for it with these options. `key` names the job:
+ * the subcloud carries out each key once, however often it is sent.
+ */
+export const SiteJobSchema = Type.Object(
+  {
+    key: Type.String({ maxLength: 64 }),
+    type: StringEnum(['sw-deploy', 'prestage'] as const),
+    release_id: Type.String({ maxLength: 64 }),
+    /** Fetch the release's content before deploying (always for prestage). */
+    prestage: Type.Boolean(),
+    /** Per-subcloud bandwidth cap for fetching content; 0 for none. */
+    bytes_per_second: Type.Integer({ minimum: 0 }),
+    strategy: Type.Object({
+      controller_apply_type: StringEnum(['serial', 'ignore'] as const),
+      worker_apply_type: StringEnum(['serial', 'parallel', 'ignore'] as const),
+      max_parallel_worker_hosts: Type.Integer({ minimum: 2, maximum: 10 }),
+      alarm_restrictions: StringEnum(['strict', 'relaxed', 'permissive'] as const),
+    }),
+  },
+  { additionalProperties: false },
+);
+export type SiteJob = Static<typeof SiteJobSchema>;
+
+export const SITE_JOB_STATES = ['accepted', 'prestaging', 'creating', 'applying', 'finishing', 'complete', 'failed'] as const;
+export type SiteJobState = (typeof SITE_JOB_STATES)[number];
+
+/** How far a subcloud got with its job, reported in its status. */
+export const SiteJobStatusSchema = Type.Object(
+  {
+    key: Type.String({ maxLength: 64 }),
+    state: StringEnum(SITE_JOB_STATES),
+    /** What it is doing or waiting for (the site strategy's current step). */
+    details: Type.String({ maxLength: 2000 }),
+    /** Site strategy steps done of all, when applying. */
+    steps: Type.Optional(Type.Object({ done: Type.Integer({ minimum: 0 }), total: Type.Integer({ minimum: 0 }) })),
+    /** Content fetched of all, while prestaging. */
+    bytes: Type.Optional(Type.Object({ done: Type.Integer({ minimum: 0 }), total: Type.Integer({ minimum: 0 }) })),
+    /** On failure: a cause code (site-job.ts lists them) and the evidence. */
+    failure: Type.Optional(Type.Object({ cause: Type.String({ maxLength: 64 }), where: Type.String({ maxLength: 255 }), evidence: Type.String({ maxLength: 2000 }) })),
+  },
+  { additionalProperties: false },
+);
+export type SiteJobStatus = Static<typeof SiteJobStatusSchema>;
+
 export const SubcloudStatusSchema = Type.Object(
   {
     software_version: Type.String({ maxLength: 64 }),
@@ -40,6 +87,10 @@ export const SubcloudStatusSchema = Type.Object(
     endpoints: Type.Record(Type.String({ maxLength: 32 }), Type.String({ maxLength: 64 })),
     /** Why an endpoint's content could not be applied, by endpoint. */
     sync_errors: Type.Optional(Type.Record(Type.String({ maxLength: 32 }), Type.String({ maxLength: 1000 }))),
+    /** Releases deployed (or committed) on the subcloud: what a fleet sw-deploy strategy looks at. */
+    releases: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 1000 })),
+    /** The orchestration job's progress, while the system controller gives one. */
+    orchestration: Type.Optional(SiteJobStatusSchema),
   },
   { additionalProperties: false },
 );
@@ -81,6 +132,8 @@ export const SubcloudDesiredSchema = Type.Object({
   endpoints: Type.Record(Type.String(), EndpointDesiredSchema),
   /** Hand-over to another system controller: enroll there with this token, then switch. */
   rehome: Type.Optional(Type.Object({ url: Type.String(), enroll_token: Type.String() })),
+  /** The orchestration job to carry out; absent when there is none. */
+  orchestration: Type.Optional(SiteJobSchema),
 });
 export type SubcloudDesired = Static<typeof SubcloudDesiredSchema>;
 

@@ -61,6 +61,8 @@ import { DeployService } from '../resources/software/deploy.service.js';
 import { deployRoutes } from '../resources/software/deploy.routes.js';
 import { SwStrategyService } from '../resources/strategies/sw-strategy.service.js';
 import { strategyRoutes } from '../resources/strategies/strategy.routes.js';
+import { FleetStrategyService } from '../resources/strategies/fleet-strategy.service.js';
+import { fleetStrategyRoutes } from '../resources/strategies/fleet-strategy.routes.js';
 
 export interface AssembleDeps {
   config: Pick<ServerConfig, 'bodyLimitBytes' | 'trustProxy' | 'reportIntervalMs'> & Partial<Pick<ServerConfig, 'subcloudAuditWindowMs'>>;
@@ -94,10 +96,14 @@ export interface Assembled {
   heartbeat: HeartbeatMonitor;
   /** Long-poll waiters per host id: notify after changing a host's spec. */
   waiters: Waiters;
+  /** Release content by digest. */
+  blobs: BlobStore;
   releases: ReleaseService;
   deploy: DeployService;
   /** The site's sw-deploy strategy: call tick() every second while one applies. */
   strategy: SwStrategyService;
+  /** The fleet strategy (system controller): call tick() every second while one applies. */
+  fleet: FleetStrategyService;
   /** Every /api/v1 route with the roles it declared. */
   routes: DeclaredRoute[];
 }
@@ -171,6 +177,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     startedAt: clock.now(),
     errors: subclouds.errorLog,
   });
+  const fleet = new FleetStrategyService({ db, clock, waiters, errors: subclouds.errorLog });
   const syncAudit = new SyncAudit({ db, clock, fault, sync, graceMs: durations.subcloudAuditWindowMs });
   const reports = new ReportService({ db, dialect: database.dialect, clock, fault, waiters, reportIntervalMs: deps.config.reportIntervalMs, log, observe: metrics.observeReport, softwareReported: (hostId, status) => deploy.softwareReported(hostId, status) });
 
@@ -210,12 +217,13 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
       await api.register(releaseRoutes({ db, clock, releases, changed: () => sync.refresh() }));
       await api.register(deployRoutes({ deploy }));
       await api.register(strategyRoutes({ strategy }));
+      await api.register(fleetStrategyRoutes({ fleet }));
       await api.register(hostRoutes({ hosts, actions: hostActions }));
       await api.register(hostConfigRoutes({ configs: new HostConfigService({ db, dialect: database.dialect, clock, fault, waiters }) }));
       await api.register(enrollRoutes({ hosts }));
       await api.register(subcloudRoutes({ subclouds, groups }));
       await api.register(
-        dcRoutes({ db, subclouds, uplink: new UplinkService({ db, dialect: database.dialect, clock, fault, waiters, sync, errors: subclouds.errorLog, credentialsChanged: () => auth.invalidateSubclouds(), reportIntervalMs: deps.config.reportIntervalMs }), maxWaitMs: deps.config.reportIntervalMs }),
+        dcRoutes({ db, subclouds, uplink: new UplinkService({ db, dialect: database.dialect, clock, fault, waiters, sync, errors: subclouds.errorLog, credentialsChanged: () => auth.invalidateSubclouds(), reportIntervalMs: deps.config.reportIntervalMs, jobReported: (trx, subcloud, status, now) => fleet.reported(trx, subcloud, status, now) }), maxWaitMs: deps.config.reportIntervalMs }),
       );
       await api.register(fleetRoutes({ db, errors: subclouds.errorLog }));
       await api.register(reportRoutes({ reports, maxWaitMs: deps.config.reportIntervalMs }));
@@ -223,5 +231,5 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     { prefix: '/api/v1' },
   );
   await app.ready();
-  return { app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, subcloudAudit, syncAudit, sync, waiters, heartbeat, releases, deploy, strategy, routes };
+  return { app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, subcloudAudit, syncAudit, sync, waiters, heartbeat, blobs, releases, deploy, strategy, fleet, routes };
 }

@@ -13,6 +13,7 @@ import { openDatabase, type Database } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { pruneEvents } from '../resources/events/event.store.js';
 import { DbSite } from '../uplink/db-site.js';
+import { SiteJobRunner } from '../uplink/site-job.js';
 import { SubcloudUplink } from '../uplink/subcloud-uplink.js';
 import { databaseUplinkStore } from '../uplink/uplink-store.js';
 import { assemble, type Assembled } from './assemble.js';
@@ -45,6 +46,7 @@ export async function startController(config: ServerConfig, options: StartOption
   });
   let loops: Loop[] = [];
   let uplink: SubcloudUplink | undefined;
+  let jobs: SiteJobRunner | undefined;
   try {
     const applied = await migrateToLatest(database);
     log.info({ database: database.description, dialect: database.dialect, applied }, 'database ready');
@@ -66,6 +68,7 @@ export async function startController(config: ServerConfig, options: StartOption
       }),
       // Strategies advance a step per tick; each tick reads and writes the row, so a restart resumes.
       startLoop({ name: 'sw-strategy', intervalMs: durations.strategyTickMs, log, tick: async () => void (await parts.strategy.tick()) }),
+      startLoop({ name: 'fleet-strategy', intervalMs: durations.strategyTickMs, log, tick: async () => void (await parts.fleet.tick()) }),
       startLoop({ name: 'heartbeat', intervalMs: config.reportIntervalMs, log, tick: async () => void (await parts.heartbeat.tick()) }),
       startLoop({
         name: 'subcloud-audit',
@@ -83,7 +86,15 @@ export async function startController(config: ServerConfig, options: StartOption
     await loops[0]!.runNow();
 
     if (config.role === 'subcloud') {
+      jobs = new SiteJobRunner({ db: database.db, clock, log: log.child({ part: 'orchestration' }), releases: parts.releases, store: parts.blobs, strategy: parts.strategy });
+      const runner = jobs;
+      // The job carries on from its row: after a restart the first tick resumes it.
+      loops.push(startLoop({ name: 'site-job', intervalMs: durations.strategyTickMs, log, tick: async () => {
+        runner.kick();
+        await runner.settled();
+      } }));
       const site = new DbSite({
+        jobs,
         db: database.db,
         dialect: database.dialect,
         clock,
@@ -118,6 +129,7 @@ export async function startController(config: ServerConfig, options: StartOption
       uplink,
       close: () =>
         (closing ??= (async () => {
+          jobs?.stop();
           await uplink?.stop();
           await Promise.all(loops.map((l) => l.stop()));
           await parts.app.close();
@@ -125,6 +137,7 @@ export async function startController(config: ServerConfig, options: StartOption
         })()),
     };
   } catch (err) {
+    jobs?.stop();
     await uplink?.stop();
     await Promise.all(loops.map((l) => l.stop()));
     await database.close();

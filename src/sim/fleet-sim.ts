@@ -31,6 +31,9 @@ export interface FleetSimOptions {
   alarmChurnPerHour: number;
   /** Enrollments and adds in flight at once. */
   concurrency?: number;
+  /** A simulated deploy's duration (default 30 s) and the share of deploys that fail (default 0). */
+  deployMs?: number;
+  deployFailRate?: number;
   /** Reconnect backoff for the uplinks (default: the product's). */
   backoff?: { baseMs: number; capMs: number };
   log?: Logger;
@@ -92,7 +95,11 @@ export class FleetSimulator {
     const name = this.nameOf(i);
     const random = this.random.fork(name);
     const link = new WanLink({ profile: this.options.profile, random: random.fork('link') });
-    const site = new VirtualSubcloud(name, this.options.hostsPerSubcloud, random.fork('site'));
+    const site = new VirtualSubcloud(name, this.options.hostsPerSubcloud, random.fork('site'), {
+      link,
+      ...(this.options.deployMs !== undefined ? { deployMs: this.options.deployMs } : {}),
+      ...(this.options.deployFailRate !== undefined ? { deployFailRate: this.options.deployFailRate } : {}),
+    });
     const backoffRandom = random.fork('backoff');
     const token = this.tokens.get(i) ?? (await this.add(name));
     this.tokens.delete(i);

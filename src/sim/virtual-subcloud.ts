@@ -4,10 +4,16 @@
  * database provides, so its uplink speaks the protocol exactly as a real one
  * does. It raises and clears alarms at a seeded, configurable rate, and
  * applies synced endpoint content (so `in-sync` is earned, not assumed).
+ * It carries out orchestration jobs (sim-job.ts): a real prestage fetch,
+ * a simulated deploy.
  */
 import { VERSION } from '../core/version.js';
 import type { QueuedOp } from '../protocol/op-queue.js';
-import type { SubcloudOp, SubcloudStatus } from '../protocol/subcloud-wire.js';
+import type { SiteJob, SubcloudOp, SubcloudStatus } from '../protocol/subcloud-wire.js';
+import type { TrustedKey } from '../resources/software/release-signature.js';
+import type { FetchSource } from '../uplink/release-fetch.js';
+import { SimJob } from './sim-job.js';
+import type { WanLink } from './wan/link-state.js';
 import { SYNC_ENDPOINTS } from '../resources/sync/endpoints.js';
 import { EMPTY_PLATFORM } from '../resources/sync/platform.js';
 import type { AlarmSnapshot, SiteSource } from '../uplink/site-source.js';
@@ -24,6 +30,15 @@ const CHURN: ReadonlyArray<Omit<SubcloudOp, 'kind' | 'entity_instance_id'> & { e
 /** Events kept for delta sync; older ones are dropped and a snapshot is sent instead. */
 const EVENT_WINDOW = 2000;
 
+export interface VirtualSubcloudOptions {
+  /** How long a simulated deploy takes (default 30 s). */
+  deployMs?: number;
+  /** Share of deploys that fail with a simulated health-check failure (0..1, seeded). */
+  deployFailRate?: number;
+  /** The subcloud's simulated link: a prestage fetch is cut while it is down. */
+  link?: WanLink;
+}
+
 export class VirtualSubcloud implements SiteSource {
   private readonly alarms = new Map<string, SubcloudOp>();
   private readonly events: Array<QueuedOp<SubcloudOp>> = [];
@@ -35,13 +50,57 @@ export class VirtualSubcloud implements SiteSource {
   ]);
   private readonly listeners = new Set<() => void>();
   readonly hostnames: string[];
+  private job: SimJob | undefined;
+  /** Releases fetched here (prestaged). */
+  private readonly present = new Set<string>();
 
   constructor(
     readonly name: string,
     hosts: number,
     private readonly random: Random,
+    private readonly options: VirtualSubcloudOptions = {},
   ) {
     this.hostnames = Array.from({ length: hosts }, (_, i) => (i < 2 ? `controller-${i}` : `worker-${i - 2}`));
+  }
+
+  /** Release ids deployed here. */
+  get deployed(): string[] {
+    return (this.held.get('software') as { releases: string[] }).releases;
+  }
+
+  get jobStatus() {
+    return this.job?.status;
+  }
+
+  async orchestrate(job: SiteJob | undefined, source: FetchSource): Promise<void> {
+    if (!job) {
+      if (this.job && (this.job.status.state === 'complete' || this.job.status.state === 'failed')) this.job = undefined;
+      return;
+    }
+    if (this.job?.job.key === job.key) return this.job.retarget(source);
+    this.job?.stop();
+    const fails = this.random.next() < (this.options.deployFailRate ?? 0);
+    const run = new SimJob(job, source, {
+      deployMs: this.options.deployMs ?? 30_000,
+      fails,
+      hostnames: this.hostnames,
+      trusted: () => (this.held.get('platform') as { release_keys: TrustedKey[] }).release_keys,
+      link: () => this.options.link,
+      deployed: (id) => {
+        this.present.add(id);
+        this.held.set('software', { releases: [...new Set([...this.deployed, id])].sort() });
+      },
+      changed: () => this.notify(),
+    });
+    this.job = run;
+    const have = this.present.has(job.release_id) || this.deployed.includes(job.release_id);
+    void run.run(have).then(() => {
+      if (job.type === 'prestage' && run.status.state === 'complete') this.present.add(job.release_id);
+    });
+  }
+
+  private notify(): void {
+    for (const l of this.listeners) l();
   }
 
   raise(op: Omit<SubcloudOp, 'kind'>): void {
@@ -74,7 +133,7 @@ export class VirtualSubcloud implements SiteSource {
     else this.alarms.delete(key);
     this.events.push({ seq: ++this.seq, op });
     if (this.events.length > EVENT_WINDOW) this.events.splice(0, this.events.length - EVENT_WINDOW);
-    for (const l of this.listeners) l();
+    this.notify();
   }
 
   async snapshot(): Promise<AlarmSnapshot> {
@@ -91,17 +150,19 @@ export class VirtualSubcloud implements SiteSource {
     const endpoints: Record<string, string> = {};
     for (const ep of SYNC_ENDPOINTS) endpoints[ep.type] = ep.hash(this.held.get(ep.type));
     const n = this.hostnames.length;
-    return { software_version: VERSION, hosts: { total: n, available: n, degraded: 0, failed: 0, offline: 0 }, endpoints };
+    const orchestration = this.job?.status;
+    return { software_version: VERSION, hosts: { total: n, available: n, degraded: 0, failed: 0, offline: 0 }, endpoints, releases: this.deployed, ...(orchestration ? { orchestration } : {}) };
   }
 
   async apply(endpoint: string, content: unknown): Promise<void> {
     const ep = SYNC_ENDPOINTS.find((e) => e.type === endpoint);
     if (!ep) throw new Error(`unknown sync endpoint ${endpoint}`);
+    if (!ep.apply) throw new Error(`${endpoint} content is not synced by applying it (it is orchestrated); not applied`);
     if (!ep.valid(content)) throw new Error(`${endpoint} content from the system controller is not valid; not applied`);
     this.held.set(endpoint, content);
   }
 
-  onAlarmChange(listener: () => void): () => void {
+  onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }

@@ -12,11 +12,14 @@ import type { Dialect } from '../db/database.js';
 import type { EventLogTable, Schema } from '../db/schema.js';
 import type { Selectable } from 'kysely';
 import type { QueuedOp } from '../protocol/op-queue.js';
-import type { SubcloudOp, SubcloudStatus } from '../protocol/subcloud-wire.js';
+import type { SiteJob, SubcloudOp, SubcloudStatus } from '../protocol/subcloud-wire.js';
+import type { FetchSource } from './release-fetch.js';
+import type { SiteJobRunner } from './site-job.js';
 import { atLeast, type Catalogue, type Severity } from '../resources/alarms/catalogue.js';
 import { eventBounds } from '../resources/events/event.store.js';
 import type { ChangeFeed } from '../resources/stream/change-feed.js';
 import { SYNC_ENDPOINTS } from '../resources/sync/endpoints.js';
+import { deployedReleases } from '../resources/sync/software.js';
 import type { AlarmSnapshot, SiteSource } from './site-source.js';
 
 export interface DbSiteDeps {
@@ -27,6 +30,8 @@ export interface DbSiteDeps {
   feed: ChangeFeed;
   /** Called with the ids of users changed by an identity sync (their cached sessions are re-checked). */
   usersChanged: (ids: string[]) => void;
+  /** Carries out orchestration jobs from the system controller. */
+  jobs: SiteJobRunner;
 }
 
 export class DbSite implements SiteSource {
@@ -91,24 +96,37 @@ export class DbSite implements SiteSource {
     const n = (a: string) => Number(hosts.find((h) => h.availability === a)?.n ?? 0);
     const endpoints: Record<string, string> = {};
     for (const ep of SYNC_ENDPOINTS) endpoints[ep.type] = ep.hash(await ep.held(this.deps.db));
+    const orchestration = await this.deps.jobs.status();
     return {
       software_version: VERSION,
       hosts: { total: hosts.reduce((t, h) => t + Number(h.n), 0), available: n('available'), degraded: n('degraded'), failed: n('failed'), offline: n('offline') },
       endpoints,
+      releases: (await deployedReleases(this.deps.db)).releases,
+      ...(orchestration ? { orchestration } : {}),
     };
+  }
+
+  orchestrate(job: SiteJob | undefined, source: FetchSource): Promise<void> {
+    return this.deps.jobs.take(job, source);
   }
 
   async apply(endpoint: string, content: unknown): Promise<void> {
     const ep = SYNC_ENDPOINTS.find((e) => e.type === endpoint);
     if (!ep) throw new Error(`unknown sync endpoint ${endpoint}`);
+    if (!ep.apply) throw new Error(`${endpoint} content is not synced by applying it (it is orchestrated); not applied`);
     if (!ep.valid(content)) throw new Error(`${endpoint} content from the system controller is not valid; not applied`);
     const changed = await ep.apply(this.deps.db, content, this.deps.clock.now());
     if (changed.length) this.deps.usersChanged(changed);
   }
 
-  onAlarmChange(listener: () => void): () => void {
-    return this.deps.feed.subscribe((change) => {
+  onChange(listener: () => void): () => void {
+    const offFeed = this.deps.feed.subscribe((change) => {
       if (change.type === 'event' && (change.event.alarm_state === 'set' || change.event.alarm_state === 'clear')) listener();
     });
+    const offJobs = this.deps.jobs.onChange(listener);
+    return () => {
+      offFeed();
+      offJobs();
+    };
   }
 }

@@ -140,7 +140,7 @@ export class SubcloudUplink {
 
   async start(): Promise<void> {
     await this.enroll();
-    this.unsubscribe = this.options.site.onAlarmChange(() => this.kick());
+    this.unsubscribe = this.options.site.onChange(() => this.kick());
     this.loopDone = this.loop();
   }
 
@@ -255,6 +255,7 @@ export class SubcloudUplink {
       changed = true;
     }
     this.knownSync = desired.sync;
+    await this.options.site.orchestrate(desired.orchestration, { url: this.record!.controller, token: this.record!.credential });
     if (desired.rehome) {
       if (await this.rehome(desired.rehome)) return;
     } else if (desired.system_controller_url && desired.system_controller_url !== this.record!.controller) {

@@ -12,17 +12,30 @@ import { SHA256_RE } from './release-metadata.js';
 export class BlobStore {
   readonly blobsDir: string;
   private readonly stagingRoot: string;
+  private readonly partialDir: string;
 
   constructor(readonly root: string) {
     this.blobsDir = join(root, 'blobs');
     this.stagingRoot = join(root, 'staging');
+    this.partialDir = join(root, 'partial');
   }
 
-  /** Creates the folders and drops staging left by an interrupted upload. */
+  /**
+   * Creates the folders and drops staging left by an interrupted upload.
+   * Partial downloads are kept: a fetch from the system controller resumes
+   * from the byte it reached, across restarts.
+   */
   async open(): Promise<void> {
     await rm(this.stagingRoot, { recursive: true, force: true });
     await mkdir(this.blobsDir, { recursive: true });
     await mkdir(this.stagingRoot, { recursive: true });
+    await mkdir(this.partialDir, { recursive: true });
+  }
+
+  /** Where a blob being fetched collects its bytes until it is whole and verified. */
+  partialPath(sha256: string): string {
+    if (!SHA256_RE.test(sha256)) throw new Error(`not a sha256 digest: ${sha256}`);
+    return join(this.partialDir, sha256);
   }
 
   pathOf(sha256: string): string {

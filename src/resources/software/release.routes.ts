@@ -108,6 +108,20 @@ export const releaseRoutes =
       },
     );
     app.get(
+      '/software/releases/:release_id/signed',
+      {
+        config: { roles: BLOB_READERS },
+        schema: {
+          tags: ['software'],
+          summary: "A release's signed metadata: release.json's exact text and its signature",
+          description: 'What a subcloud fetches before the blobs: it checks the signature against the keys it trusts, then fetches each blob by digest.',
+          params: ReleaseRef,
+          response: { 200: Type.Object({ metadata: Type.String(), signature: Type.Object({ key_id: Type.String(), signature: Type.String() }) }), ...errorResponses },
+        },
+      },
+      async (request) => releases.signed(request.params.release_id),
+    );
+    app.get(
       '/software/releases/:release_id/blobs/:sha256',
       {
         config: { roles: BLOB_READERS },

@@ -14,11 +14,12 @@
 import type { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
-import { ConflictError, NotFoundError } from '../../core/errors.js';
+import { ConflictError, InputError, NotFoundError } from '../../core/errors.js';
 import type { ReleaseRow, Schema } from '../../db/schema.js';
 import type { BlobStore } from './blob-store.js';
 import { readBundle } from './release-bundle.js';
-import { blobsOf, type ReleaseKind, type ReleaseMetadata } from './release-metadata.js';
+import { blobsOf, checkReleaseMetadata, type ReleaseKind, type ReleaseMetadata } from './release-metadata.js';
+import { verifyRelease, type ReleaseSignature } from './release-signature.js';
 import { listTrustedKeys } from './trust.store.js';
 
 export const RELEASE_STATES = ['available', 'deploying', 'deployed', 'removing', 'unavailable', 'committed', 'upload-failed'] as const;
@@ -75,34 +76,60 @@ export class ReleaseService {
     const stagingDir = await store.stage();
     try {
       const bundle = await readBundle(input, { trusted: await listTrustedKeys(db), stagingDir, has: (sha) => store.has(sha) });
-      const meta = bundle.metadata;
-      await this.checkNew(meta);
+      await this.checkNew(bundle.metadata);
       await store.adopt(bundle.staged);
-      const now = this.deps.clock.now();
-      await db
-        .insertInto('releases')
-        .values({
-          id: meta.id,
-          version: meta.version,
-          kind: meta.kind,
-          state: 'available',
-          requires: JSON.stringify(meta.requires),
-          reboot_required: meta.reboot_required ? 1 : 0,
-          unremovable: meta.unremovable ? 1 : 0,
-          summary: meta.summary,
-          metadata: bundle.metadataText,
-          signature: JSON.stringify(bundle.signature),
-          key_id: bundle.signature.key_id,
-          size_bytes: [...blobsOf(meta).values()].reduce((a, b) => a + b, 0),
-          uploaded_at: now,
-          updated_at: now,
-        })
-        .execute();
-      await this.deps.changed?.();
-      return this.show(meta.id);
+      return await this.insert(bundle.metadata, bundle.metadataText, bundle.signature);
     } finally {
       await store.discard(stagingDir);
     }
+  }
+
+  /**
+   * Adds a release fetched from the system controller (prestage): the
+   * signature is checked here against this system's trusted keys, and every
+   * blob must already be in the store (each was verified by digest as it
+   * arrived). An already present release is left as it is.
+   */
+  async importFetched(metadataText: string, signature: unknown): Promise<ReleaseDetail> {
+    const { db, store } = this.deps;
+    const verified = verifyRelease(Buffer.from(metadataText), signature, await listTrustedKeys(db));
+    const meta = checkReleaseMetadata(JSON.parse(metadataText) as unknown);
+    const existing = await db.selectFrom('releases').select('id').where('id', '=', meta.id).executeTakeFirst();
+    if (existing) return this.show(meta.id);
+    for (const sha of blobsOf(meta).keys()) if (!(await store.has(sha))) throw new InputError(`release ${meta.id}: blob ${sha} has not been fetched`, 'sha256');
+    await this.checkNew(meta);
+    return this.insert(meta, metadataText, verified);
+  }
+
+  private async insert(meta: ReleaseMetadata, metadataText: string, signature: ReleaseSignature): Promise<ReleaseDetail> {
+    const now = this.deps.clock.now();
+    await this.deps.db
+      .insertInto('releases')
+      .values({
+        id: meta.id,
+        version: meta.version,
+        kind: meta.kind,
+        state: 'available',
+        requires: JSON.stringify(meta.requires),
+        reboot_required: meta.reboot_required ? 1 : 0,
+        unremovable: meta.unremovable ? 1 : 0,
+        summary: meta.summary,
+        metadata: metadataText,
+        signature: JSON.stringify(signature),
+        key_id: signature.key_id,
+        size_bytes: [...blobsOf(meta).values()].reduce((a, b) => a + b, 0),
+        uploaded_at: now,
+        updated_at: now,
+      })
+      .execute();
+    await this.deps.changed?.();
+    return this.show(meta.id);
+  }
+
+  /** release.json's exact text and its signature, for a subcloud to check and fetch. */
+  async signed(id: string): Promise<{ metadata: string; signature: ReleaseSignature }> {
+    const row = await this.row(id);
+    return { metadata: row.metadata, signature: JSON.parse(row.signature) as ReleaseSignature };
   }
 
   private async checkNew(meta: ReleaseMetadata): Promise<void> {

@@ -5,6 +5,8 @@
  * out-of-sync for longer than the grace — a managed subcloud normally
  * converges within a report, so only one that does not is alarmed — and
  * clears 280.002 where that is no longer so (in-sync, unmanaged, offline).
+ * The software endpoint is never alarmed: out of sync is how a fleet waits
+ * for its rollout (software.ts).
  */
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
@@ -12,6 +14,7 @@ import { chunk } from '../../db/chunks.js';
 import type { Schema } from '../../db/schema.js';
 import type { FaultService } from '../alarms/fault.service.js';
 import type { SyncService } from './sync.service.js';
+import { ALARMED_ENDPOINTS } from '../sync/endpoints.js';
 
 export const syncAlarmEntity = (subcloud: string, endpoint: string): string => `subcloud=${subcloud}.resource=${endpoint}`;
 
@@ -27,6 +30,7 @@ export class SyncAudit {
       .innerJoin('subclouds as s', 's.id', 'e.subcloud_id')
       .select(['s.name', 'e.endpoint_type', 'e.out_of_sync_since'])
       .where('e.sync_status', '=', 'out-of-sync')
+      .where('e.endpoint_type', 'in', [...ALARMED_ENDPOINTS])
       .where('e.out_of_sync_since', '<', now - this.deps.graceMs)
       .where('s.management_state', '=', 'managed')
       .where('s.availability_status', '=', 'online')

@@ -15,7 +15,7 @@ import type { Clock } from '../../core/clock.js';
 import type { Schema } from '../../db/schema.js';
 import type { Waiters } from '../../protocol/long-poll.js';
 import type { EndpointDesired } from '../../protocol/subcloud-wire.js';
-import { SYNC_ENDPOINTS } from '../sync/endpoints.js';
+import { pushed, SYNC_ENDPOINTS } from '../sync/endpoints.js';
 import type { SyncStatus } from './subcloud.types.js';
 
 export interface DesiredSync {
@@ -79,12 +79,13 @@ export class SyncService {
   /**
    * The endpoint part of a subcloud's desired state: hashes always, content
    * only for a managed subcloud whose applied hash differs (unmanaged
-   * subclouds are left alone).
+   * subclouds are left alone) and only for pushed endpoints (software is
+   * orchestrated, not pushed).
    */
   forSubcloud(desired: DesiredSync, managed: boolean, applied: Record<string, string>): Record<string, EndpointDesired> {
     const out: Record<string, EndpointDesired> = {};
     for (const [type, { hash, content }] of Object.entries(desired.endpoints)) {
-      out[type] = managed && applied[type] !== hash ? { hash, content } : { hash };
+      out[type] = managed && applied[type] !== hash && pushed(type) ? { hash, content } : { hash };
     }
     return out;
   }

@@ -14,7 +14,7 @@ import { UnauthenticatedError } from '../../core/errors.js';
 import type { Dialect } from '../../db/database.js';
 import type { Schema, SubcloudRow, SubcloudsTable } from '../../db/schema.js';
 import type { Waiters } from '../../protocol/long-poll.js';
-import type { SubcloudDesired, SubcloudReply, SubcloudReport } from '../../protocol/subcloud-wire.js';
+import type { SiteJob, SiteJobStatus, SubcloudDesired, SubcloudReply, SubcloudReport } from '../../protocol/subcloud-wire.js';
 import type { BatchEffects, FaultService } from '../alarms/fault.service.js';
 import { durations } from '../../core/durations.js';
 import { applyAlarmOps, replaceAlarmCopy, validAlarmOp } from './alarm-copy.js';
@@ -22,6 +22,7 @@ import { HeartbeatBatch } from './heartbeat-batch.js';
 import { OfflineAlarmClears, offlineAlarmKey } from './offline-clears.js';
 import { syncAlarmEntity } from './sync.audit.js';
 import { ENDPOINT_TYPES } from './subcloud.types.js';
+import { pushed } from '../sync/endpoints.js';
 import type { SubcloudErrors } from './subcloud-errors.js';
 import type { DesiredSync, SyncService } from './sync.service.js';
 
@@ -41,6 +42,8 @@ export interface UplinkServiceDeps {
   reportIntervalMs: number;
   /** Told when a subcloud's credential is withdrawn (rehomed away). */
   credentialsChanged?: () => void;
+  /** Takes a subcloud's report of its orchestration job (fleet strategy step), in the report's transaction. */
+  jobReported?: (trx: Kysely<Schema>, subcloud: { id: number; name: string }, status: SiteJobStatus, now: number) => Promise<void>;
 }
 
 interface Handled {
@@ -103,7 +106,7 @@ export class UplinkService {
   }
 
   private outOfSync(row: SubcloudRow, sync: DesiredSync, applied: Record<string, string>): boolean {
-    return row.management_state === 'managed' && Object.entries(sync.endpoints).some(([type, e]) => applied[type] !== undefined && applied[type] !== e.hash);
+    return row.management_state === 'managed' && Object.entries(sync.endpoints).some(([type, e]) => applied[type] !== undefined && applied[type] !== e.hash && pushed(type));
   }
 
   private desired(row: SubcloudRow, sync: DesiredSync, applied: Record<string, string>): SubcloudDesired {
@@ -115,6 +118,7 @@ export class UplinkService {
       endpoints: this.deps.sync.forSubcloud(sync, row.management_state === 'managed', applied),
     };
     if (row.rehome) desired.rehome = JSON.parse(row.rehome) as { url: string; enroll_token: string };
+    if (row.orchestration) desired.orchestration = JSON.parse(row.orchestration) as SiteJob;
     return desired;
   }
 
@@ -163,6 +167,7 @@ export class UplinkService {
       change.software_version = report.status.software_version;
       applied = report.status.endpoints;
       await this.recordEndpoints(trx, subcloud.id, applied, sync, now);
+      if (report.status.orchestration) await this.deps.jobReported?.(trx, subcloud, report.status.orchestration, now);
     } else if (report.status_hash !== subcloud.status_hash) {
       needStatus = true;
     }

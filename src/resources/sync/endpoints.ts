@@ -11,7 +11,7 @@ import { applyIdentity, heldIdentity, identityContent, identityHash, validIdenti
 import { platformHash, readPlatform, validPlatformContent, writePlatform, type PlatformSettings } from './platform.js';
 import { replaceTrustedKeys, syncedKeys } from '../software/trust.store.js';
 import type { TrustedKey } from '../software/release-signature.js';
-import { readSoftware, softwareHash, validSoftware, writeSoftware, type SoftwareContent } from './software.js';
+import { deployedReleases, softwareHash, validSoftware, type SoftwareContent } from './software.js';
 
 export interface SyncEndpoint<C> {
   type: EndpointType;
@@ -19,8 +19,14 @@ export interface SyncEndpoint<C> {
   held(db: Kysely<Schema>): Promise<C>;
   hash(content: C): string;
   valid(content: unknown): content is C;
-  /** Applies content on a subcloud; returns ids of users whose sessions must be re-checked. */
-  apply(db: Kysely<Schema>, content: C, now: number): Promise<string[]>;
+  /**
+   * Applies content on a subcloud; returns ids of users whose sessions must
+   * be re-checked. Absent for an endpoint that only reports (software): its
+   * content is never sent down.
+   */
+  apply?(db: Kysely<Schema>, content: C, now: number): Promise<string[]>;
+  /** An out-of-sync endpoint raises 280.002 after the grace (not software: see software.ts). */
+  alarmed: boolean;
 }
 
 const identity: SyncEndpoint<IdentityContent> = {
@@ -30,6 +36,7 @@ const identity: SyncEndpoint<IdentityContent> = {
   hash: identityHash,
   valid: validIdentity,
   apply: applyIdentity,
+  alarmed: true,
 };
 
 /** Platform settings plus the release signing keys the site trusts. */
@@ -49,18 +56,22 @@ const platform: SyncEndpoint<PlatformContent> = {
     await replaceTrustedKeys(db, release_keys, now);
     return [];
   },
+  alarmed: true,
 };
 
 const software: SyncEndpoint<SoftwareContent> = {
   type: 'software',
-  desired: readSoftware,
-  held: readSoftware,
+  desired: deployedReleases,
+  held: deployedReleases,
   hash: softwareHash,
   valid: validSoftware,
-  apply: async (db, content) => {
-    await writeSoftware(db, content);
-    return [];
-  },
+  alarmed: false,
 };
 
 export const SYNC_ENDPOINTS: ReadonlyArray<SyncEndpoint<unknown>> = [identity, platform, software] as ReadonlyArray<SyncEndpoint<unknown>>;
+
+/** Whether an endpoint's content is pushed to managed subclouds (not software's). */
+export const pushed = (type: string): boolean => SYNC_ENDPOINTS.find((e) => e.type === type)?.apply !== undefined;
+
+/** Endpoints that raise 280.002 when a managed subcloud stays out of sync. */
+export const ALARMED_ENDPOINTS: readonly string[] = SYNC_ENDPOINTS.filter((e) => e.alarmed).map((e) => e.type);

@@ -1,30 +1,26 @@
 /**
- * The `software` sync endpoint: which releases should be present on a site.
- * The software management issue fills the list; until then it is empty
- * everywhere and the endpoint is in-sync once a subcloud reports.
+ * The `software` sync endpoint (StarlingX's dcmanager software audit): a
+ * subcloud is in-sync when it has deployed the same releases as the system
+ * controller. Unlike identity and platform, this content is not pushed and
+ * applied by the sync: deploying software is orchestration's job (a fleet
+ * sw-deploy strategy), so the endpoint only reports the difference, and an
+ * out-of-sync software endpoint raises no 280.002 — it is the normal state
+ * of a fleet between a release and its rollout.
  */
 import type { Kysely } from 'kysely';
 import { contentToken } from '../../core/canonical.js';
 import type { Schema } from '../../db/schema.js';
 
 export interface SoftwareContent {
+  /** Ids of the releases deployed (or committed) on the system, sorted. */
   releases: string[];
 }
 
-const KEY = 'software_releases';
+export const DEPLOYED_STATES = ['deployed', 'committed'] as const;
 
-export async function readSoftware(db: Kysely<Schema>): Promise<SoftwareContent> {
-  const row = await db.selectFrom('settings').select('value').where('key', '=', KEY).executeTakeFirst();
-  return row ? (JSON.parse(row.value) as SoftwareContent) : { releases: [] };
-}
-
-export async function writeSoftware(db: Kysely<Schema>, content: SoftwareContent): Promise<void> {
-  const value = JSON.stringify({ releases: [...content.releases].sort() });
-  await db
-    .insertInto('settings')
-    .values({ key: KEY, value })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
-    .execute();
+export async function deployedReleases(db: Kysely<Schema>): Promise<SoftwareContent> {
+  const rows = await db.selectFrom('releases').select('id').where('state', 'in', [...DEPLOYED_STATES]).orderBy('id').execute();
+  return { releases: rows.map((r) => r.id) };
 }
 
 export const softwareHash = (content: SoftwareContent): string => contentToken({ releases: [...content.releases].sort() });

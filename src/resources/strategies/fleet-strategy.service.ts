@@ -1,0 +1,444 @@
+/**
+ * The fleet strategy (dcmanager's orchestrator): one at a time, a sw-deploy
+ * or prestage of a release across subclouds — all of them, a group, or one.
+ *
+ * Create picks the steps: one per managed, online subcloud whose software is
+ * out of sync and lacks the release (prestage: lacks it deployed), and says
+ * why when it cannot (a target's sync unknown, nothing to do, a group's
+ * settings overridden). Apply runs them from a level-triggered `tick()`: it
+ * keeps up to max-parallel steps running, starting the next in order as
+ * each finishes, by putting the job in the subcloud's desired state (the
+ * subcloud's long poll wakes, so it starts within a second). The subcloud
+ * runs it and reports progress in its status; `reported()` writes it to the
+ * step in the report's own transaction. A failed step records its cause.
+ *
+ * Everything is in rows: after a restart the next tick carries on, a
+ * subcloud keeps its job (a job is carried out once per key), and late
+ * reports still land. stop-on-failure and abort start nothing new and let
+ * running steps finish.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { Clock } from '../../core/clock.js';
+import { durations } from '../../core/durations.js';
+import { ConflictError, InputError, NotFoundError } from '../../core/errors.js';
+import { chunk } from '../../db/chunks.js';
+import type { FleetStrategyStepsTable, Schema } from '../../db/schema.js';
+import type { Waiters } from '../../protocol/long-poll.js';
+import type { SiteJob, SiteJobStatus } from '../../protocol/subcloud-wire.js';
+import type { SubcloudErrors } from '../subclouds/subcloud-errors.js';
+import { DEPLOYED_STATES } from '../sync/software.js';
+import { causeText } from './fleet-causes.js';
+import {
+  MAX_PARALLEL_SUBCLOUDS,
+  PRESTAGE_MAX_PARALLEL,
+  PRESTAGE_STEP,
+  STEP_DONE,
+  STEP_INITIAL,
+  SW_DEPLOY_STEP,
+  type CauseGroup,
+  type FleetCreate,
+  type FleetState,
+  type FleetStepView,
+  type FleetStrategyView,
+  type FleetType,
+  type StepCause,
+} from './fleet-strategy.types.js';
+
+const MBIT = 1_000_000 / 8;
+const ACTIVE_EXCLUDES = [STEP_INITIAL, ...STEP_DONE];
+const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
+const subcloudWaitKey = (id: number) => `subcloud:${id}`;
+
+type Target = { id: number; name: string; management_state: string; availability_status: string; status: string | null; group_id: number; sync_status: string | null; group_name: string };
+
+export class FleetStrategyService {
+  constructor(private readonly deps: { db: Kysely<Schema>; clock: Clock; waiters: Waiters; errors: SubcloudErrors; stepTimeoutMs?: number }) {}
+
+  private row(db: Kysely<Schema> = this.deps.db) {
+    return db.selectFrom('fleet_strategy').selectAll().where('id', '=', 1).executeTakeFirst();
+  }
+
+  async create(input: FleetCreate): Promise<FleetStrategyView> {
+    const { db, clock } = this.deps;
+    if (input.group && input.subcloud) throw new InputError('subcloud_group and cloud_name cannot both be given: target a group or one subcloud', 'group');
+    if (input.group && (input.subcloud_apply_type !== undefined || input.max_parallel_subclouds !== undefined)) {
+      throw new InputError(`subcloud_apply_type and max_parallel_subclouds come from group ${input.group}'s settings and cannot be overridden ("starling subcloud-group update" changes them)`, input.subcloud_apply_type !== undefined ? 'subcloud_apply_type' : 'max_parallel_subclouds');
+    }
+    if (input.type === 'prestage' && input.with_prestage) throw new InputError('with_prestage: only for a sw-deploy strategy (a prestage strategy is all prestage)', 'with_prestage');
+    const existing = await this.row();
+    if (existing) throw new ConflictError(`a ${existing.type} fleet strategy already exists (${existing.state}); delete it first`);
+
+    const release = await db.selectFrom('releases').select(['id', 'state']).where('id', '=', input.release).executeTakeFirst();
+    if (!release) throw new NotFoundError(`no release ${input.release} on the system controller; upload it first ("starling software upload")`, 'release');
+    if (input.type === 'sw-deploy' && !(DEPLOYED_STATES as readonly string[]).includes(release.state)) {
+      throw new ConflictError(`release ${input.release} is ${release.state} on the system controller: deploy it here first (the system controller is deployed before its subclouds; "starling software deploy start ${input.release}")`, 'release');
+    }
+    if (input.type === 'prestage' && release.state === 'upload-failed') throw new ConflictError(`release ${input.release} is upload-failed`, 'release');
+
+    let groupId: number | undefined;
+    let applyType = input.subcloud_apply_type ?? 'parallel';
+    let maxParallel = input.max_parallel_subclouds ?? 2;
+    if (input.group) {
+      const group = await db.selectFrom('subcloud_groups').selectAll().where('name', '=', input.group).executeTakeFirst();
+      if (!group) throw new NotFoundError(`no subcloud group ${input.group}`, 'group');
+      groupId = group.id;
+      applyType = group.update_apply_type as 'parallel' | 'serial';
+      maxParallel = group.max_parallel_subclouds;
+    }
+    if (!Number.isInteger(maxParallel) || maxParallel < 1 || maxParallel > MAX_PARALLEL_SUBCLOUDS) throw new InputError(`max_parallel_subclouds: 1 to ${MAX_PARALLEL_SUBCLOUDS}`, 'max_parallel_subclouds');
+    if (applyType === 'serial') maxParallel = 1;
+    if (input.type === 'prestage') maxParallel = Math.min(maxParallel, PRESTAGE_MAX_PARALLEL);
+
+    const targets = await this.targets(input, groupId);
+    const steps = this.pick(input, targets);
+
+    const job = this.jobOptions(input);
+    const now = clock.now();
+    const uuid = randomUUID();
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('fleet_strategy')
+        .values({
+          id: 1,
+          uuid,
+          type: input.type,
+          release_id: input.release,
+          subcloud_apply_type: applyType,
+          max_parallel_subclouds: maxParallel,
+          stop_on_failure: input.stop_on_failure ? 1 : 0,
+          with_prestage: input.type === 'prestage' || input.with_prestage ? 1 : 0,
+          target: JSON.stringify({ ...(input.group ? { group: input.group } : {}), ...(input.subcloud ? { subcloud: input.subcloud } : {}) }),
+          options: JSON.stringify(job),
+          state: 'initial',
+          reason: '',
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      const rows = steps.map((t, i): FleetStrategyStepsTable => ({
+        subcloud_id: t.id,
+        subcloud_name: t.name,
+        job_key: uuid,
+        stage: applyType === 'serial' ? i + 1 : Math.floor(i / maxParallel) + 1,
+        state: STEP_INITIAL,
+        details: '',
+        progress: null,
+        cause: null,
+        started_at: null,
+        finished_at: null,
+        updated_at: now,
+      }));
+      for (const slice of chunk(rows, 500)) await trx.insertInto('fleet_strategy_steps').values(slice).execute();
+      // StarlingX resets a subcloud's error to "No errors present" when a strategy is created for it.
+      const stale = await trx.selectFrom('subcloud_errors').select(['subcloud_id', 'cause']).where('cause', 'like', 'orchestration:%').where('cleared_at', 'is', null).execute();
+      const chosen = new Set(steps.map((s) => s.id));
+      for (const e of stale) if (chosen.has(e.subcloud_id)) await this.deps.errors.clear(trx, e.subcloud_id, e.cause, now);
+    });
+    return this.show();
+  }
+
+  private async targets(input: FleetCreate, groupId: number | undefined): Promise<Target[]> {
+    let q = this.deps.db
+      .selectFrom('subclouds as s')
+      .innerJoin('subcloud_groups as g', 'g.id', 's.group_id')
+      .leftJoin('subcloud_endpoints as e', (j) => j.onRef('e.subcloud_id', '=', 's.id').on('e.endpoint_type', '=', 'software'))
+      .select(['s.id', 's.name', 's.management_state', 's.availability_status', 's.status', 's.group_id', 'e.sync_status', 'g.name as group_name'])
+      .orderBy('g.id')
+      .orderBy('s.name');
+    if (groupId !== undefined) q = q.where('s.group_id', '=', groupId);
+    if (input.subcloud) q = q.where('s.name', '=', input.subcloud);
+    const rows = await q.execute();
+    if (input.subcloud && !rows.length) throw new NotFoundError(`no subcloud ${input.subcloud}`, 'subcloud');
+    return rows;
+  }
+
+  /** The subclouds that get a step, or the reason there are none. */
+  private pick(input: FleetCreate, targets: Target[]): Target[] {
+    if (input.subcloud) {
+      const t = targets[0]!;
+      if (t.management_state !== 'managed') throw new ConflictError(`subcloud ${t.name} is unmanaged; manage it first`, 'subcloud');
+      if (t.availability_status !== 'online') throw new ConflictError(`subcloud ${t.name} is offline`, 'subcloud');
+    }
+    const eligible = targets.filter((t) => t.management_state === 'managed' && t.availability_status === 'online');
+    const unknown = eligible.filter((t) => !t.sync_status || t.sync_status === 'unknown');
+    if (unknown.length) {
+      throw new ConflictError(`software sync status is unknown for ${unknown.length} subcloud(s) (${unknown.slice(0, 5).map((t) => t.name).join(', ')}${unknown.length > 5 ? ', ...' : ''}); wait for them to report, or leave them out`, 'sync_status');
+    }
+    const lacks = (t: Target) => !(t.status ? ((JSON.parse(t.status) as { releases?: string[] }).releases ?? []) : []).includes(input.release);
+    const steps = eligible.filter((t) => (input.type === 'prestage' ? lacks(t) : t.sync_status === 'out-of-sync' && lacks(t)));
+    if (!steps.length) throw new ConflictError(`Strategy has no steps to apply: no managed, online subcloud${input.group ? ` in group ${input.group}` : ''} needs ${input.release}`);
+    return steps;
+  }
+
+  private jobOptions(input: FleetCreate): Pick<SiteJob, 'strategy' | 'bytes_per_second'> {
+    if (input.prestage_mbps !== undefined && (!(input.prestage_mbps >= 0) || input.prestage_mbps > 100_000)) throw new InputError('prestage_mbps: 0 (no cap) to 100000 Mbit/s', 'prestage_mbps');
+    const workers = input.max_parallel_worker_hosts ?? 2;
+    if (!Number.isInteger(workers) || workers < 2 || workers > 10) throw new InputError('max_parallel_worker_hosts: 2 to 10 (StarlingX)', 'max_parallel_worker_hosts');
+    return {
+      strategy: {
+        controller_apply_type: input.controller_apply_type ?? 'serial',
+        worker_apply_type: input.worker_apply_type ?? 'serial',
+        max_parallel_worker_hosts: workers,
+        alarm_restrictions: input.alarm_restrictions ?? 'strict',
+      },
+      bytes_per_second: Math.round((input.prestage_mbps ?? 0) * MBIT),
+    };
+  }
+
+  async show(): Promise<FleetStrategyView> {
+    const row = await this.row();
+    if (!row) throw new NotFoundError('no fleet strategy');
+    const counts = await this.deps.db.selectFrom('fleet_strategy_steps').select(['state', sql<number>`count(*)`.as('n')]).groupBy('state').execute();
+    const count = (pred: (s: string) => boolean) => counts.filter((c) => pred(c.state)).reduce((t, c) => t + Number(c.n), 0);
+    return {
+      type: row.type as FleetType,
+      release_id: row.release_id,
+      state: row.state as FleetState,
+      subcloud_apply_type: row.subcloud_apply_type as 'parallel' | 'serial',
+      max_parallel_subclouds: row.max_parallel_subclouds,
+      stop_on_failure: row.stop_on_failure === 1,
+      with_prestage: row.with_prestage === 1,
+      target: JSON.parse(row.target) as FleetStrategyView['target'],
+      job: JSON.parse(row.options) as FleetStrategyView['job'],
+      reason: row.reason,
+      steps: {
+        total: count(() => true),
+        initial: count((s) => s === STEP_INITIAL),
+        in_progress: count((s) => !ACTIVE_EXCLUDES.includes(s)),
+        complete: count((s) => s === 'complete'),
+        failed: count((s) => s === 'failed'),
+        aborted: count((s) => s === 'aborted'),
+      },
+      failures_by_cause: await this.causes(),
+      created_at: iso(row.created_at)!,
+      updated_at: iso(row.updated_at)!,
+    };
+  }
+
+  /** Failed steps grouped by cause: most subclouds first. */
+  private async causes(): Promise<CauseGroup[]> {
+    const failed = await this.deps.db.selectFrom('fleet_strategy_steps').select(['subcloud_name', 'cause']).where('state', '=', 'failed').orderBy('subcloud_name').execute();
+    const groups = new Map<string, CauseGroup>();
+    for (const f of failed) {
+      const cause = f.cause ? (JSON.parse(f.cause) as StepCause) : { cause: 'unknown', what: 'the step failed', where: f.subcloud_name, evidence: '', repair: '' };
+      const g = groups.get(cause.cause) ?? { cause: cause.cause, what: cause.what, repair: cause.repair.replaceAll(f.subcloud_name, 'NAME'), count: 0, subclouds: [], evidence: cause.evidence };
+      g.count++;
+      if (g.subclouds.length < 10) g.subclouds.push(f.subcloud_name);
+      groups.set(cause.cause, g);
+    }
+    return [...groups.values()].sort((a, b) => b.count - a.count || a.cause.localeCompare(b.cause));
+  }
+
+  async steps(filter: { state?: string; cloud?: string; limit?: number; offset?: number } = {}): Promise<{ items: FleetStepView[]; total: number }> {
+    if (!(await this.row())) throw new NotFoundError('no fleet strategy');
+    let q = this.deps.db.selectFrom('fleet_strategy_steps');
+    if (filter.state) q = q.where('state', '=', filter.state);
+    if (filter.cloud) q = q.where('subcloud_name', '=', filter.cloud);
+    const total = Number((await q.select(sql<number>`count(*)`.as('n')).executeTakeFirst())?.n ?? 0);
+    const rows = await q
+      .selectAll()
+      .orderBy('stage')
+      .orderBy('subcloud_name')
+      .limit(filter.limit ?? 100)
+      .offset(filter.offset ?? 0)
+      .execute();
+    if (filter.cloud && !rows.length) throw new NotFoundError(`no step for subcloud ${filter.cloud} in the fleet strategy`, 'cloud');
+    return {
+      total,
+      items: rows.map((r) => ({
+        cloud: r.subcloud_name,
+        stage: r.stage,
+        state: r.state,
+        details: r.details,
+        progress: r.progress ? (JSON.parse(r.progress) as FleetStepView['progress']) : null,
+        cause: r.cause ? (JSON.parse(r.cause) as StepCause) : null,
+        started_at: iso(r.started_at),
+        finished_at: iso(r.finished_at),
+      })),
+    };
+  }
+
+  async apply(): Promise<FleetStrategyView> {
+    const row = await this.row();
+    if (!row) throw new NotFoundError('no fleet strategy');
+    if (row.state !== 'initial') throw new ConflictError(`the fleet strategy is ${row.state}; only an initial strategy can be applied`);
+    await this.deps.db.updateTable('fleet_strategy').set({ state: 'applying', updated_at: this.deps.clock.now() }).where('id', '=', 1).execute();
+    await this.tick();
+    return this.show();
+  }
+
+  async abort(): Promise<FleetStrategyView> {
+    const row = await this.row();
+    if (!row) throw new NotFoundError('no fleet strategy');
+    if (row.state !== 'applying' && row.state !== 'initial') throw new ConflictError(`the fleet strategy is ${row.state}; only an initial or applying strategy can be aborted`);
+    const now = this.deps.clock.now();
+    if (row.state === 'initial') {
+      await this.deps.db.transaction().execute(async (trx) => {
+        await trx.updateTable('fleet_strategy_steps').set({ state: 'aborted', finished_at: now, updated_at: now }).where('state', '=', STEP_INITIAL).execute();
+        await trx.updateTable('fleet_strategy').set({ state: 'aborted', reason: 'aborted before it was applied', updated_at: now }).where('id', '=', 1).execute();
+      });
+    } else {
+      // Takes effect at once: from here no tick starts a step.
+      await this.deps.db.updateTable('fleet_strategy').set({ state: 'abort requested', updated_at: now }).where('id', '=', 1).where('state', '=', 'applying').execute();
+    }
+    return this.show();
+  }
+
+  async delete(): Promise<void> {
+    const row = await this.row();
+    if (!row) throw new NotFoundError('no fleet strategy');
+    if (row.state === 'applying' || row.state === 'abort requested' || row.state === 'aborting') throw new ConflictError(`the fleet strategy is ${row.state}; abort it and let it stop before deleting it`);
+    const now = this.deps.clock.now();
+    const holding = await this.deps.db.transaction().execute(async (trx) => {
+      const ids = (await trx.selectFrom('subclouds').select('id').where('orchestration', 'is not', null).execute()).map((r) => r.id);
+      await trx
+        .updateTable('subclouds')
+        .set({ orchestration: null, generation: sql<number>`generation + 1`, updated_at: now })
+        .where('orchestration', 'is not', null)
+        .execute();
+      await trx.deleteFrom('fleet_strategy_steps').execute();
+      await trx.deleteFrom('fleet_strategy').execute();
+      return ids;
+    });
+    // The subclouds forget their finished jobs.
+    for (const id of holding) this.deps.waiters.notify(subcloudWaitKey(id));
+  }
+
+  /** One pass of the runner; returns the number of steps started. */
+  async tick(): Promise<number> {
+    const { db, clock } = this.deps;
+    const row = await this.row();
+    if (!row || (row.state !== 'applying' && row.state !== 'abort requested' && row.state !== 'aborting')) return 0;
+    const now = clock.now();
+    await this.timeouts(now);
+    const active = Number(
+      (await db.selectFrom('fleet_strategy_steps').select(sql<number>`count(*)`.as('n')).where('state', 'not in', ACTIVE_EXCLUDES).executeTakeFirst())?.n ?? 0,
+    );
+    const failed = Number((await db.selectFrom('fleet_strategy_steps').select(sql<number>`count(*)`.as('n')).where('state', '=', 'failed').executeTakeFirst())?.n ?? 0);
+    const stopping = row.state !== 'applying' || (row.stop_on_failure === 1 && failed > 0);
+    let started = 0;
+    if (!stopping && active < row.max_parallel_subclouds) started = await this.start(row, row.max_parallel_subclouds - active, now);
+    if (started) return started;
+    if (active > 0) {
+      if (row.state === 'abort requested') await db.updateTable('fleet_strategy').set({ state: 'aborting', updated_at: now }).where('id', '=', 1).execute();
+      return 0;
+    }
+    const initial = Number((await db.selectFrom('fleet_strategy_steps').select(sql<number>`count(*)`.as('n')).where('state', '=', STEP_INITIAL).executeTakeFirst())?.n ?? 0);
+    if (initial > 0 && !stopping) return 0;
+    // Nothing runs and nothing more will start: the strategy ends.
+    let state: FleetState;
+    let reason: string;
+    if (row.state !== 'applying') {
+      state = 'aborted';
+      reason = `aborted; ${initial} step(s) not started`;
+    } else if (failed > 0) {
+      state = 'failed';
+      const causes = await this.causes();
+      reason = `${failed} subcloud(s) failed: ${causes.map((c) => `${c.cause} (${c.count})`).join(', ')}${initial ? `; stop-on-failure: ${initial} step(s) not started` : ''}`;
+    } else {
+      state = 'complete';
+      reason = '';
+    }
+    await db.transaction().execute(async (trx) => {
+      if (state === 'aborted' || initial) await trx.updateTable('fleet_strategy_steps').set({ state: 'aborted', finished_at: now, updated_at: now }).where('state', '=', STEP_INITIAL).execute();
+      await trx.updateTable('fleet_strategy').set({ state, reason, updated_at: now }).where('id', '=', 1).execute();
+    });
+    return 0;
+  }
+
+  /** Starts up to `slots` steps in order; a subcloud no longer online or managed fails its step instead. */
+  private async start(row: { uuid: string; type: string; release_id: string; with_prestage: number; options: string }, slots: number, now: number): Promise<number> {
+    const { db } = this.deps;
+    const next = await db
+      .selectFrom('fleet_strategy_steps as f')
+      .innerJoin('subclouds as s', 's.id', 'f.subcloud_id')
+      .select(['f.subcloud_id', 'f.subcloud_name', 's.availability_status', 's.management_state'])
+      .where('f.state', '=', STEP_INITIAL)
+      .orderBy('f.stage')
+      .orderBy('f.subcloud_name')
+      .limit(slots)
+      .execute();
+    if (!next.length) return 0;
+    const options = JSON.parse(row.options) as Pick<SiteJob, 'strategy' | 'bytes_per_second'>;
+    const job: SiteJob = { key: row.uuid, type: row.type as FleetType, release_id: row.release_id, prestage: row.with_prestage === 1, ...options };
+    const ready = next.filter((n) => n.availability_status === 'online' && n.management_state === 'managed');
+    const missed = next.filter((n) => !ready.includes(n));
+    const sent = (row.type === 'prestage' ? PRESTAGE_STEP : SW_DEPLOY_STEP).sent;
+    await db.transaction().execute(async (trx) => {
+      for (const m of missed) {
+        const code = m.management_state !== 'managed' ? 'not-managed' : 'offline';
+        await this.failStep(trx, m.subcloud_id, m.subcloud_name, { cause: code, where: m.subcloud_name, evidence: `${m.subcloud_name} was ${m.management_state}/${m.availability_status} when its step was due` }, now);
+      }
+      for (const slice of chunk(ready.map((r) => r.subcloud_id))) {
+        await trx.updateTable('fleet_strategy_steps').set({ state: sent, details: 'job sent to the subcloud', started_at: now, updated_at: now }).where('subcloud_id', 'in', slice).where('state', '=', STEP_INITIAL).execute();
+        await trx
+          .updateTable('subclouds')
+          .set({ orchestration: JSON.stringify(job), generation: sql<number>`generation + 1`, ...(row.with_prestage === 1 ? { prestage_status: 'prestaging' } : {}), updated_at: now })
+          .where('id', 'in', slice)
+          .execute();
+      }
+    });
+    for (const r of ready) this.deps.waiters.notify(subcloudWaitKey(r.subcloud_id));
+    return next.length;
+  }
+
+  private async timeouts(now: number): Promise<void> {
+    const limit = this.deps.stepTimeoutMs ?? durations.fleetStepTimeoutMs;
+    const late = await this.deps.db
+      .selectFrom('fleet_strategy_steps')
+      .select(['subcloud_id', 'subcloud_name', 'state'])
+      .where('state', 'not in', ACTIVE_EXCLUDES)
+      .where('started_at', '<', now - limit)
+      .execute();
+    if (!late.length) return;
+    await this.deps.db.transaction().execute(async (trx) => {
+      for (const l of late) {
+        await this.failStep(trx, l.subcloud_id, l.subcloud_name, { cause: 'step-timeout', where: l.subcloud_name, evidence: `still "${l.state}" ${Math.round(limit / 60_000)} min after it started` }, now);
+      }
+    });
+  }
+
+  private async failStep(trx: Kysely<Schema>, subcloudId: number, name: string, failure: { cause: string; where: string; evidence: string }, now: number): Promise<void> {
+    const text = causeText(failure.cause);
+    const repair = text.repair.replaceAll('{name}', name);
+    const cause: StepCause = { cause: failure.cause, what: text.what, where: failure.where.startsWith(name) ? failure.where : `${name}: ${failure.where}`, evidence: failure.evidence, repair };
+    await trx
+      .updateTable('fleet_strategy_steps')
+      .set({ state: 'failed', details: `${cause.where}: ${failure.evidence}`.slice(0, 2000), cause: JSON.stringify(cause), finished_at: now, updated_at: now })
+      .where('subcloud_id', '=', subcloudId)
+      .execute();
+    await this.deps.errors.record(trx, subcloudId, { cause: `orchestration:${failure.cause.slice(0, 32)}`, what: `fleet strategy: ${text.what}`, evidence: `${cause.where}: ${failure.evidence}`, repair: text.repair }, now);
+  }
+
+  /**
+   * A subcloud's report of its job, in the report's transaction: moves its
+   * step (only this strategy's, and only forward: a finished step stays).
+   */
+  async reported(trx: Kysely<Schema>, subcloud: { id: number; name: string }, status: SiteJobStatus, now: number): Promise<void> {
+    const step = await trx.selectFrom('fleet_strategy_steps').select(['state', 'details', 'progress']).where('subcloud_id', '=', subcloud.id).where('job_key', '=', status.key).executeTakeFirst();
+    if (!step || step.state === STEP_INITIAL || (STEP_DONE as readonly string[]).includes(step.state)) return;
+    const strategy = await this.row(trx);
+    if (!strategy) return;
+    const prestage = strategy.type === 'prestage';
+    if (status.state === 'failed') {
+      await this.failStep(trx, subcloud.id, subcloud.name, status.failure ?? { cause: 'strategy-failed', where: subcloud.name, evidence: status.details }, now);
+      if (strategy.with_prestage === 1 && (prestage || status.failure?.where.startsWith('prestage'))) await trx.updateTable('subclouds').set({ prestage_status: 'failed' }).where('id', '=', subcloud.id).execute();
+      return;
+    }
+    const state = (prestage ? PRESTAGE_STEP : SW_DEPLOY_STEP)[status.state];
+    // Each report carries what it knows: fetch progress stays once the deploy reports its steps.
+    const before = step.progress ? (JSON.parse(step.progress) as FleetStepView['progress']) : null;
+    const merged = { ...before, ...(status.steps ? { steps: status.steps } : {}), ...(status.bytes ? { bytes: status.bytes } : {}) };
+    const progress = Object.keys(merged).length ? JSON.stringify(merged) : null;
+    if (state === step.state && status.details === step.details && progress === step.progress) return;
+    const done = status.state === 'complete';
+    await trx
+      .updateTable('fleet_strategy_steps')
+      .set({ state, details: status.details.slice(0, 2000), progress, ...(done ? { finished_at: now } : {}), updated_at: now })
+      .where('subcloud_id', '=', subcloud.id)
+      .execute();
+    const prestaged = strategy.with_prestage === 1 && (done || status.state === 'creating' || status.state === 'applying' || status.state === 'finishing');
+    if (prestaged) await trx.updateTable('subclouds').set({ prestage_status: 'complete' }).where('id', '=', subcloud.id).where('prestage_status', '!=', 'complete').execute();
+  }
+}
