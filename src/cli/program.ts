@@ -11,6 +11,7 @@ import { registerSubcloudCommands } from './commands/subcloud.js';
 import { registerSystemCommands } from './commands/system.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerReleaseCommands } from './commands/release.js';
+import { registerFleetStrategyCommands } from './commands/fleet-strategy.js';
 import { registerSoftwareCommands } from './commands/software.js';
 import { registerStrategyCommands } from './commands/strategy.js';
 import { registerSimCommand } from './commands/sim.js';
@@ -38,6 +39,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerSoftwareCommands(program, ctx);
   registerReleaseCommands(program, ctx);
   registerStrategyCommands(program, ctx);
+  registerFleetStrategyCommands(program, ctx);
   registerServeCommand(program, ctx);
   registerDemoCommand(program, ctx);
   registerAgentCommand(program, ctx);

@@ -13,6 +13,7 @@ import { FleetSimulator } from '../../src/sim/fleet-sim.js';
 import { PROFILES } from '../../src/sim/wan/index.js';
 import { createTestApi, type TestApi } from '../helpers/api.js';
 import { createTestDatabase, describeEachBackend, type TestDatabase } from '../helpers/backends.js';
+import { cliRunner } from '../helpers/cli.js';
 import { makeBundle, newKeys } from '../helpers/releases.js';
 
 const until = async (what: string, pred: () => Promise<boolean> | boolean, ms = 15_000) => {
@@ -197,5 +198,32 @@ describeEachBackend('fleet strategy: sw-deploy and prestage across simulated sub
     for (const s of rail.sites.filter((x) => x.name !== 'rail-00001')) assert.ok(!s.site.deployed.includes('edge-1.0.3'), 'prestaged, not deployed');
     const audit = (await api.request('admin', 'GET', '/api/v1/audit?limit=20')).body.items;
     assert.ok(audit.some((a: { route: string; method: string; target_id: string }) => a.method === 'POST' && a.route === '/api/v1/sw-update-strategy' && a.target_id === 'prestage edge-1.0.3'));
+  });
+
+  test('the CLI: create (with a clear refusal), apply, show failures by cause, step list and show, delete', async () => {
+    assert.equal((await api.request('operator', 'DELETE', '/api/v1/sw-update-strategy')).status, 204);
+    const op = cliRunner({ STARLING_URL: url, STARLING_TOKEN: api.tokens.operator });
+    const refused = await op.run('fleet-strategy', 'create', 'sw-deploy', '--release', 'edge-1.0.3', '--group', 'forest', '--max-parallel-subclouds', '3');
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /come from group forest's settings and cannot be overridden/);
+    const created = await op.run('fleet-strategy', 'create', 'sw-deploy', '--release', 'edge-1.0.3', '--group', 'forest', '--prestage-mbps', '8');
+    assert.equal(created.code, 0, created.err);
+    assert.match(created.out, /\| state +\| initial +\|/);
+    assert.match(created.out, /\| target +\| group forest +\|/);
+    assert.match(created.out, /\| prestage bandwidth +\| 8\.0 Mbit\/s per subcloud +\|/);
+    assert.equal((await op.run('fleet-strategy', 'apply')).code, 0);
+    await until('failed', async () => (await strategy()).state === 'failed', 30_000);
+    const show = await op.run('fleet-strategy', 'show');
+    assert.match(show.out, /\[#{20}\] 3\/3/);
+    assert.match(show.out, /Failures by cause:/);
+    assert.match(show.out, /\| host-deploy-failed \| 3: forest-00001, forest-00002, forest-00003 \|/);
+    const list = await op.run('fleet-strategy', 'step', 'list', '--state', 'failed');
+    assert.match(list.out, /\| forest-00001 \| 1 +\| failed \|/);
+    assert.match(list.out, /3 of 3 step\(s\)/);
+    const one = await op.run('fleet-strategy', 'step', 'show', 'forest-00002', '-o', 'json');
+    assert.equal(JSON.parse(one.out).cause.cause, 'host-deploy-failed');
+    assert.match((await op.run('fleet-strategy', 'step', 'show', 'nowhere')).err, /no step for subcloud nowhere/);
+    assert.equal((await op.run('fleet-strategy', 'delete')).out, 'Fleet strategy deleted');
+    assert.match((await op.run('fleet-strategy', 'show')).err, /no fleet strategy/);
   });
 });

@@ -19,8 +19,16 @@ interface SimFlags {
   group?: string;
   alarmRate: string;
   concurrency: string;
+  deploySeconds: string;
+  deployFailRate: string;
   duration?: string;
   removeOnExit?: boolean;
+}
+
+function rate(value: string): number {
+  const n = Number(value);
+  if (!(n >= 0 && n <= 1)) throw new InputError(`deploy-fail-rate: a share from 0 to 1, not ${JSON.stringify(value)}`, 'deploy-fail-rate');
+  return n;
 }
 
 function count(value: string, field: string, min: number, max: number): number {
@@ -43,6 +51,8 @@ export function registerSimCommand(program: Command, ctx: CliContext): void {
     .option('--group <g>', 'subcloud group to add them to (default: Default)')
     .option('--alarm-rate <n>', 'alarm raises/clears per subcloud per hour', '2')
     .option('--concurrency <n>', 'adds and enrollments in flight at once', '32')
+    .option('--deploy-seconds <s>', 'how long a simulated software deploy takes on a subcloud (fleet strategies)', '30')
+    .option('--deploy-fail-rate <r>', 'share of simulated deploys that fail their health check, 0 to 1 (seeded)', '0')
     .option('--duration <s>', 'stop after this many seconds (default: until Ctrl-C)')
     .option('--remove-on-exit', 'delete the simulated subclouds from the system controller when stopping')
     .addHelpText(
@@ -68,6 +78,8 @@ export function registerSimCommand(program: Command, ctx: CliContext): void {
         ...(flags.group ? { group: flags.group } : {}),
         alarmChurnPerHour: Number(flags.alarmRate) || 0,
         concurrency: count(flags.concurrency, 'concurrency', 1, 1000),
+        deployMs: count(flags.deploySeconds, 'deploy-seconds', 0, 86_400) * 1000,
+        deployFailRate: rate(flags.deployFailRate),
       });
       ctx.out(`Simulating ${subclouds} subclouds (${flags.prefix}-00001 ...) against ${controller}, profile ${flags.profile}, seed ${flags.seed} [simulated]`);
       let lastShown = 0;
