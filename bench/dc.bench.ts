@@ -21,14 +21,13 @@
  * Online/offline counts are read from the controller's database directly
  * (read-only), so the measurement adds no load to its API.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { Client } from './lib/http.js';
 import { fmt, percentile, printTable, verdict, type Row } from './lib/report.js';
 import { ADMIN_PASSWORD, onCleanup, runCleanups, sleep, startServe, watchProcess } from './lib/site-procs.js';
-import type { FromSim, ToSim } from './lib/dc-sim.js';
+import { startSim } from './lib/sim-child.js';
 
 const N = Number(process.env.STARLING_BENCH_DC_SUBCLOUDS ?? 10_000);
 const SIMS = 4;
@@ -66,26 +65,6 @@ function sqliteCounter(path: string): Counter {
     },
     close: async () => void db.close(),
   };
-}
-
-function startSim(i: number): ChildProcess & { ask: <T extends FromSim['type']>(m: ToSim, reply: T, timeoutMs: number) => Promise<Extract<FromSim, { type: T }>> } {
-  const child = fork(new URL('./lib/dc-sim.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  onCleanup(`stop simulator ${i}`, () => void child.kill('SIGKILL'));
-  return Object.assign(child, {
-    ask: <T extends FromSim['type']>(m: ToSim, reply: T, timeoutMs: number) =>
-      new Promise<Extract<FromSim, { type: T }>>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`simulator ${i}: no ${reply} within ${timeoutMs / 1000} s`)), timeoutMs);
-        const on = (r: FromSim) => {
-          if (r.type !== reply && r.type !== 'failed') return;
-          clearTimeout(timer);
-          child.off('message', on);
-          if (r.type === 'failed') reject(new Error(`simulator ${i}: ${r.message}`));
-          else resolve(r as Extract<FromSim, { type: T }>);
-        };
-        child.on('message', on);
-        child.send(m);
-      }),
-  });
 }
 
 async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<number> {

@@ -8,7 +8,7 @@ import { FleetSimulator } from '../../src/sim/fleet-sim.js';
 import { parseProfile } from '../../src/sim/wan/profile.js';
 
 export type ToSim =
-  | { type: 'prepare'; controller: string; token: string; count: number; prefix: string; seed: string; profile: string }
+  | { type: 'prepare'; controller: string; token: string; count: number; prefix: string; seed: string; profile: string; deployMs?: number; alarmChurnPerHour?: number; group?: string }
   | { type: 'start' }
   | { type: 'cut'; count: number }
   | { type: 'restore' }
@@ -36,8 +36,10 @@ process.on('message', (m: ToSim) => {
           profile: parseProfile(m.profile),
           seed: m.seed,
           prefix: m.prefix,
-          alarmChurnPerHour: 2,
+          alarmChurnPerHour: m.alarmChurnPerHour ?? 2,
           concurrency: 16,
+          ...(m.deployMs !== undefined ? { deployMs: m.deployMs } : {}),
+          ...(m.group ? { group: m.group } : {}),
           log: silentLogger(),
         });
         const t0 = performance.now();

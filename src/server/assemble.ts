@@ -63,6 +63,8 @@ import { SwStrategyService } from '../resources/strategies/sw-strategy.service.j
 import { strategyRoutes } from '../resources/strategies/strategy.routes.js';
 import { FleetStrategyService } from '../resources/strategies/fleet-strategy.service.js';
 import { fleetStrategyRoutes } from '../resources/strategies/fleet-strategy.routes.js';
+import { PRESTAGE_MAX_PARALLEL } from '../resources/strategies/fleet-strategy.types.js';
+import { TransferGate } from '../api/transfer-gate.js';
 
 export interface AssembleDeps {
   config: Pick<ServerConfig, 'bodyLimitBytes' | 'trustProxy' | 'reportIntervalMs'> & Partial<Pick<ServerConfig, 'subcloudAuditWindowMs'>>;
@@ -98,6 +100,8 @@ export interface Assembled {
   waiters: Waiters;
   /** Release content by digest. */
   blobs: BlobStore;
+  /** Content transfers to subclouds running at once (prestage's global cap). */
+  subcloudTransfers: TransferGate;
   releases: ReleaseService;
   deploy: DeployService;
   /** The site's sw-deploy strategy: call tick() every second while one applies. */
@@ -177,6 +181,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     startedAt: clock.now(),
     errors: subclouds.errorLog,
   });
+  const subcloudTransfers = new TransferGate(PRESTAGE_MAX_PARALLEL);
   const fleet = new FleetStrategyService({ db, clock, waiters, errors: subclouds.errorLog });
   const syncAudit = new SyncAudit({ db, clock, fault, sync, graceMs: durations.subcloudAuditWindowMs });
   const reports = new ReportService({ db, dialect: database.dialect, clock, fault, waiters, reportIntervalMs: deps.config.reportIntervalMs, log, observe: metrics.observeReport, softwareReported: (hostId, status) => deploy.softwareReported(hostId, status) });
@@ -214,7 +219,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
       await api.register(streamRoutes({ db, feed, openStreams }));
       await api.register(systemRoutes({ system }));
       await api.register(platformRoutes({ db, changed: () => sync.refresh() }));
-      await api.register(releaseRoutes({ db, clock, releases, changed: () => sync.refresh() }));
+      await api.register(releaseRoutes({ db, clock, releases, changed: () => sync.refresh(), subcloudTransfers }));
       await api.register(deployRoutes({ deploy }));
       await api.register(strategyRoutes({ strategy }));
       await api.register(fleetStrategyRoutes({ fleet }));
@@ -231,5 +236,5 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     { prefix: '/api/v1' },
   );
   await app.ready();
-  return { app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, subcloudAudit, syncAudit, sync, waiters, heartbeat, blobs, releases, deploy, strategy, fleet, routes };
+  return { app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, subcloudAudit, syncAudit, sync, waiters, heartbeat, blobs, subcloudTransfers, releases, deploy, strategy, fleet, routes };
 }

@@ -7,6 +7,7 @@ import { Type } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import type { Readable } from 'node:stream';
 import { sendFileRange } from '../../api/byte-range.js';
+import type { TransferGate } from '../../api/transfer-gate.js';
 import { errorResponses, StringEnum, Text } from '../../api/schemas.js';
 import type { Clock } from '../../core/clock.js';
 import { UnsupportedMediaTypeError } from '../../core/errors.js';
@@ -53,7 +54,7 @@ const ReleaseRef = Type.Object({ release_id: Type.String({ maxLength: 64 }) });
 const BLOB_READERS: readonly CallerRole[] = [...ANY_ROLE, 'agent', 'subcloud'];
 
 export const releaseRoutes =
-  ({ db, clock, releases, changed }: { db: Kysely<Schema>; clock: Clock; releases: ReleaseService; changed: () => Promise<unknown> }): FastifyPluginAsyncTypebox =>
+  ({ db, clock, releases, changed, subcloudTransfers }: { db: Kysely<Schema>; clock: Clock; releases: ReleaseService; changed: () => Promise<unknown>; subcloudTransfers: TransferGate }): FastifyPluginAsyncTypebox =>
   async (app) => {
     // Bundles stream through unparsed: checked as they arrive, never held whole in memory.
     app.addContentTypeParser(['application/octet-stream', 'application/x-tar'], (_req, payload, done) => done(null, payload));
@@ -128,12 +129,17 @@ export const releaseRoutes =
         schema: {
           tags: ['software'],
           summary: 'Download one content blob of a release',
-          description: 'Supports HTTP Range (one range), so an interrupted transfer resumes from the byte it reached.',
+          description: 'Supports HTTP Range (one range), so an interrupted transfer resumes from the byte it reached. Subclouds fetch at most 250 at a time (StarlingX prestage); the rest wait their turn.',
           params: Type.Object({ release_id: Type.String({ maxLength: 64 }), sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }) }),
         },
       },
       async (request, reply) => {
         const blob = await releases.blob(request.params.release_id, request.params.sha256);
+        if (request.principal?.role === 'subcloud') {
+          // Prestage: at most PRESTAGE_MAX_PARALLEL subclouds fetch at once, the rest wait their turn.
+          const release = await subcloudTransfers.acquire(request.raw);
+          reply.raw.once('close', release);
+        }
         return sendFileRange(reply, blob.path, blob.size, request.headers.range);
       },
     );
