@@ -228,7 +228,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
       await api.register(enrollRoutes({ hosts }));
       await api.register(subcloudRoutes({ subclouds, groups }));
       await api.register(
-        dcRoutes({ db, subclouds, uplink: new UplinkService({ db, dialect: database.dialect, clock, fault, waiters, sync, errors: subclouds.errorLog, credentialsChanged: () => auth.invalidateSubclouds(), reportIntervalMs: deps.config.reportIntervalMs, jobReported: (trx, subcloud, status, now) => fleet.reported(trx, subcloud, status, now) }), maxWaitMs: deps.config.reportIntervalMs }),
+        dcRoutes({ db, subclouds, uplink: new UplinkService({ db, dialect: database.dialect, clock, fault, waiters, sync, errors: subclouds.errorLog, credentialsChanged: () => auth.invalidateSubclouds(), reportIntervalMs: deps.config.reportIntervalMs, jobReported: (trx, subcloud, status, now) => fleet.reported(trx, subcloud, status, now), jobFinished: () => fleet.stepFinished() }), maxWaitMs: deps.config.reportIntervalMs }),
       );
       await api.register(fleetRoutes({ db, errors: subclouds.errorLog }));
       await api.register(reportRoutes({ reports, maxWaitMs: deps.config.reportIntervalMs }));

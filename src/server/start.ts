@@ -56,6 +56,9 @@ export async function startController(config: ServerConfig, options: StartOption
     await parts.groups.ensureDefault();
     if (admin.created) log.info('created the admin user');
 
+    // A finished step frees a slot: the runner is woken rather than waiting for its next tick.
+    const fleetLoop = startLoop({ name: 'fleet-strategy', intervalMs: durations.strategyTickMs, log, tick: async () => void (await parts.fleet.tick()) });
+    parts.fleet.onWake(() => void fleetLoop.runNow());
     loops = [
       startLoop({
         name: 'event-prune',
@@ -68,7 +71,7 @@ export async function startController(config: ServerConfig, options: StartOption
       }),
       // Strategies advance a step per tick; each tick reads and writes the row, so a restart resumes.
       startLoop({ name: 'sw-strategy', intervalMs: durations.strategyTickMs, log, tick: async () => void (await parts.strategy.tick()) }),
-      startLoop({ name: 'fleet-strategy', intervalMs: durations.strategyTickMs, log, tick: async () => void (await parts.fleet.tick()) }),
+      fleetLoop,
       startLoop({ name: 'heartbeat', intervalMs: config.reportIntervalMs, log, tick: async () => void (await parts.heartbeat.tick()) }),
       startLoop({
         name: 'subcloud-audit',

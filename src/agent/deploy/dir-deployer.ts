@@ -31,13 +31,18 @@ const exists = (p: string) => stat(p).then(() => true, () => false);
 const tail = (text: string, n = 1500) => (text.length > n ? `…${text.slice(-n)}` : text);
 
 export class DirDeployer implements Deployer {
-  readonly name = 'dir';
+  readonly name: string = 'dir';
   private current: DirState = { running: null, previous: null };
 
   constructor(
     readonly root: string,
     private readonly healthCheckTimeoutMs: number = durations.healthCheckTimeoutMs,
   ) {}
+
+  /** Releases whose trees are kept: the running and the previous one. */
+  protected kept(): Set<string> {
+    return new Set([this.current.running, this.current.previous].filter((x): x is string => x !== null));
+  }
 
   private get statePath() {
     return join(this.root, 'state.json');
@@ -93,8 +98,13 @@ export class DirDeployer implements Deployer {
       await copyFile(join(this.root, 'blobs', file.sha256), target);
       await chmod(target, file.executable ? 0o755 : 0o644);
     }
-    await rename(staging, tree);
+    await this.materialize(release, staging, tree);
     for (const sha of new Set(release.files.map((f) => f.sha256))) await rm(join(this.root, 'blobs', sha), { force: true });
+  }
+
+  /** Turns an assembled staging tree into the release's deployment tree (here: a rename; ostree commits and checks out). */
+  protected async materialize(_release: DeployRelease, staging: string, tree: string): Promise<void> {
+    await rename(staging, tree);
   }
 
   /** Points `current` at a release's tree (or removes it: the base install), atomically. */
@@ -151,8 +161,8 @@ export class DirDeployer implements Deployer {
   }
 
   /** Keeps only the running and previous trees. */
-  private async prune(): Promise<void> {
-    const keep = new Set([this.current.running, this.current.previous].filter((x): x is string => x !== null));
+  protected async prune(): Promise<void> {
+    const keep = this.kept();
     for (const id of await readdir(join(this.root, 'deployments'))) if (!keep.has(id)) await rm(this.treeOf(id), { recursive: true, force: true });
   }
 }

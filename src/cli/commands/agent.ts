@@ -8,6 +8,7 @@ import { readInventory, readResourceStats } from '../../agent/inventory/index.js
 import { ResourceMonitor } from '../../agent/monitor/resource-monitor.js';
 import { StateDir } from '../../agent/state-dir.js';
 import { DirDeployer } from '../../agent/deploy/dir-deployer.js';
+import { OstreeDeployer } from '../../agent/deploy/ostree-deployer.js';
 import { SimDeployer } from '../../agent/deploy/sim-deployer.js';
 import { join } from 'node:path';
 import { startLoop } from '../../core/loop.js';
@@ -24,7 +25,7 @@ interface AgentFlags {
   stateDir?: string;
   driver: 'linux' | 'sim';
   allowHostChanges?: boolean;
-  deployDriver: 'dir' | 'sim' | 'none';
+  deployDriver: 'dir' | 'ostree' | 'sim' | 'none';
   deployRoot?: string;
   logLevel: string;
 }
@@ -38,7 +39,7 @@ export function registerAgentCommand(program: Command, ctx: CliContext): void {
     .option('--hostname <name>', 'this host\'s name (default: the machine\'s hostname)')
     .option('--state-dir <dir>', 'folder for the credential and queue (default: ~/.local/state/starling/agent)')
     .addOption(new Option('--driver <driver>', 'host driver: linux reads this machine; sim simulates one').choices(['linux', 'sim']).default('linux'))
-    .addOption(new Option('--deploy-driver <driver>', 'how releases are deployed: dir keeps A/B deployments in --deploy-root; sim simulates; none takes no software deploys').choices(['dir', 'sim', 'none']).default('dir'))
+    .addOption(new Option('--deploy-driver <driver>', 'how releases are deployed: dir keeps A/B deployments in --deploy-root; ostree keeps them as OSTree commits there (needs ostree); sim simulates; none takes no software deploys').choices(['dir', 'ostree', 'sim', 'none']).default('dir'))
     .option('--deploy-root <dir>', 'folder of the dir deployer (default: <state-dir>/deployments)')
     .option('--allow-host-changes', 'let the linux driver change this machine (grub kernel and CPU isolation, hugepages, reboot); without it, changes are only recorded in the state folder')
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
@@ -49,7 +50,8 @@ export function registerAgentCommand(program: Command, ctx: CliContext): void {
       const state = new StateDir(stateDir);
       const driver = flags.driver === 'sim' ? new SimDriver() : new LinuxDriver({ state, allowHostChanges: flags.allowHostChanges ?? false });
       const deployRoot = flags.deployRoot ?? join(stateDir, 'deployments');
-      const deployer = flags.deployDriver === 'dir' ? new DirDeployer(deployRoot) : flags.deployDriver === 'sim' ? new SimDeployer() : undefined;
+      const deployer =
+        flags.deployDriver === 'dir' ? new DirDeployer(deployRoot) : flags.deployDriver === 'ostree' ? new OstreeDeployer(deployRoot) : flags.deployDriver === 'sim' ? new SimDeployer() : undefined;
       const agent = new HostAgent({
         ...(deployer ? { deploy: { deployer, root: deployRoot } } : {}),
         controller: flags.controller.replace(/\/+$/, ''),

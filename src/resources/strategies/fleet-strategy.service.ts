@@ -53,7 +53,25 @@ const subcloudWaitKey = (id: number) => `subcloud:${id}`;
 type Target = { id: number; name: string; management_state: string; availability_status: string; status: string | null; group_id: number; sync_status: string | null; group_name: string };
 
 export class FleetStrategyService {
+  private wake: (() => void) | undefined;
+  private wakePending: NodeJS.Timeout | undefined;
+
   constructor(private readonly deps: { db: Kysely<Schema>; clock: Clock; waiters: Waiters; errors: SubcloudErrors; stepTimeoutMs?: number }) {}
+
+  /** Called (soon, coalesced) when a step finished: a slot is free, so the runner need not wait for its next tick. */
+  onWake(wake: () => void): void {
+    this.wake = wake;
+  }
+
+  /** A step finished (after the report's commit): wake the runner. */
+  stepFinished(): void {
+    if (this.wakePending || !this.wake) return;
+    this.wakePending = setTimeout(() => {
+      this.wakePending = undefined;
+      this.wake?.();
+    }, 20);
+    this.wakePending.unref();
+  }
 
   private row(db: Kysely<Schema> = this.deps.db) {
     return db.selectFrom('fleet_strategy').selectAll().where('id', '=', 1).executeTakeFirst();
@@ -414,24 +432,25 @@ export class FleetStrategyService {
   /**
    * A subcloud's report of its job, in the report's transaction: moves its
    * step (only this strategy's, and only forward: a finished step stays).
+   * Returns true when the step finished (call stepFinished() after commit).
    */
-  async reported(trx: Kysely<Schema>, subcloud: { id: number; name: string }, status: SiteJobStatus, now: number): Promise<void> {
+  async reported(trx: Kysely<Schema>, subcloud: { id: number; name: string }, status: SiteJobStatus, now: number): Promise<boolean> {
     const step = await trx.selectFrom('fleet_strategy_steps').select(['state', 'details', 'progress']).where('subcloud_id', '=', subcloud.id).where('job_key', '=', status.key).executeTakeFirst();
-    if (!step || step.state === STEP_INITIAL || (STEP_DONE as readonly string[]).includes(step.state)) return;
+    if (!step || step.state === STEP_INITIAL || (STEP_DONE as readonly string[]).includes(step.state)) return false;
     const strategy = await this.row(trx);
-    if (!strategy) return;
+    if (!strategy) return false;
     const prestage = strategy.type === 'prestage';
     if (status.state === 'failed') {
       await this.failStep(trx, subcloud.id, subcloud.name, status.failure ?? { cause: 'strategy-failed', where: subcloud.name, evidence: status.details }, now);
       if (strategy.with_prestage === 1 && (prestage || status.failure?.where.startsWith('prestage'))) await trx.updateTable('subclouds').set({ prestage_status: 'failed' }).where('id', '=', subcloud.id).execute();
-      return;
+      return true;
     }
     const state = (prestage ? PRESTAGE_STEP : SW_DEPLOY_STEP)[status.state];
     // Each report carries what it knows: fetch progress stays once the deploy reports its steps.
     const before = step.progress ? (JSON.parse(step.progress) as FleetStepView['progress']) : null;
     const merged = { ...before, ...(status.steps ? { steps: status.steps } : {}), ...(status.bytes ? { bytes: status.bytes } : {}) };
     const progress = Object.keys(merged).length ? JSON.stringify(merged) : null;
-    if (state === step.state && status.details === step.details && progress === step.progress) return;
+    if (state === step.state && status.details === step.details && progress === step.progress) return false;
     const done = status.state === 'complete';
     await trx
       .updateTable('fleet_strategy_steps')
@@ -440,5 +459,6 @@ export class FleetStrategyService {
       .execute();
     const prestaged = strategy.with_prestage === 1 && (done || status.state === 'creating' || status.state === 'applying' || status.state === 'finishing');
     if (prestaged) await trx.updateTable('subclouds').set({ prestage_status: 'complete' }).where('id', '=', subcloud.id).where('prestage_status', '!=', 'complete').execute();
+    return done;
   }
 }

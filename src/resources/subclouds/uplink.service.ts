@@ -42,8 +42,10 @@ export interface UplinkServiceDeps {
   reportIntervalMs: number;
   /** Told when a subcloud's credential is withdrawn (rehomed away). */
   credentialsChanged?: () => void;
-  /** Takes a subcloud's report of its orchestration job (fleet strategy step), in the report's transaction. */
-  jobReported?: (trx: Kysely<Schema>, subcloud: { id: number; name: string }, status: SiteJobStatus, now: number) => Promise<void>;
+  /** Takes a subcloud's report of its orchestration job (fleet strategy step), in the report's transaction; true when the step finished. */
+  jobReported?: (trx: Kysely<Schema>, subcloud: { id: number; name: string }, status: SiteJobStatus, now: number) => Promise<boolean>;
+  /** Told after the commit when a report finished a fleet strategy step. */
+  jobFinished?: () => void;
 }
 
 interface Handled {
@@ -54,6 +56,8 @@ interface Handled {
   applied: Record<string, string>;
   /** It had been reporting, went offline, and is back: its 280.001 is to clear. */
   cameBack?: boolean;
+  /** The report finished its fleet strategy step. */
+  jobFinished?: boolean;
 }
 
 export class UplinkService {
@@ -70,6 +74,7 @@ export class UplinkService {
     const handled = (await this.heartbeat(subcloudId, report)) ?? (await this.deps.db.transaction().execute((trx) => this.record(trx, subcloudId, report, desiredSync)));
     if (handled.effects) this.deps.fault.committed(handled.effects);
     if (handled.cameBack) await this.offlineClears.clear(handled.row.name);
+    if (handled.jobFinished) this.deps.jobFinished?.();
     if (report.rehomed_to) this.deps.credentialsChanged?.();
     const { needStatus, needSnapshot, applied } = handled;
 
@@ -160,6 +165,7 @@ export class UplinkService {
     }
 
     let needStatus = false;
+    let jobFinished = false;
     let applied = appliedEndpoints(subcloud);
     if (report.status) {
       change.status = JSON.stringify(report.status);
@@ -167,7 +173,7 @@ export class UplinkService {
       change.software_version = report.status.software_version;
       applied = report.status.endpoints;
       await this.recordEndpoints(trx, subcloud.id, applied, sync, now);
-      if (report.status.orchestration) await this.deps.jobReported?.(trx, subcloud, report.status.orchestration, now);
+      if (report.status.orchestration) jobFinished = (await this.deps.jobReported?.(trx, subcloud, report.status.orchestration, now)) ?? false;
     } else if (report.status_hash !== subcloud.status_hash) {
       needStatus = true;
     }
@@ -177,7 +183,7 @@ export class UplinkService {
     const cameBack = subcloud.availability_status === 'offline' && subcloud.last_report_at !== null;
     if (change.deploy_status || subcloud.availability_status !== 'online') change.updated_at = now;
     await trx.updateTable('subclouds').set(change).where('id', '=', subcloud.id).execute();
-    return { row: { ...subcloud, ...change } as SubcloudRow, effects: undefined, needStatus, needSnapshot: !synced, applied, cameBack };
+    return { row: { ...subcloud, ...change } as SubcloudRow, effects: undefined, needStatus, needSnapshot: !synced, applied, cameBack, jobFinished };
   }
 
   /** Records the applied hash and status of every endpoint in one statement. */
