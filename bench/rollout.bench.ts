@@ -12,7 +12,8 @@
  *    1,000, each subcloud's deploy simulated as 30 s (it fetches the small
  *    release for real first): total time from apply to complete as a ratio
  *    of the ideal ceil(N/P) × 30 s (target ≤ 1.10). Then a second release:
- *    abort once the first 1,000 run; the abort latency is how long after the
+ *    abort the moment the first of the first 1,000 finishes (when the runner
+ *    would start the next ones); the abort latency is how long after the
  *    abort request a step still started (target ≤ 5 s).
  * 2. satellite: the same rollout with every subcloud behind the satellite
  *    profile (600 ms round trip, 5 % loss, a 15 s drop every 5 minutes):
@@ -209,7 +210,8 @@ async function lanPart(rows: Row[]): Promise<void> {
   await c.client.json('POST', '/api/v1/sw-update-strategy', { type: 'sw-deploy', release: 'bench-1.0.2', max_parallel_subclouds: P });
   await c.client.json('POST', '/api/v1/sw-update-strategy/actions', { action: 'apply' });
   await waitFor('the first wave running', async () => (await c.count(`select count(*) as n from fleet_strategy_steps where state <> 'initial'`)) >= P, 60_000, 50);
-  await sleep((DEPLOY_S * 1000) / 3);
+  // Abort the moment slots start to free up, when the runner would otherwise be starting the next steps.
+  await waitFor('the first step finished', async () => (await c.count(`select count(*) as n from fleet_strategy_steps where state = 'complete'`)) >= 1, DEPLOY_S * 3000, 20);
   const abortAt = Date.now();
   await c.client.json('POST', '/api/v1/sw-update-strategy/actions', { action: 'abort' });
   const stopped = await waitFor('aborted', async () => String((await c.query(`select state from fleet_strategy`))[0]!.state) === 'aborted', DEPLOY_S * 4000);

@@ -28,8 +28,8 @@ describeEachBackend('software releases: trust, upload, list, show, delete, downl
     return r.body.key_id as string;
   };
   const upload = async (bundle: string | Buffer) => api.request('admin', 'POST', '/api/v1/software/releases', typeof bundle === 'string' ? await readFile(bundle) : bundle, octet);
-  const storeFiles = async () => (await readdir(join((api.releases as unknown as { deps: { store: { root: string } } }).deps.store.root, 'blobs'))).length;
-  const stagingFiles = async () => (await readdir(join((api.releases as unknown as { deps: { store: { root: string } } }).deps.store.root, 'staging'))).length;
+  const storeFiles = async () => (await readdir(api.blobs.blobsDir)).length;
+  const stagingFiles = async () => (await readdir(join(api.blobs.root, 'staging'))).length;
 
   test('only admins change the trusted keys; everyone can read them; bad keys are refused with the field', async () => {
     assert.equal((await api.request('operator', 'POST', '/api/v1/software/trust', { public_key: keys.publicPem })).status, 403);
@@ -129,5 +129,29 @@ describeEachBackend('software releases: trust, upload, list, show, delete, downl
     assert.equal(await storeFiles(), 2, 'v6 went; the shared blob stays for 1.0.5');
     assert.equal((await api.request('admin', 'DELETE', '/api/v1/software/releases/starling-1.0.5')).status, 204);
     assert.equal(await storeFiles(), 0);
+  });
+
+  test('commit-patch: a deployed patch and the deployed releases it requires become committed, and can no longer be deleted', async () => {
+    await trust();
+    await upload(await makeBundle({ id: 'starling-1.0.7', files: { 'bin/app': 'v7\n' } }, keys.privatePem, work));
+    await upload(await makeBundle({ id: 'starling-1.0.8', requires: ['starling-1.0.7'], files: { 'bin/app': 'v8\n' } }, keys.privatePem, work));
+    let r = await api.request('admin', 'POST', '/api/v1/software/releases/starling-1.0.8/commit');
+    assert.equal(r.status, 409);
+    assert.match(r.body.message, /starling-1.0.8 is available; only a deployed patch can be committed/);
+    // This system has no hosts: each deploy goes straight through.
+    for (const id of ['starling-1.0.7', 'starling-1.0.8']) {
+      for (const [step, body] of [['start', { release: id }], ['activate', {}], ['complete', {}]] as const) {
+        const d = await api.request('operator', 'POST', `/api/v1/software/deploy/${step}`, body);
+        assert.equal(d.status, 200, d.text);
+      }
+      assert.equal((await api.request('operator', 'DELETE', '/api/v1/software/deploy')).status, 204);
+    }
+    assert.equal((await api.request('operator', 'POST', '/api/v1/software/releases/starling-1.0.8/commit')).status, 403, 'admins only');
+    r = await api.request('admin', 'POST', '/api/v1/software/releases/starling-1.0.8/commit');
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.body.items.map((x: { release_id: string; state: string }) => `${x.release_id} ${x.state}`), ['starling-1.0.7 committed', 'starling-1.0.8 committed']);
+    r = await api.request('admin', 'DELETE', '/api/v1/software/releases/starling-1.0.7');
+    assert.equal(r.status, 409);
+    assert.match(r.body.message, /is committed/);
   });
 });

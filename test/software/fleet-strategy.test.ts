@@ -73,6 +73,7 @@ describeEachBackend('fleet strategy: sw-deploy and prestage across simulated sub
       { id: 'edge-1.0.1', files: { 'bin/app': Buffer.alloc(300_000, 7), 'etc/app.conf': 'x=1\n' } },
       { id: 'edge-1.0.2', files: { 'bin/app': 'app 1.0.2\n' } },
       { id: 'edge-1.0.3', files: { 'bin/app': 'app 1.0.3\n' } },
+      { id: 'edge-1.0.4', files: { 'bin/app': 'app 1.0.4\n' } },
     ];
     for (const spec of specs) {
       const r = await api.request('admin', 'POST', '/api/v1/software/releases', await readFile(await makeBundle(spec, keys.privatePem, work)), { 'content-type': 'application/octet-stream' });
@@ -225,5 +226,30 @@ describeEachBackend('fleet strategy: sw-deploy and prestage across simulated sub
     assert.match((await op.run('fleet-strategy', 'step', 'show', 'nowhere')).err, /no step for subcloud nowhere/);
     assert.equal((await op.run('fleet-strategy', 'delete')).out, 'Fleet strategy deleted');
     assert.match((await op.run('fleet-strategy', 'show')).err, /no fleet strategy/);
+  });
+
+  test('a target whose software sync is unknown stops creation, named; a step past its timeout fails with the cause', async () => {
+    await deployHere('edge-1.0.4');
+    const radio1 = (await api.request('reader', 'GET', '/api/v1/subclouds/radio-00001')).body.id as number;
+    const setSync = (sync_status: string) =>
+      database.db.updateTable('subcloud_endpoints').set({ sync_status }).where('subcloud_id', '=', radio1).where('endpoint_type', '=', 'software').execute();
+    await setSync('unknown');
+    const refused = await create({ type: 'sw-deploy', release: 'edge-1.0.4' });
+    assert.equal(refused.status, 409);
+    assert.match(refused.body.message, /software sync status is unknown for 1 subcloud\(s\) \(radio-00001\)/);
+    await setSync('out-of-sync');
+
+    assert.equal((await create({ type: 'sw-deploy', release: 'edge-1.0.4', subcloud: 'radio-00002' })).status, 200);
+    await action('apply');
+    await until('running', async () => (await strategy()).steps.in_progress === 1);
+    api.clock.advance(6 * 3600_000 + 1000);
+    await api.fleet.tick();
+    const s = await strategy();
+    assert.equal(s.state, 'failed');
+    assert.equal(s.failures_by_cause[0].cause, 'step-timeout');
+    const step = (await steps()).items[0];
+    assert.match(step.cause.evidence, /360 min after it started/);
+    assert.equal(step.cause.where, 'radio-00002');
+    assert.equal((await api.request('operator', 'DELETE', '/api/v1/sw-update-strategy')).status, 204);
   });
 });

@@ -61,6 +61,15 @@ export function registerSoftwareCommands(program: Command, ctx: CliContext): voi
       ctx.out(`Release ${id} deleted`);
     });
 
+  software
+    .command('commit-patch')
+    .description('Commit a deployed patch and the deployed releases it requires: they can no longer be removed')
+    .argument('<release>', 'release id')
+    .action(async (id: string) => {
+      const { items } = await ctx.client().request<{ items: Array<{ release_id: string; state: string }> }>('POST', `${releasePath(id)}/commit`);
+      ctx.out(`Committed: ${items.map((r) => r.release_id).join(', ')}`);
+    });
+
   registerDeployCommands(software, ctx);
 
   const trust = software.command('trust').description('The release signing keys this system accepts (synced to managed subclouds)');

@@ -108,6 +108,19 @@ export const releaseRoutes =
         return reply.code(204).send(null);
       },
     );
+    app.post(
+      '/software/releases/:release_id/commit',
+      {
+        config: { roles: ADMINS },
+        schema: {
+          tags: ['software'],
+          summary: 'Commit a deployed patch and the deployed releases it requires (software commit-patch): committed releases can no longer be removed',
+          params: ReleaseRef,
+          response: { 200: Type.Object({ items: Type.Array(ReleaseSchema) }), ...errorResponses },
+        },
+      },
+      async (request) => ({ items: await releases.commit(request.params.release_id) }),
+    );
     app.get(
       '/software/releases/:release_id/signed',
       {

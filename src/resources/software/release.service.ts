@@ -177,6 +177,31 @@ export class ReleaseService {
     await this.deps.changed?.();
   }
 
+  /**
+   * Commits a deployed patch (StarlingX `software commit-patch`): it and the
+   * deployed releases it requires, transitively, become `committed` — a
+   * permanent part of the system that can no longer be removed or deleted.
+   */
+  async commit(id: string): Promise<ReleaseView[]> {
+    const { db, clock } = this.deps;
+    const row = await this.row(id);
+    if (row.kind !== 'patch') throw new ConflictError(`release ${id} is a major release; only patches are committed`, 'release_id');
+    if (row.state !== 'deployed' && row.state !== 'committed') throw new ConflictError(`release ${id} is ${row.state}; only a deployed patch can be committed`, 'release_id');
+    const all = await db.selectFrom('releases').select(['id', 'state', 'requires']).execute();
+    const byId = new Map(all.map((r) => [r.id, r]));
+    const chosen = new Set<string>();
+    const walk = (rid: string) => {
+      const r = byId.get(rid);
+      if (!r || chosen.has(rid) || (r.state !== 'deployed' && r.state !== 'committed')) return;
+      chosen.add(rid);
+      for (const req of JSON.parse(r.requires) as string[]) walk(req);
+    };
+    walk(id);
+    const ids = [...chosen].filter((rid) => byId.get(rid)!.state === 'deployed');
+    if (ids.length) await db.updateTable('releases').set({ state: 'committed', updated_at: clock.now() }).where('id', 'in', ids).where('state', '=', 'deployed').execute();
+    return (await db.selectFrom('releases').selectAll().where('id', 'in', [...chosen]).orderBy('id').execute()).map(toReleaseView);
+  }
+
   /** A blob of a release, for download: its path and size. */
   async blob(id: string, sha256: string): Promise<{ path: string; size: number }> {
     const meta = await this.metadata(id);
