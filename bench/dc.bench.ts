@@ -25,13 +25,13 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { Client } from './lib/http.js';
+import { benchSchema } from './lib/pg-schema.js';
 import { fmt, percentile, printTable, verdict, type Row } from './lib/report.js';
 import { ADMIN_PASSWORD, onCleanup, runCleanups, sleep, startServe, watchProcess } from './lib/site-procs.js';
 import { startSim } from './lib/sim-child.js';
 
 const N = Number(process.env.STARLING_BENCH_DC_SUBCLOUDS ?? 10_000);
 const SIMS = 4;
-const PG_URL = process.env.STARLING_BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const TARGETS = { onlineS: 120, cpuPct: 50, rssMb: 1536, p99Ms: 200, detectP99S: 60, recoverS: 120 };
 const log = (m: string) => console.log(`  ${m}`);
 
@@ -96,18 +96,7 @@ async function runBackend(kind: 'postgres' | 'sqlite'): Promise<Row[]> {
   const row = (r: Omit<Row, 'backend'>) => rows.push({ backend: kind === 'postgres' ? 'PostgreSQL' : 'SQLite', ...r });
   let databaseUrl: string | undefined;
   if (kind === 'postgres') {
-    const schema = `bench_dc_${process.pid}_${Date.now().toString(36)}`;
-    const admin = new pg.Client({ connectionString: PG_URL });
-    await admin.connect();
-    await admin.query(`create schema ${schema}`);
-    await admin.end();
-    onCleanup(`drop schema ${schema}`, async () => {
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`drop schema if exists ${schema} cascade`);
-      await c.end();
-    });
-    databaseUrl = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+    databaseUrl = await benchSchema('dc');
   }
   const serve = await startServe(`dc-${kind}`, [], ['--role', 'systemcontroller', ...(databaseUrl ? ['--database-url', databaseUrl] : [])]);
   const { url, dataDir } = serve;

@@ -8,7 +8,7 @@ import { FleetSimulator } from '../../src/sim/fleet-sim.js';
 import { parseProfile } from '../../src/sim/wan/profile.js';
 
 export type ToSim =
-  | { type: 'prepare'; controller: string; token: string; count: number; prefix: string; seed: string; profile: string; deployMs?: number; alarmChurnPerHour?: number; group?: string }
+  | { type: 'prepare'; controller: string; token: string; count: number; prefix: string; seed: string; profile: string; deployMs?: number; alarmChurnPerHour?: number; group?: string; concurrency?: number }
   | { type: 'start' }
   | { type: 'cut'; count: number }
   | { type: 'restore' }
@@ -37,7 +37,7 @@ process.on('message', (m: ToSim) => {
           seed: m.seed,
           prefix: m.prefix,
           alarmChurnPerHour: m.alarmChurnPerHour ?? 2,
-          concurrency: 16,
+          concurrency: m.concurrency ?? 16,
           ...(m.deployMs !== undefined ? { deployMs: m.deployMs } : {}),
           ...(m.group ? { group: m.group } : {}),
           log: silentLogger(),

@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ImpairmentProxy, parseProfile, seededRandom, WanLink } from '../../src/sim/wan/index.js';
 import { BIN, runBin, startServe, type Served } from '../helpers/processes.js';
+import { until } from '../helpers/until.js';
 
 const PASSWORD = 'dc-e2e-admin-pw';
 const SIMULATED = 200;
@@ -49,24 +50,6 @@ async function call(url: string, token: string | undefined, method: string, path
 }
 
 const login = (url: string, username: string, password: string) => call(url, undefined, 'POST', '/api/v1/auth/login', { username, password });
-
-/** Polls `probe` until it returns something truthy; fails after `timeoutMs`, saying what it waited for and what it last saw. */
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-      last = value;
-    } catch (err) {
-      if (err instanceof assert.AssertionError) throw err; // a wrong answer, not a slow one
-      last = err;
-    }
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 /** A controller process and an admin session on it; a session ended by an identity sync is renewed. */
 class Site {

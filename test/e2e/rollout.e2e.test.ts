@@ -27,6 +27,7 @@ import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BIN, runBin, startServe, type Served } from '../helpers/processes.js';
 import { packTar, tarEntries } from '../helpers/releases.js';
+import { until as untilWithin } from '../helpers/until.js';
 
 const PASSWORD = 'rollout-e2e-admin-pw';
 const ENV = { STARLING_ADMIN_PASSWORD: PASSWORD, STARLING_REPORT_INTERVAL_MS: '1000', STARLING_SUBCLOUD_AUDIT_WINDOW_MS: '2000' };
@@ -41,22 +42,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-      last = value;
-    } catch (err) {
-      if (err instanceof assert.AssertionError) throw err;
-      last = err;
-    }
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** Waits up to a minute by default: a site strategy on two hosts takes a few seconds per step. */
+const until = <T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 60_000) => untilWithin(what, probe, timeoutMs, 200);
 
 class Site {
   private token = '';
