@@ -25,8 +25,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { Client } from './lib/http.js';
+import { printResults, runBench } from './lib/run-bench.js';
 import { benchSchema } from './lib/pg-schema.js';
-import { fmt, percentile, printTable, verdict, type Row } from './lib/report.js';
+import { percentile, type Row } from './lib/report.js';
 import { ADMIN_PASSWORD, onCleanup, runCleanups, sleep, startServe, watchProcess } from './lib/site-procs.js';
 import { startSim } from './lib/sim-child.js';
 
@@ -173,22 +174,7 @@ async function main(): Promise<void> {
     rows.push(...(await runBackend(kind)));
     await runCleanups();
   }
-  console.log('');
-  printTable(rows);
-  const judged = rows.filter((r) => r.target);
-  const missed = judged.filter((r) => verdict(r) === 'MISS');
-  console.log(`\n${judged.length - missed.length} of ${judged.length} targets met${missed.length ? `; missed: ${missed.map((r) => `${r.backend}: ${r.measure} (${fmt(r.value)} ${r.unit})`).join('; ')}` : ''}`);
+  printResults(rows);
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`\n${signal}: cleaning up`);
-    void runCleanups().finally(() => process.exit(130));
-  });
-}
-main()
-  .catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  })
-  .finally(() => runCleanups());
+runBench(main);

@@ -13,9 +13,10 @@
 import { createHash, type Hash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SiteJob, SiteJobState, SiteJobStatus } from '../protocol/subcloud-wire.js';
-import { blobsOf, checkReleaseMetadata } from '../resources/software/release-metadata.js';
-import { verifyRelease, type TrustedKey } from '../resources/software/release-signature.js';
-import type { FetchSource } from '../uplink/release-fetch.js';
+import { DownloadError } from '../protocol/resumable-download.js';
+import { blobsOf } from '../resources/software/release-metadata.js';
+import type { TrustedKey } from '../resources/software/release-signature.js';
+import { fetchFailureCause, fetchSignedMetadata, releaseUrl, type FetchSource } from '../uplink/release-fetch.js';
 import type { WanLink } from './wan/link-state.js';
 
 export interface SimJobOptions {
@@ -103,21 +104,15 @@ export class SimJob {
   }
 
   private async fetchOnce(): Promise<SiteJobStatus['failure'] | undefined> {
-    const base = `${this.source.url.replace(/\/$/, '')}/api/v1/software/releases/${encodeURIComponent(this.job.release_id)}`;
-    const headers = { authorization: `Bearer ${this.source.token}` };
+    const { base, headers } = releaseUrl(this.source, this.job.release_id);
     this.linkUp();
-    const res = await fetch(`${base}/signed`, { headers });
-    if (!res.ok) {
-      if (res.status >= 500) throw new Error(`HTTP ${res.status}`);
-      return { cause: 'fetch-refused', where: `prestage ${this.job.release_id}`, evidence: `${base}/signed: HTTP ${res.status}` };
-    }
-    const signed = (await res.json()) as { metadata: string; signature: unknown };
+    let blobs: Array<[string, number]>;
     try {
-      verifyRelease(Buffer.from(signed.metadata), signed.signature, this.options.trusted());
+      blobs = [...blobsOf((await fetchSignedMetadata(this.source, this.job.release_id, this.options.trusted())).meta).entries()];
     } catch (err) {
-      return { cause: 'release-untrusted', where: `prestage ${this.job.release_id}`, evidence: (err as Error).message };
+      if (err instanceof DownloadError && err.retryable) throw err;
+      return { cause: fetchFailureCause(err), where: `prestage ${this.job.release_id}`, evidence: (err as Error).message };
     }
-    const blobs = [...blobsOf(checkReleaseMetadata(JSON.parse(signed.metadata) as unknown)).entries()];
     const total = blobs.reduce((t, [, size]) => t + size, 0);
     const rate = this.job.bytes_per_second;
     let reported = -1;

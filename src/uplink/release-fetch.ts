@@ -12,8 +12,8 @@ import { InputError } from '../core/errors.js';
 import type { Schema } from '../db/schema.js';
 import { downloadBlob, DownloadError } from '../protocol/resumable-download.js';
 import type { BlobStore } from '../resources/software/blob-store.js';
-import { blobsOf, checkReleaseMetadata } from '../resources/software/release-metadata.js';
-import { verifyRelease } from '../resources/software/release-signature.js';
+import { blobsOf, checkReleaseMetadata, type ReleaseMetadata } from '../resources/software/release-metadata.js';
+import { verifyRelease, type TrustedKey } from '../resources/software/release-signature.js';
 import type { ReleaseService } from '../resources/software/release.service.js';
 import { listTrustedKeys } from '../resources/software/trust.store.js';
 
@@ -35,22 +35,45 @@ export interface FetchOptions {
   progress?: (done: number, total: number) => void;
 }
 
-/** Throws DownloadError (retryable or not) or InputError (untrusted or bad metadata). */
-export async function fetchRelease(o: FetchOptions): Promise<void> {
-  const base = `${o.source.url.replace(/\/$/, '')}/api/v1/software/releases/${encodeURIComponent(o.releaseId)}`;
-  const headers = { authorization: `Bearer ${o.source.token}` };
+/** A release's URL on the system controller and the subcloud's auth header. */
+export function releaseUrl(source: FetchSource, releaseId: string): { base: string; headers: Record<string, string> } {
+  return { base: `${source.url.replace(/\/$/, '')}/api/v1/software/releases/${encodeURIComponent(releaseId)}`, headers: { authorization: `Bearer ${source.token}` } };
+}
+
+/**
+ * The release's signed metadata from the system controller, checked against
+ * `trusted` before a byte of content moves: an untrusted release is not
+ * fetched at all. Throws DownloadError (retryable or not) or InputError
+ * (untrusted or bad metadata).
+ */
+export async function fetchSignedMetadata(source: FetchSource, releaseId: string, trusted: TrustedKey[], signal?: AbortSignal): Promise<{ text: string; signature: unknown; meta: ReleaseMetadata }> {
+  const { base, headers } = releaseUrl(source, releaseId);
   let res: Response;
   try {
-    res = await fetch(`${base}/signed`, { headers, ...(o.signal ? { signal: o.signal } : {}) });
+    res = await fetch(`${base}/signed`, { headers, ...(signal ? { signal } : {}) });
   } catch (err) {
     throw new DownloadError(`${base}/signed: ${(err as Error).message}`, true);
   }
   if (!res.ok) throw new DownloadError(`${base}/signed: HTTP ${res.status} ${(await res.text().catch(() => '')).slice(0, 200)}`, res.status >= 500 || res.status === 429);
   const signed = (await res.json()) as { metadata: string; signature: unknown };
-  // Checked before a byte of content moves: an untrusted release is not fetched at all.
-  verifyRelease(Buffer.from(signed.metadata), signed.signature, await listTrustedKeys(o.db));
+  verifyRelease(Buffer.from(signed.metadata), signed.signature, trusted);
   const meta = checkReleaseMetadata(JSON.parse(signed.metadata) as unknown);
-  if (meta.id !== o.releaseId) throw new InputError(`the system controller sent release ${meta.id} for ${o.releaseId}`, 'release_id');
+  if (meta.id !== releaseId) throw new InputError(`the system controller sent release ${meta.id} for ${releaseId}`, 'release_id');
+  return { text: signed.metadata, signature: signed.signature, meta };
+}
+
+/** The cause code (fleet-causes.ts) of a fetch that failed for good. */
+export function fetchFailureCause(err: unknown): string {
+  const message = (err as Error).message;
+  if (err instanceof DownloadError) return message.includes('does not match its digest') ? 'content-corrupt' : 'fetch-refused';
+  return message.includes('release.sig') ? 'release-untrusted' : 'prestage-failed';
+}
+
+/** Throws DownloadError (retryable or not) or InputError (untrusted or bad metadata). */
+export async function fetchRelease(o: FetchOptions): Promise<void> {
+  const { base, headers } = releaseUrl(o.source, o.releaseId);
+  const signed = await fetchSignedMetadata(o.source, o.releaseId, await listTrustedKeys(o.db), o.signal);
+  const meta = signed.meta;
 
   const blobs = [...blobsOf(meta).entries()];
   const total = blobs.reduce((t, [, size]) => t + size, 0);
@@ -75,5 +98,5 @@ export async function fetchRelease(o: FetchOptions): Promise<void> {
     await rename(dest, o.store.pathOf(sha256));
   }
   o.progress?.(total, total);
-  await o.releases.importFetched(signed.metadata, signed.signature);
+  await o.releases.importFetched(signed.text, signed.signature);
 }

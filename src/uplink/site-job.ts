@@ -23,7 +23,7 @@ import type { ReleaseService } from '../resources/software/release.service.js';
 import { DEPLOYED_STATES } from '../resources/sync/software.js';
 import type { Step } from '../resources/strategies/sw-strategy.plan.js';
 import type { StrategyView, SwStrategyService } from '../resources/strategies/sw-strategy.service.js';
-import { fetchRelease, type FetchSource } from './release-fetch.js';
+import { fetchFailureCause, fetchRelease, type FetchSource } from './release-fetch.js';
 
 const KEY = 'site_job';
 type Failure = NonNullable<SiteJobStatus['failure']>;
@@ -229,8 +229,7 @@ export class SiteJobRunner {
         this.deps.log.warn({ release: job.release_id, err: message }, 'prestage: fetch interrupted; resuming later from the bytes reached');
         return this.move(this.record ?? record, 'prestaging', `fetch interrupted, resuming: ${message}`);
       }
-      const cause = err instanceof DownloadError ? (message.includes('does not match its digest') ? 'content-corrupt' : 'fetch-refused') : message.includes('release.sig') ? 'release-untrusted' : 'prestage-failed';
-      return this.fail(record, { cause, where: `prestage ${job.release_id}`, evidence: message });
+      return this.fail(record, { cause: fetchFailureCause(err), where: `prestage ${job.release_id}`, evidence: message });
     } finally {
       if (this.fetching === abort) this.fetching = undefined;
     }

@@ -19,15 +19,16 @@
  * cause; a tampered bundle is refused.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BIN, runBin, startServe, type Served } from '../helpers/processes.js';
+import { runBin, startServe } from '../helpers/processes.js';
 import { packTar, tarEntries } from '../helpers/releases.js';
 import { until as untilWithin } from '../helpers/until.js';
+import { enrollToken, Site, spawnBin } from '../helpers/e2e-site.js';
 
 const PASSWORD = 'rollout-e2e-admin-pw';
 const ENV = { STARLING_ADMIN_PASSWORD: PASSWORD, STARLING_REPORT_INTERVAL_MS: '1000', STARLING_SUBCLOUD_AUDIT_WINDOW_MS: '2000' };
@@ -45,68 +46,6 @@ async function freePort(): Promise<number> {
 /** Waits up to a minute by default: a site strategy on two hosts takes a few seconds per step. */
 const until = <T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 60_000) => untilWithin(what, probe, timeoutMs, 200);
 
-class Site {
-  private token = '';
-  constructor(
-    readonly name: string,
-    public served: Served,
-  ) {}
-
-  get url(): string {
-    return this.served.url;
-  }
-
-  private async login(): Promise<void> {
-    const res = await fetch(`${this.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: PASSWORD }) });
-    assert.equal(res.status, 200, `admin login on ${this.name}`);
-    this.token = ((await res.json()) as { token: string }).token;
-  }
-
-  async session(): Promise<string> {
-    if (!this.token) await this.login();
-    return this.token;
-  }
-
-  async api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-    const send = async () =>
-      fetch(`${this.url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${await this.session()}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(15_000),
-      });
-    let res = await send();
-    if (res.status === 401) {
-      // A managed subcloud takes the central admin: its sessions end once.
-      await this.login();
-      res = await send();
-    }
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  }
-
-  async ok(method: string, path: string, body?: unknown): Promise<any> {
-    const r = await this.api(method, path, body);
-    assert.ok(r.status >= 200 && r.status < 300, `${method} ${path} on ${this.name}: ${r.status} ${JSON.stringify(r.body)}`);
-    return r.body;
-  }
-
-  async cli(home: string, ...args: string[]): Promise<string> {
-    const r = await runBin(args, { HOME: home, STARLING_URL: this.url, STARLING_TOKEN: await this.session() });
-    assert.equal(r.code, 0, `starling ${args.join(' ')} on ${this.name}: ${r.err}${r.out}`);
-    return r.out;
-  }
-}
-
-function spawnBin(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  child.stdout!.on('data', (d) => (text += d));
-  child.stderr!.on('data', (d) => (text += d));
-  return { child, output: () => text };
-}
-
-const enrollToken = (out: string): string => /--enroll-token (\S+)/.exec(out)![1]!;
 
 /** A release folder: release.json and content/. */
 function releaseDir(root: string, id: string, health: string): string {
@@ -150,11 +89,11 @@ describe('software rollout: signed patch to two real subclouds with real agents 
 
   before(async () => {
     port = await freePort();
-    central = new Site('central', await startCentral());
+    central = new Site('central', await startCentral(), PASSWORD);
     for (const name of ['sc-a', 'sc-b']) {
       const token = enrollToken(await central.cli(home, 'subcloud', 'add', name, '--location', `rollout ${name}`));
       subcloudPorts.set(name, await freePort());
-      const site = new Site(name, await startSubcloud(name, ['--enroll-token', token]));
+      const site = new Site(name, await startSubcloud(name, ['--enroll-token', token]), PASSWORD);
       subclouds.push(site);
       for (const host of HOSTS) {
         const hostToken = enrollToken(await site.cli(home, 'host', 'add', host, '--personality', 'controller'));

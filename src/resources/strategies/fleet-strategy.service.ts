@@ -29,6 +29,9 @@ import type { SiteJob, SiteJobStatus } from '../../protocol/subcloud-wire.js';
 import type { SubcloudErrors } from '../subclouds/subcloud-errors.js';
 import { DEPLOYED_STATES } from '../sync/software.js';
 import { causeText } from './fleet-causes.js';
+import { fleetTargets, jobOptions, pickSteps } from './fleet-strategy.targets.js';
+import { ACTIVE_EXCLUDES, failuresByCause, listFleetSteps, showFleetStrategy, type StepFilter } from './fleet-strategy.views.js';
+import { subcloudWaitKey } from '../subclouds/uplink.service.js';
 import {
   MAX_PARALLEL_SUBCLOUDS,
   PRESTAGE_MAX_PARALLEL,
@@ -36,7 +39,6 @@ import {
   STEP_DONE,
   STEP_INITIAL,
   SW_DEPLOY_STEP,
-  type CauseGroup,
   type FleetCreate,
   type FleetState,
   type FleetStepView,
@@ -45,12 +47,7 @@ import {
   type StepCause,
 } from './fleet-strategy.types.js';
 
-const MBIT = 1_000_000 / 8;
-const ACTIVE_EXCLUDES = [STEP_INITIAL, ...STEP_DONE];
-const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
-const subcloudWaitKey = (id: number) => `subcloud:${id}`;
 
-type Target = { id: number; name: string; management_state: string; availability_status: string; status: string | null; group_id: number; sync_status: string | null; group_name: string };
 
 export class FleetStrategyService {
   private wake: (() => void) | undefined;
@@ -108,10 +105,9 @@ export class FleetStrategyService {
     if (applyType === 'serial') maxParallel = 1;
     if (input.type === 'prestage') maxParallel = Math.min(maxParallel, PRESTAGE_MAX_PARALLEL);
 
-    const targets = await this.targets(input, groupId);
-    const steps = this.pick(input, targets);
+    const steps = pickSteps(input, await fleetTargets(this.deps.db, input, groupId));
 
-    const job = this.jobOptions(input);
+    const job = jobOptions(input);
     const now = clock.now();
     const uuid = randomUUID();
     await db.transaction().execute(async (trx) => {
@@ -156,125 +152,12 @@ export class FleetStrategyService {
     return this.show();
   }
 
-  private async targets(input: FleetCreate, groupId: number | undefined): Promise<Target[]> {
-    let q = this.deps.db
-      .selectFrom('subclouds as s')
-      .innerJoin('subcloud_groups as g', 'g.id', 's.group_id')
-      .leftJoin('subcloud_endpoints as e', (j) => j.onRef('e.subcloud_id', '=', 's.id').on('e.endpoint_type', '=', 'software'))
-      .select(['s.id', 's.name', 's.management_state', 's.availability_status', 's.status', 's.group_id', 'e.sync_status', 'g.name as group_name'])
-      .orderBy('g.id')
-      .orderBy('s.name');
-    if (groupId !== undefined) q = q.where('s.group_id', '=', groupId);
-    if (input.subcloud) q = q.where('s.name', '=', input.subcloud);
-    const rows = await q.execute();
-    if (input.subcloud && !rows.length) throw new NotFoundError(`no subcloud ${input.subcloud}`, 'subcloud');
-    return rows;
+  show(): Promise<FleetStrategyView> {
+    return showFleetStrategy(this.deps.db);
   }
 
-  /** The subclouds that get a step, or the reason there are none. */
-  private pick(input: FleetCreate, targets: Target[]): Target[] {
-    if (input.subcloud) {
-      const t = targets[0]!;
-      if (t.management_state !== 'managed') throw new ConflictError(`subcloud ${t.name} is unmanaged; manage it first`, 'subcloud');
-      if (t.availability_status !== 'online') throw new ConflictError(`subcloud ${t.name} is offline`, 'subcloud');
-    }
-    const eligible = targets.filter((t) => t.management_state === 'managed' && t.availability_status === 'online');
-    const unknown = eligible.filter((t) => !t.sync_status || t.sync_status === 'unknown');
-    if (unknown.length) {
-      throw new ConflictError(`software sync status is unknown for ${unknown.length} subcloud(s) (${unknown.slice(0, 5).map((t) => t.name).join(', ')}${unknown.length > 5 ? ', ...' : ''}); wait for them to report, or leave them out`, 'sync_status');
-    }
-    const lacks = (t: Target) => !(t.status ? ((JSON.parse(t.status) as { releases?: string[] }).releases ?? []) : []).includes(input.release);
-    const steps = eligible.filter((t) => (input.type === 'prestage' ? lacks(t) : t.sync_status === 'out-of-sync' && lacks(t)));
-    if (!steps.length) throw new ConflictError(`Strategy has no steps to apply: no managed, online subcloud${input.group ? ` in group ${input.group}` : ''} needs ${input.release}`);
-    return steps;
-  }
-
-  private jobOptions(input: FleetCreate): Pick<SiteJob, 'strategy' | 'bytes_per_second'> {
-    if (input.prestage_mbps !== undefined && (!(input.prestage_mbps >= 0) || input.prestage_mbps > 100_000)) throw new InputError('prestage_mbps: 0 (no cap) to 100000 Mbit/s', 'prestage_mbps');
-    const workers = input.max_parallel_worker_hosts ?? 2;
-    if (!Number.isInteger(workers) || workers < 2 || workers > 10) throw new InputError('max_parallel_worker_hosts: 2 to 10 (StarlingX)', 'max_parallel_worker_hosts');
-    return {
-      strategy: {
-        controller_apply_type: input.controller_apply_type ?? 'serial',
-        worker_apply_type: input.worker_apply_type ?? 'serial',
-        max_parallel_worker_hosts: workers,
-        alarm_restrictions: input.alarm_restrictions ?? 'strict',
-      },
-      bytes_per_second: Math.round((input.prestage_mbps ?? 0) * MBIT),
-    };
-  }
-
-  async show(): Promise<FleetStrategyView> {
-    const row = await this.row();
-    if (!row) throw new NotFoundError('no fleet strategy');
-    const counts = await this.deps.db.selectFrom('fleet_strategy_steps').select(['state', sql<number>`count(*)`.as('n')]).groupBy('state').execute();
-    const count = (pred: (s: string) => boolean) => counts.filter((c) => pred(c.state)).reduce((t, c) => t + Number(c.n), 0);
-    return {
-      type: row.type as FleetType,
-      release_id: row.release_id,
-      state: row.state as FleetState,
-      subcloud_apply_type: row.subcloud_apply_type as 'parallel' | 'serial',
-      max_parallel_subclouds: row.max_parallel_subclouds,
-      stop_on_failure: row.stop_on_failure === 1,
-      with_prestage: row.with_prestage === 1,
-      target: JSON.parse(row.target) as FleetStrategyView['target'],
-      job: JSON.parse(row.options) as FleetStrategyView['job'],
-      reason: row.reason,
-      steps: {
-        total: count(() => true),
-        initial: count((s) => s === STEP_INITIAL),
-        in_progress: count((s) => !ACTIVE_EXCLUDES.includes(s)),
-        complete: count((s) => s === 'complete'),
-        failed: count((s) => s === 'failed'),
-        aborted: count((s) => s === 'aborted'),
-      },
-      failures_by_cause: await this.causes(),
-      created_at: iso(row.created_at)!,
-      updated_at: iso(row.updated_at)!,
-    };
-  }
-
-  /** Failed steps grouped by cause: most subclouds first. */
-  private async causes(): Promise<CauseGroup[]> {
-    const failed = await this.deps.db.selectFrom('fleet_strategy_steps').select(['subcloud_name', 'cause']).where('state', '=', 'failed').orderBy('subcloud_name').execute();
-    const groups = new Map<string, CauseGroup>();
-    for (const f of failed) {
-      const cause = f.cause ? (JSON.parse(f.cause) as StepCause) : { cause: 'unknown', what: 'the step failed', where: f.subcloud_name, evidence: '', repair: '' };
-      const g = groups.get(cause.cause) ?? { cause: cause.cause, what: cause.what, repair: cause.repair.replaceAll(f.subcloud_name, 'NAME'), count: 0, subclouds: [], evidence: cause.evidence };
-      g.count++;
-      if (g.subclouds.length < 10) g.subclouds.push(f.subcloud_name);
-      groups.set(cause.cause, g);
-    }
-    return [...groups.values()].sort((a, b) => b.count - a.count || a.cause.localeCompare(b.cause));
-  }
-
-  async steps(filter: { state?: string; cloud?: string; limit?: number; offset?: number } = {}): Promise<{ items: FleetStepView[]; total: number }> {
-    if (!(await this.row())) throw new NotFoundError('no fleet strategy');
-    let q = this.deps.db.selectFrom('fleet_strategy_steps');
-    if (filter.state) q = q.where('state', '=', filter.state);
-    if (filter.cloud) q = q.where('subcloud_name', '=', filter.cloud);
-    const total = Number((await q.select(sql<number>`count(*)`.as('n')).executeTakeFirst())?.n ?? 0);
-    const rows = await q
-      .selectAll()
-      .orderBy('stage')
-      .orderBy('subcloud_name')
-      .limit(filter.limit ?? 100)
-      .offset(filter.offset ?? 0)
-      .execute();
-    if (filter.cloud && !rows.length) throw new NotFoundError(`no step for subcloud ${filter.cloud} in the fleet strategy`, 'cloud');
-    return {
-      total,
-      items: rows.map((r) => ({
-        cloud: r.subcloud_name,
-        stage: r.stage,
-        state: r.state,
-        details: r.details,
-        progress: r.progress ? (JSON.parse(r.progress) as FleetStepView['progress']) : null,
-        cause: r.cause ? (JSON.parse(r.cause) as StepCause) : null,
-        started_at: iso(r.started_at),
-        finished_at: iso(r.finished_at),
-      })),
-    };
+  steps(filter: StepFilter = {}): Promise<{ items: FleetStepView[]; total: number }> {
+    return listFleetSteps(this.deps.db, filter);
   }
 
   async apply(): Promise<FleetStrategyView> {
@@ -352,7 +235,7 @@ export class FleetStrategyService {
       reason = `aborted; ${initial} step(s) not started`;
     } else if (failed > 0) {
       state = 'failed';
-      const causes = await this.causes();
+      const causes = await failuresByCause(this.deps.db);
       reason = `${failed} subcloud(s) failed: ${causes.map((c) => `${c.cause} (${c.count})`).join(', ')}${initial ? `; stop-on-failure: ${initial} step(s) not started` : ''}`;
     } else {
       state = 'complete';
