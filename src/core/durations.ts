@@ -94,6 +94,13 @@ export const durations = {
    * agent's five-minute cap would leave half of them waiting > 2.5 min.
    */
   subcloudBackoffCapMs: 45 * SECOND,
+  /**
+   * A subcloud with news (a finished step, a local alarm) retries that
+   * report on its own backoff capped here, not the idle one: behind a
+   * satellite link that drops for 15 s, the news lands within a few seconds
+   * of the link's return rather than up to 45 s later.
+   */
+  subcloudNewsRetryCapMs: 5 * SECOND,
   /** Agent HTTP requests give up after the long poll plus this margin. */
   agentRequestMarginMs: 15 * SECOND,
   /**

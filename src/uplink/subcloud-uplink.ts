@@ -78,6 +78,17 @@ export class SubcloudUplink {
     this.backoff = new Backoff(options.backoff ?? { baseMs: durations.subcloudBackoffBaseMs, capMs: durations.subcloudBackoffCapMs }, options.random);
     this.transport = options.transport ?? direct;
     this.maxOps = options.maxOps ?? 1000;
+    this.kick = createKicker(
+      () => this.exchange(0),
+      () => !this.stopped && this.record !== undefined && this.acked >= 0,
+      { retry: this.newsRetry(), random: options.random },
+    );
+  }
+
+  /** The idle backoff's start, capped at a few seconds. */
+  private newsRetry(): { baseMs: number; capMs: number } {
+    const idle = this.options.backoff ?? { baseMs: durations.subcloudBackoffBaseMs, capMs: durations.subcloudBackoffCapMs };
+    return { baseMs: idle.baseMs, capMs: Math.min(idle.capMs, durations.subcloudNewsRetryCapMs) };
   }
 
   get name(): string | undefined {
@@ -152,11 +163,11 @@ export class SubcloudUplink {
     await this.loopDone;
   }
 
-  /** An extra, short report beside the held long poll (a local alarm changed). */
-  readonly kick = createKicker(
-    () => this.exchange(0),
-    () => !this.stopped && this.record !== undefined && this.acked >= 0,
-  );
+  /**
+   * An extra, short report beside the held long poll (a local alarm changed,
+   * a job moved on); a failed one retries soon on its own, since it has news.
+   */
+  readonly kick: () => void;
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
@@ -226,6 +237,8 @@ export class SubcloudUplink {
     const reply = await this.post(client, record, body);
     if (record !== this.record) return; // switched system controller meanwhile: this reply is the old one's
     this.delivered++;
+    // The link is back: the main loop's long poll need not sit out its backoff.
+    this.wake?.();
     if (includeStatus) this.ackedHash = hash;
     this.needStatus = reply.need_status ?? false;
     this.acked = reply.ack_op_seq;
