@@ -34,7 +34,7 @@ export function createKicker(send: () => Promise<void>, canSend: () => boolean, 
     clearTimeout(retryTimer);
     retryTimer = undefined;
     running = true;
-    send()
+    void send()
       .then(
         () => {
           backoff?.reset();

@@ -6,6 +6,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { installErrorHandler } from '../api/error-handler.js';
+import { installDashboard } from '../api/dashboard.js';
 import { installHealth } from '../api/health.js';
 import { installRequestMetrics, type Metrics } from '../api/metrics.js';
 import { installOpenApi } from '../api/openapi.js';
@@ -46,6 +47,8 @@ import { subcloudRoutes } from '../resources/subclouds/subcloud.routes.js';
 import { SubcloudService } from '../resources/subclouds/subcloud.service.js';
 import { dcRoutes } from '../resources/subclouds/dc.routes.js';
 import { fleetRoutes } from '../resources/subclouds/fleet.routes.js';
+import { fleetMapRoutes } from '../resources/subclouds/fleet-map.routes.js';
+import { FleetMapWatcher } from '../resources/subclouds/fleet-map.watcher.js';
 import { UplinkService } from '../resources/subclouds/uplink.service.js';
 import { SyncAudit } from '../resources/subclouds/sync.audit.js';
 import { SyncService } from '../resources/subclouds/sync.service.js';
@@ -201,9 +204,12 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
   installRequestMetrics(app, metrics);
   await installOpenApi(app);
   installHealth(app, database);
+  await installDashboard(app);
 
   const openStreams = new Set<() => void>();
+  const fleetMap = new FleetMapWatcher(db, log);
   app.addHook('preClose', async () => {
+    fleetMap.stop();
     waiters.notifyAll();
     for (const close of [...openStreams]) close();
   });
@@ -231,6 +237,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
         dcRoutes({ db, subclouds, uplink: new UplinkService({ db, dialect: database.dialect, clock, fault, waiters, sync, errors: subclouds.errorLog, credentialsChanged: () => auth.invalidateSubclouds(), reportIntervalMs: deps.config.reportIntervalMs, jobReported: (trx, subcloud, status, now) => fleet.reported(trx, subcloud, status, now), jobFinished: () => fleet.stepFinished() }), maxWaitMs: deps.config.reportIntervalMs }),
       );
       await api.register(fleetRoutes({ db, errors: subclouds.errorLog }));
+      await api.register(fleetMapRoutes({ db, watcher: fleetMap, openStreams }));
       await api.register(reportRoutes({ reports, maxWaitMs: deps.config.reportIntervalMs }));
     },
     { prefix: '/api/v1' },

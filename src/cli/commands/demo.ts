@@ -1,7 +1,10 @@
 /**
- * `starling demo`: a standalone controller on SQLite in a data folder of its
- * own, with a few alarms from the catalogue (labelled as demo data), and the
- * URL, login and CLI lines to try printed.
+ * `starling demo`: the tour a newcomer takes. A standalone controller on
+ * SQLite in a data folder of its own, a simulated fleet around it (groups
+ * behind metro, LTE and satellite links, some offline, some unmanaged, a
+ * few alarms), four simulated hosts with agents, and a signed sample
+ * release ready to roll out (src/sim/demo-fleet.ts); then the dashboard
+ * URL, the login and CLI lines to try. Everything simulated says so.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -11,7 +14,14 @@ import { createLogger } from '../../core/logging.js';
 import type { RaiseInput } from '../../resources/alarms/fault.service.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
+import { DemoFleet, DEMO_RELEASE } from '../../sim/demo-fleet.js';
 import { closeOnSignals, configFromFlags } from './serve.js';
+
+async function login(url: string, password: string): Promise<{ token: string }> {
+  const res = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });
+  if (!res.ok) throw new CliError(`demo: could not log in to its own controller: HTTP ${res.status}`);
+  return (await res.json()) as { token: string };
+}
 
 const MARKER = '.starling-demo';
 const DEMO = '[demo data]';
@@ -19,10 +29,8 @@ const DEMO = '[demo data]';
 export const DEMO_ALARMS: RaiseInput[] = [
   { alarm_id: '100.104', entity_instance_id: 'host=controller-0.filesystem=/var', severity: 'major', reason_text: `${DEMO} Filesystem /var threshold exceeded; threshold 80%, actual 84%` },
   { alarm_id: '100.101', entity_instance_id: 'host=worker-1', severity: 'critical', reason_text: `${DEMO} Platform CPU threshold exceeded; threshold 95%, actual 97%` },
-  { alarm_id: '200.001', entity_instance_id: 'host=worker-2', severity: 'warning', reason_text: `${DEMO} worker-2 was administratively locked to take it out of service` },
   { alarm_id: '100.119', entity_instance_id: 'host=controller-0.instance=ptp1.ptp=no-lock', severity: 'major', reason_text: `${DEMO} controller-0 PTP instance ptp1 is not locked` },
   { alarm_id: '500.200', entity_instance_id: 'system.certificate.mode=ssl', severity: 'major', reason_text: `${DEMO} Certificate 'ssl' is expiring soon` },
-  { alarm_id: '280.001', entity_instance_id: 'subcloud=rural-site-07', severity: 'critical', reason_text: `${DEMO} rural-site-07 is offline` },
 ];
 
 /** Empties a previous demo's folder; refuses a folder the demo did not create. */
@@ -41,13 +49,24 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
     .description('Start a demo: a standalone controller on SQLite with demo alarms (a fresh folder each time)')
     .option('--port <port>', 'HTTP port', '6385')
     .option('--data-dir <dir>', 'demo folder (recreated on each start)', 'starling-demo')
-    .action(async (flags: { port: string; dataDir: string }) => {
+    .option('--subclouds <n>', 'simulated subclouds (0: none)', '240')
+    .action(async (flags: { port: string; dataDir: string; subclouds: string }) => {
+      const subclouds = Number(flags.subclouds);
+      if (!Number.isInteger(subclouds) || subclouds < 0 || subclouds > 2000) throw new CliError(`--subclouds: a whole number from 0 to 2000, not "${flags.subclouds}"`);
       const dataDir = resolve(ctx.cwd, flags.dataDir);
       prepareFolder(dataDir);
       const adminPassword = ctx.processEnv.STARLING_ADMIN_PASSWORD || randomSecret(12);
       const config = configFromFlags(ctx, { port: flags.port, dataDir, host: '127.0.0.1', logLevel: ctx.processEnv.STARLING_LOG_LEVEL ?? 'warn' }, { adminPassword, databaseUrl: undefined });
       const { startController } = await import('../../server/start.js');
       const controller = await startController(config, { log: createLogger({ level: config.logLevel }) });
+      let fleet: DemoFleet | undefined;
+      if (subclouds > 0) {
+        ctx.out(`Building the simulated fleet: ${subclouds} subclouds in 3 groups, 4 hosts, a signed sample release …`);
+        const { token } = await login(controller.url, adminPassword);
+        // The simulated links' retries are the simulation working, not news for the operator.
+        fleet = new DemoFleet({ controller: controller.url, token, dataDir, log: createLogger({ level: 'error' }), subclouds });
+        await fleet.start();
+      }
       await controller.fault.batch({
         raise: DEMO_ALARMS,
         log: [{ alarm_id: '401.007', entity_instance_id: 'host=controller-1', severity: 'critical', reason_text: `${DEMO} Swact: controller-1 is now the active controller` }],
@@ -56,8 +75,13 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
       ctx.out(
         [
           '',
-          'Starling demo is running (standalone controller, SQLite; all alarms are labelled demo data).',
+          'Starling demo is running: a standalone system controller on SQLite.',
+          subclouds > 0
+            ? `Simulated: ${subclouds} subclouds in groups rail-backbone (metro), rural-lte (LTE) and forest-sensors (satellite), 4 hosts, and the signed sample release ${DEMO_RELEASE}.`
+            : 'No simulated fleet (--subclouds 0).',
+          'Everything simulated is labelled [simulated]; the demo alarms are labelled [demo data].',
           '',
+          `  Dashboard: ${controller.url}/`,
           `  URL:       ${controller.url}`,
           `  API docs:  ${controller.url}/api/docs`,
           `  Login:     admin / ${adminPassword}`,
@@ -71,10 +95,17 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
           `  ${bin} event list --limit 10`,
           `  ${bin} event suppress --alarm-id 100.104`,
           `  ${bin} alarm list --watch`,
+          ...(subclouds > 0
+            ? [
+                `  ${bin} subcloud list`,
+                `  ${bin} fleet-strategy create sw-deploy --release ${DEMO_RELEASE} --group rural-lte`,
+                `  ${bin} fleet-strategy apply && ${bin} fleet-strategy show`,
+              ]
+            : []),
           '',
           'Ctrl-C stops the demo.',
         ].join('\n'),
       );
-      await closeOnSignals(controller, ctx);
+      await closeOnSignals(controller, ctx, () => fleet?.stop());
     });
 }

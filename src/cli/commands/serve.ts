@@ -64,12 +64,16 @@ export function configFromFlags(ctx: CliContext, flags: ServerFlags, overrides: 
 }
 
 /** Closes the controller on SIGINT/SIGTERM, forcing exit after the grace period. */
-export function closeOnSignals(controller: RunningController, ctx: CliContext): Promise<void> {
+/** On SIGINT or SIGTERM: `before` (the demo's simulated fleet), then the controller, closed within the grace period. */
+export function closeOnSignals(controller: RunningController, ctx: CliContext, before?: () => Promise<unknown> | undefined): Promise<void> {
   return new Promise((resolve) => {
     const stop = (signal: string) => {
       ctx.err(`\n${signal}: shutting down`);
       setTimeout(() => process.exit(1), durations.shutdownGraceMs).unref();
-      void controller.close().then(resolve);
+      void Promise.resolve(before?.())
+        .catch(() => undefined)
+        .then(() => controller.close())
+        .then(resolve);
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));

@@ -11,7 +11,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
-import { durations } from '../../core/durations.js';
+import { openSse } from '../../api/sse.js';
 import { InputError } from '../../core/errors.js';
 import type { Schema } from '../../db/schema.js';
 import { toEventView, type EventView } from '../alarms/alarm.views.js';
@@ -20,8 +20,6 @@ import { ANY_ROLE } from '../users/roles.js';
 import type { ChangeFeed, FaultChange } from './change-feed.js';
 
 const BACKLOG_PAGE = 1000;
-/** A client this far behind is cut off; it reconnects and catches up from the database. */
-const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
 export interface StreamDeps {
   db: Kysely<Schema>;
@@ -57,65 +55,39 @@ export const streamRoutes =
         let live = false;
         const pending: FaultChange[] = [];
         let lastSent = resumeFrom ?? 0;
-        const raw = reply.raw;
-        let closed = false;
-        const write = (text: string) => {
-          // Never write after end(): a second write-after-end error is uncaught and ends the process.
-          if (closed || raw.writableEnded || raw.destroyed) return;
-          raw.write(text);
-          if (raw.writableLength > MAX_BUFFERED_BYTES) close();
-        };
         const send = (change: FaultChange) => {
-          if (change.type === 'suppression') return write(`event: suppression\ndata: ${JSON.stringify(change)}\n\n`);
+          if (change.type === 'suppression') return sse.send('suppression', change);
           if (change.event.seq <= lastSent) return;
           lastSent = change.event.seq;
-          write(frame(change.event));
+          sse.write(frame(change.event));
         };
         const unsubscribe = feed.subscribe((change) => (live ? send(change) : pending.push(change)));
-        const heartbeat = setInterval(() => write(': keep-alive\n\n'), durations.streamHeartbeatMs);
-        const close = () => {
-          if (closed) return;
-          closed = true;
-          unsubscribe();
-          clearInterval(heartbeat);
-          openStreams.delete(close);
-          raw.end();
-        };
-        openStreams.add(close);
-        raw.on('close', close);
-
-        reply.hijack();
-        raw.writeHead(200, {
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache, no-transform',
-          connection: 'keep-alive',
-          'x-accel-buffering': 'no',
-        });
+        const sse = openSse(reply, openStreams, unsubscribe);
 
         try {
           const bounds = await eventBounds(db);
           if (resumeFrom === undefined) {
             lastSent = bounds.last ?? 0;
-            write(`id: ${lastSent}\nevent: hello\ndata: ${JSON.stringify({ last_event_id: lastSent })}\n\n`);
+            sse.send('hello', { last_event_id: lastSent }, lastSent);
           } else {
             if (bounds.first !== null && resumeFrom < bounds.first - 1) {
-              write(`event: reset\ndata: ${JSON.stringify({ reason: `events up to ${bounds.first - 1} were pruned; re-read alarms and events`, first_event_id: bounds.first })}\n\n`);
+              sse.send('reset', { reason: `events up to ${bounds.first - 1} were pruned; re-read alarms and events`, first_event_id: bounds.first });
             }
             for (;;) {
               const rows = await eventsAfter(db, lastSent, BACKLOG_PAGE);
               for (const row of rows) {
-                if (closed) break;
+                if (sse.closed) break;
                 send({ type: 'event', event: toEventView(row) });
               }
-              if (rows.length < BACKLOG_PAGE || closed) break;
+              if (rows.length < BACKLOG_PAGE || sse.closed) break;
             }
           }
         } catch (err) {
           request.log.error({ err }, 'stream backlog failed');
-          close();
+          sse.close();
           return;
         }
-        if (closed) return;
+        if (sse.closed) return;
         for (const change of pending) send(change);
         pending.length = 0;
         live = true;

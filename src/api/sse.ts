@@ -1,0 +1,57 @@
+/**
+ * One Server-Sent Events connection on a hijacked reply: the headers, a
+ * keep-alive comment under common proxies' idle timeouts, a cut-off for a
+ * client too far behind (it reconnects and catches up), and one close path
+ * that the client, a slow reader and the controller's shutdown all share.
+ */
+import type { FastifyReply } from 'fastify';
+import { durations } from '../core/durations.js';
+
+/** A client this far behind is cut off; it reconnects and catches up. */
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+
+export interface SseConnection {
+  /** Writes raw SSE text; does nothing once closed. */
+  write(text: string): void;
+  /** Writes one `event:` with JSON data (and an `id:` when given). */
+  send(event: string, data: unknown, id?: number): void;
+  close(): void;
+  readonly closed: boolean;
+}
+
+export function openSse(reply: FastifyReply, openStreams: Set<() => void>, onClose: () => void): SseConnection {
+  const raw = reply.raw;
+  let closed = false;
+  const write = (text: string) => {
+    // Never write after end(): a second write-after-end error is uncaught and ends the process.
+    if (closed || raw.writableEnded || raw.destroyed) return;
+    raw.write(text);
+    if (raw.writableLength > MAX_BUFFERED_BYTES) close();
+  };
+  const heartbeat = setInterval(() => write(': keep-alive\n\n'), durations.streamHeartbeatMs);
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    clearInterval(heartbeat);
+    openStreams.delete(close);
+    onClose();
+    raw.end();
+  };
+  openStreams.add(close);
+  raw.on('close', close);
+  reply.hijack();
+  raw.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  return {
+    write,
+    send: (event, data, id) => write(`${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
+    close,
+    get closed() {
+      return closed;
+    },
+  };
+}
