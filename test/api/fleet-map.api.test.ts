@@ -31,6 +31,10 @@ describeEachBackend('fleet map', (ctx) => {
     await set('b-crit', { ...online, alarms_critical: 1, alarms_major: 3 });
     await set('c-major', { ...online, alarms_major: 2 });
     await set('d-deploy', { ...online, orchestration: '{}' });
+    const d = await ctx.database.db.selectFrom('subclouds').select('id').where('name', '=', 'd-deploy').executeTakeFirstOrThrow();
+    const step = { subcloud_id: d.id, subcloud_name: 'd-deploy', job_key: 'k', stage: 1, details: '', progress: null, cause: null, started_at: 0, finished_at: null, updated_at: 0 };
+    await ctx.database.db.insertInto('fleet_strategy_steps').values({ ...step, state: 'apply VIM sw-deploy strategy' }).execute();
+    await set('f-ok', { orchestration: '{}' }); // a finished job's leftover does not make it deploying
     const eoos = await ctx.database.db.selectFrom('subclouds').select('id').where('name', '=', 'e-oos').executeTakeFirstOrThrow();
     await set('e-oos', online);
     await ctx.database.db.deleteFrom('subcloud_endpoints').where('subcloud_id', '=', eoos.id).where('endpoint_type', '=', 'platform').execute();
@@ -53,6 +57,14 @@ describeEachBackend('fleet map', (ctx) => {
     );
     assert.deepEqual(map.counts, { offline: 1, critical: 1, major: 1, deploying: 1, 'out-of-sync': 1, OK: 1 });
     assert.equal((await api.request(null, 'GET', '/api/v1/fleet/map')).status, 401);
+
+    // The detail the dashboard opens from a tile: hosts and releases as last reported.
+    const status = { software_version: '1.0', hosts: { total: 2, available: 1, degraded: 1, failed: 0, offline: 0 }, endpoints: {}, releases: ['edge-1.0.1'] };
+    await set('f-ok', { status: JSON.stringify(status) });
+    const detail = (await api.request('reader', 'GET', '/api/v1/subclouds/f-ok')).body;
+    assert.deepEqual([detail.hosts, detail.releases], [status.hosts, ['edge-1.0.1']]);
+    const fresh = (await api.request('reader', 'GET', '/api/v1/subclouds/a-off')).body;
+    assert.deepEqual([fresh.hosts, fresh.releases], [null, []]);
   });
 
   test('the stream sends the map, then only the tiles that changed, then the whole map when a subcloud is added', async () => {

@@ -11,7 +11,7 @@ describe('starling demo', () => {
   after(() => rmSync(home, { recursive: true, force: true }));
 
   test('starts a controller with labelled demo alarms and prints the URL, login and CLI lines', async () => {
-    const child = spawn(process.execPath, [BIN, 'demo', '--port', '0', '--data-dir', join(home, 'demo')], {
+    const child = spawn(process.execPath, [BIN, 'demo', '--port', '0', '--subclouds', '0', '--data-dir', join(home, 'demo')], {
       env: { PATH: process.env.PATH ?? '', HOME: home },
       cwd: home,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -50,9 +50,12 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
     .option('--port <port>', 'HTTP port', '6385')
     .option('--data-dir <dir>', 'demo folder (recreated on each start)', 'starling-demo')
     .option('--subclouds <n>', 'simulated subclouds (0: none)', '240')
-    .action(async (flags: { port: string; dataDir: string; subclouds: string }) => {
+    .option('--deploy-seconds <s>', 'how long a simulated software deploy takes on a subcloud', '20')
+    .action(async (flags: { port: string; dataDir: string; subclouds: string; deploySeconds: string }) => {
       const subclouds = Number(flags.subclouds);
       if (!Number.isInteger(subclouds) || subclouds < 0 || subclouds > 2000) throw new CliError(`--subclouds: a whole number from 0 to 2000, not "${flags.subclouds}"`);
+      const deploySeconds = Number(flags.deploySeconds);
+      if (!Number.isFinite(deploySeconds) || deploySeconds < 0 || deploySeconds > 3600) throw new CliError(`--deploy-seconds: 0 to 3600, not "${flags.deploySeconds}"`);
       const dataDir = resolve(ctx.cwd, flags.dataDir);
       prepareFolder(dataDir);
       const adminPassword = ctx.processEnv.STARLING_ADMIN_PASSWORD || randomSecret(12);
@@ -64,7 +67,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
         ctx.out(`Building the simulated fleet: ${subclouds} subclouds in 3 groups, 4 hosts, a signed sample release …`);
         const { token } = await login(controller.url, adminPassword);
         // The simulated links' retries are the simulation working, not news for the operator.
-        fleet = new DemoFleet({ controller: controller.url, token, dataDir, log: createLogger({ level: 'error' }), subclouds });
+        fleet = new DemoFleet({ controller: controller.url, token, dataDir, log: createLogger({ level: 'error' }), subclouds, deployMs: deploySeconds * 1000 });
         await fleet.start();
       }
       await controller.fault.batch({

@@ -6,14 +6,15 @@
  * indexed scan.
  *
  * Worst state, in this order: `offline` (availability), `critical` and
- * `major` (active alarms), `deploying` (a fleet orchestration job is
- * assigned), `out-of-sync` (any endpoint), `OK`. Deploying ranks above
+ * `major` (active alarms), `deploying` (its fleet strategy step is
+ * running), `out-of-sync` (any endpoint), `OK`. Deploying ranks above
  * out-of-sync because a subcloud being upgraded is out of sync on its
  * software endpoint until the step completes: the other order would hide
  * every rollout in progress.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Schema } from '../../db/schema.js';
+import { STEP_DONE, STEP_INITIAL } from '../strategies/fleet-strategy.types.js';
 
 export const TILE_STATES = ['offline', 'critical', 'major', 'deploying', 'out-of-sync', 'OK'] as const;
 export type TileState = (typeof TILE_STATES)[number];
@@ -66,7 +67,8 @@ export async function readFleetMap(db: Kysely<Schema>): Promise<FleetMap> {
         's.availability_status',
         's.alarms_critical',
         's.alarms_major',
-        sql<number>`case when s.orchestration is null then 0 else 1 end`.as('busy'),
+        // A step of the fleet strategy running on it (the orchestration column outlives a finished step).
+        sql<number>`case when exists (select 1 from fleet_strategy_steps f where f.subcloud_id = s.id and f.state not in (${sql.join([STEP_INITIAL, ...STEP_DONE])})) then 1 else 0 end`.as('busy'),
         sql<number>`case when exists (select 1 from subcloud_endpoints e where e.subcloud_id = s.id and e.sync_status = 'out-of-sync') then 1 else 0 end`.as('out_of_sync'),
       ])
       .orderBy('s.name')

@@ -33,7 +33,17 @@ export const SubcloudSchema = Type.Object(
 );
 
 export const SubcloudDetailSchema = Type.Intersect(
-  [SubcloudSchema, Type.Object({ endpoint_sync_status: Type.Array(Type.Object({ endpoint_type: Type.String(), sync_status: Type.String() })) })],
+  [
+    SubcloudSchema,
+    Type.Object({
+      endpoint_sync_status: Type.Array(Type.Object({ endpoint_type: Type.String(), sync_status: Type.String() })),
+      hosts: Type.Union(
+        [Type.Object({ total: Type.Integer(), available: Type.Integer(), degraded: Type.Integer(), failed: Type.Integer(), offline: Type.Integer() }), Type.Null()],
+        { description: 'Host counts as last reported; null until the subcloud reports' },
+      ),
+      releases: Type.Array(Type.String(), { description: 'Releases deployed on the subcloud, as last reported' }),
+    }),
+  ],
   { title: 'SubcloudDetail' },
 );
 

@@ -3,6 +3,7 @@
  * one-time enroll token, list and show, update, manage/unmanage and delete
  * with StarlingX's guards.
  */
+import type { SubcloudStatus } from '../../protocol/subcloud-wire.js';
 import type { Kysely } from 'kysely';
 import { decodeCursor, keysetPage } from '../../api/cursor.js';
 import type { Clock } from '../../core/clock.js';
@@ -44,6 +45,10 @@ export interface SubcloudView {
 
 export interface SubcloudDetail extends SubcloudView {
   endpoint_sync_status: Array<{ endpoint_type: string; sync_status: string }>;
+  /** Host counts as last reported; null until the subcloud has reported. */
+  hosts: SubcloudStatus['hosts'] | null;
+  /** Releases deployed on the subcloud, as last reported. */
+  releases: string[];
 }
 
 export interface SubcloudFilter {
@@ -118,7 +123,13 @@ export class SubcloudService {
     const endpoints = await this.deps.db.selectFrom('subcloud_endpoints').selectAll().where('subcloud_id', '=', row.id).execute();
     const byType = new Map(endpoints.map((e) => [e.endpoint_type, e.sync_status]));
     const [view] = await this.views([row]);
-    return { ...view!, endpoint_sync_status: ENDPOINT_TYPES.map((t) => ({ endpoint_type: t, sync_status: byType.get(t) ?? 'unknown' })) };
+    const status = row.status ? (JSON.parse(row.status) as SubcloudStatus) : undefined;
+    return {
+      ...view!,
+      endpoint_sync_status: ENDPOINT_TYPES.map((t) => ({ endpoint_type: t, sync_status: byType.get(t) ?? 'unknown' })),
+      hosts: status?.hosts ?? null,
+      releases: status?.releases ?? [],
+    };
   }
 
   /** Adds a subcloud (unmanaged, offline, pre-enroll) and returns its one-time enroll token. */

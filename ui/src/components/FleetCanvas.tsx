@@ -125,6 +125,7 @@ export function FleetCanvas({ tiles, version, onOpen }: Props) {
         role="img"
         aria-label={`Fleet map of ${tiles.visible.length} subclouds; use the arrow keys to move between them and Enter to open one`}
         onKeyDown={onKey}
+        onFocus={() => setFocus((f) => (f < 0 && tiles.visible.length > 0 ? 0 : f))}
         onMouseMove={(e) => {
           const r = e.currentTarget.getBoundingClientRect();
           const k = at(e.clientX - r.left, e.clientY - r.top);
