@@ -24,6 +24,11 @@ export class Waiters {
     });
   }
 
+  /** Whether a report is held for `key` right now (its child is connected and waiting). */
+  has(key: string): boolean {
+    return this.waiting.has(key);
+  }
+
   notify(key: string): void {
     for (const wake of [...(this.waiting.get(key) ?? [])]) wake();
   }

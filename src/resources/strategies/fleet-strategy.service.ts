@@ -49,6 +49,9 @@ import {
 
 
 
+/** How far past the free slots the runner looks for subclouds that are connected now. */
+const REACHABLE_LOOKAHEAD = 3;
+
 export class FleetStrategyService {
   private wake: (() => void) | undefined;
   private wakePending: NodeJS.Timeout | undefined;
@@ -248,19 +251,29 @@ export class FleetStrategyService {
     return 0;
   }
 
-  /** Starts up to `slots` steps in order; a subcloud no longer online or managed fails its step instead. */
+  /**
+   * Starts up to `slots` steps in order; a subcloud no longer online or
+   * managed fails its step instead. Within a stage, subclouds holding a
+   * report open right now go first: their job reaches them at once, while
+   * one whose link just dropped would hold a slot until it reconnects
+   * (behind a satellite link, up to half a minute). It is not skipped: it
+   * goes when it is back, or when nothing else in its stage is left.
+   */
   private async start(row: { uuid: string; type: string; release_id: string; with_prestage: number; options: string }, slots: number, now: number): Promise<number> {
     const { db } = this.deps;
-    const next = await db
+    const candidates = await db
       .selectFrom('fleet_strategy_steps as f')
       .innerJoin('subclouds as s', 's.id', 'f.subcloud_id')
-      .select(['f.subcloud_id', 'f.subcloud_name', 's.availability_status', 's.management_state'])
+      .select(['f.subcloud_id', 'f.subcloud_name', 'f.stage', 's.availability_status', 's.management_state'])
       .where('f.state', '=', STEP_INITIAL)
       .orderBy('f.stage')
       .orderBy('f.subcloud_name')
-      .limit(slots)
+      .limit(slots * REACHABLE_LOOKAHEAD)
       .execute();
-    if (!next.length) return 0;
+    if (!candidates.length) return 0;
+    const waiting = (c: { subcloud_id: number }) => (this.deps.waiters.has(subcloudWaitKey(c.subcloud_id)) ? 0 : 1);
+    // A stable sort: stage order is kept, and name order among equals.
+    const next = candidates.map((c, i) => ({ c, i, w: waiting(c) })).sort((a, b) => a.c.stage - b.c.stage || a.w - b.w || a.i - b.i).slice(0, slots).map((x) => x.c);
     const options = JSON.parse(row.options) as Pick<SiteJob, 'strategy' | 'bytes_per_second'>;
     const job: SiteJob = { key: row.uuid, type: row.type as FleetType, release_id: row.release_id, prestage: row.with_prestage === 1, ...options };
     const ready = next.filter((n) => n.availability_status === 'online' && n.management_state === 'managed');
