@@ -67,6 +67,8 @@ export class DemoFleet {
 
   /** Builds the world; resolves once the subclouds are up and managed. */
   async start(): Promise<void> {
+    // The name shows in the dashboard's header: nobody mistakes the demo for a real system.
+    await this.call('PATCH', '/system', { name: `${SIMULATED_MARK} Starling demo` });
     await this.sampleRelease();
     await this.hosts();
     const total = this.options.subclouds ?? 240;

@@ -80,6 +80,7 @@ describe('dashboard in chromium against starling demo', { skip: missing }, () =>
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByRole('alert').waitFor();
     await logIn('admin', password);
+    await page.getByText('[simulated] Starling demo').waitFor(); // the header says what this is
     const total = (await call('GET', '/fleet/map')).subclouds.name.length;
     assert.equal(total, 16, '12 simulated and 4 unreachable');
     await page.waitForSelector(`canvas[data-tiles="${total}"]`);

@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from 'react';
 import { get, session } from './api';
-import { UserContext, type User } from './hooks';
+import { UserContext, useResource, type User } from './hooks';
 import { href, useRoute } from './router';
 import { Alarms } from './views/Alarms';
 import { Audit } from './views/Audit';
@@ -58,6 +58,7 @@ export function App() {
   const [user, setUser] = useState<User | null>(null);
   const [checking, setChecking] = useState(Boolean(session.token));
   const route = useRoute();
+  const system = useResource<{ name: string; mode: string }>(user ? '/system' : null);
   useEffect(() => {
     session.onUnauthorized(() => {
       session.set(null);
@@ -78,6 +79,7 @@ export function App() {
       </a>
       <header className="top">
         <span className="brand">Starling</span>
+        {system.data && <span className="system">{system.data.name}</span>}
         <nav aria-label="Views">
           {NAV.filter((n) => !n.admin || user.role === 'admin').map((n) => (
             <a key={n.route} href={href(n.route)} aria-current={current === n.route ? 'page' : undefined}>

@@ -94,6 +94,8 @@ export function SubcloudDetail({ name }: { name: string }) {
             <dd>{s.releases.length ? s.releases.join(', ') : '—'}</dd>
             <dt>Hosts</dt>
             <dd>{s.hosts ? `${s.hosts.total} (${s.hosts.available} available, ${s.hosts.degraded} degraded, ${s.hosts.failed} failed, ${s.hosts.offline} offline)` : 'not reported yet'}</dd>
+            <dt>Description</dt>
+            <dd>{s.description || '—'}</dd>
             <dt>Location</dt>
             <dd>{s.location || '—'}</dd>
             <dt>Last report</dt>
