@@ -144,7 +144,21 @@ describeEachBackend('software deploy on a site: real agents with the dir deploye
     const r = await post('/hosts/controller-1');
     assert.equal(r.status, 409);
     assert.match(r.body.message, /app-1\.0\.3 is reboot-required: lock controller-1 first/);
-    assert.equal((await post('/abort')).body.state, 'host-rollback-done');
+    // Locked, deployed: 900.020 asks for the unlock, which clears it.
+    const action = (a: string) => api.request('operator', 'POST', '/api/v1/hosts/controller-1/actions', { action: a });
+    assert.equal((await action('lock')).status, 200);
+    assert.equal((await post('/hosts/controller-1')).status, 200);
+    await until('controller-1 deployed', async () => (await hostState('controller-1')).state === 'deployed');
+    assert.deepEqual(await activeAlarms('900.020'), ['host=controller-1']);
+    const [waiting] = (await api.request('reader', 'GET', '/api/v1/alarms?alarm_id=900.020')).body.items;
+    assert.match(waiting.reason_text, /app-1\.0\.3 completed on controller-1; unlock it/);
+    assert.equal((await action('unlock')).status, 200);
+    assert.deepEqual(await activeAlarms('900.020'), []);
+    await until('controller-1 available', async () => (await api.request('reader', 'GET', '/api/v1/hosts/controller-1')).body.availability === 'available');
+    // Back out: abort, roll controller-1 back.
+    assert.equal((await post('/abort')).body.state, 'host-rollback');
+    await post('/hosts/controller-1/rollback');
+    await until('controller-1 rolled back', async () => (await deploy()).state === 'host-rollback-done');
     await api.request('operator', 'DELETE', '/api/v1/software/deploy');
   });
 

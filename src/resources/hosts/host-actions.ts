@@ -84,6 +84,8 @@ export class HostActions {
           change.administrative = 'unlocked';
           change.actions = JSON.stringify([...actions, { id: newUuid(now), kind: 'unlock' }]);
           batch.clear!.push({ alarm_id: '200.001', entity_instance_id: entity });
+          // A reboot-required release deployed on it now runs (software deploy's 900.020).
+          batch.clear!.push({ alarm_id: '900.020', entity_instance_id: entity });
           break;
         case 'reboot':
         case 'reinstall':

@@ -15,7 +15,9 @@
  * agent stages the release, switches, runs the health check (rolling back
  * by itself when it fails) and reports the outcome, which moves the host
  * and the deploy on (`softwareReported`). 900.023 stands while a deploy is in
- * progress; 900.021 for each host whose deploy failed.
+ * progress; 900.021 for each host whose deploy failed; 900.020 for each host
+ * that deployed a reboot-required release and waits to be unlocked (cleared
+ * by the unlock, or by its rollback).
  */
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
@@ -209,11 +211,15 @@ export class DeployService {
       let next: HostDeployState | undefined;
       if (target.action === 'deploy' && row.state === 'deploying') {
         next = result.ok ? 'deployed' : 'failed';
+        if (result.ok && deploy.reboot_required === 1) {
+          batch.raise!.push({ alarm_id: '900.020', entity_instance_id: `host=${host.hostname}`, severity: 'major', reason_text: `Deploy of ${deploy.release_id} completed on ${host.hostname}; unlock it to run the release` });
+        }
         if (!result.ok) {
           batch.raise!.push({ alarm_id: '900.021', entity_instance_id: `host=${host.hostname}`, severity: 'major', reason_text: `Deploy of ${deploy.release_id} failed on ${host.hostname}` });
         }
       } else if (target.action === 'rollback' && row.state === 'rollback-deploying') {
         next = result.ok ? 'rollback-deployed' : 'rollback-failed';
+        if (result.ok) batch.clear!.push({ alarm_id: '900.020', entity_instance_id: `host=${host.hostname}` });
       }
       if (!next) return;
       await trx.updateTable('software_deploy_hosts').set({ state: next, error: result.ok ? null : (result.evidence ?? 'failed'), updated_at: now }).where('host_id', '=', hostId).execute();
