@@ -64,9 +64,9 @@ describeEachBackend('software deploy on a site: real agents with the dir deploye
       assert.equal(r.status, 201, r.text);
     };
     await upload({ id: 'app-1.0.1', health_check: 'bin/health.sh', files: { 'bin/app': 'app 1.0.1\n', 'bin/health.sh': '#!/bin/sh\ngrep -q 1.0.1 bin/app\n' } });
-    await upload({ id: 'app-1.0.2', requires: ['app-1.0.1'], health_check: 'bin/health.sh', files: { 'bin/app': 'app 1.0.2\n', 'bin/health.sh': '#!/bin/sh\necho "widget service did not start" >&2\nexit 1\n' } });
-    await upload({ id: 'app-1.0.3', requires: ['app-1.0.1'], reboot_required: true, files: { 'bin/app': 'app 1.0.3\n' } });
-    await upload({ id: 'app-1.0.4', requires: ['app-1.0.1'], files: { 'bin/app': 'app 1.0.4\n' } });
+    await upload({ id: 'app-1.0.2', version: '1.0.2', requires: ['app-1.0.1'], health_check: 'bin/health.sh', files: { 'bin/app': 'app 1.0.2\n', 'bin/health.sh': '#!/bin/sh\necho "widget service did not start" >&2\nexit 1\n' } });
+    await upload({ id: 'app-1.0.3', version: '1.0.3', requires: ['app-1.0.1'], reboot_required: true, files: { 'bin/app': 'app 1.0.3\n' } });
+    await upload({ id: 'app-1.0.4', version: '1.0.4', requires: ['app-1.0.1'], files: { 'bin/app': 'app 1.0.4\n' } });
   });
   after(async () => {
     for (const a of agents) await a.stop();
@@ -177,6 +177,38 @@ describeEachBackend('software deploy on a site: real agents with the dir deploye
     assert.equal((await api.request('reader', 'GET', '/api/v1/software/releases/app-1.0.4')).body.state, 'available');
     assert.equal((await api.request('reader', 'POST', '/api/v1/software/deploy/abort', {})).status, 403, 'readers change nothing');
     assert.equal((await api.request('operator', 'DELETE', '/api/v1/software/deploy')).status, 204);
+  });
+
+  test('deploying a deployed release again removes the patches above it: removing, then available', async () => {
+    const release = async (id: string) => (await api.request('reader', 'GET', `/api/v1/software/releases/${id}`)).body.state;
+    const runThrough = async (id: string) => {
+      assert.equal((await post('/start', { release: id })).status, 200);
+      for (const h of ['controller-0', 'controller-1']) {
+        await post(`/hosts/${h}`);
+        await until(`${h} deployed`, async () => (await hostState(h)).state === 'deployed');
+      }
+      await post('/activate');
+      assert.equal((await post('/complete')).body.state, 'completed');
+      await api.request('operator', 'DELETE', '/api/v1/software/deploy');
+    };
+    await runThrough('app-1.0.4');
+    assert.deepEqual([await release('app-1.0.1'), await release('app-1.0.4')], ['deployed', 'deployed']);
+    const nothing = await post('/precheck', { release: 'app-1.0.4' });
+    assert.match(nothing.body.findings[0].detail, /app-1\.0\.4 is already the deployed release/);
+    const check = await post('/precheck', { release: 'app-1.0.1' });
+    assert.equal(check.body.findings[0].detail, 'app-1.0.1 is deployed: deploying it removes app-1.0.4');
+
+    // Started, then aborted before any host switched: the patch stays deployed.
+    assert.equal((await post('/start', { release: 'app-1.0.1' })).status, 200);
+    assert.deepEqual([await release('app-1.0.1'), await release('app-1.0.4')], ['deployed', 'removing']);
+    assert.equal((await post('/abort')).body.state, 'host-rollback-done');
+    assert.deepEqual([await release('app-1.0.1'), await release('app-1.0.4')], ['deployed', 'deployed']);
+    await api.request('operator', 'DELETE', '/api/v1/software/deploy');
+
+    // Carried through: the hosts run app-1.0.1 again, and app-1.0.4 is available (to deploy again, or delete).
+    await runThrough('app-1.0.1');
+    assert.equal(await readFile(join(roots['controller-0']!.root, 'current', 'bin', 'app'), 'utf8'), 'app 1.0.1\n');
+    assert.deepEqual([await release('app-1.0.1'), await release('app-1.0.4')], ['deployed', 'available']);
   });
 
   const strategy = async () => (await api.request('reader', 'GET', '/api/v1/orchestration/sw-deploy/strategy')).body;

@@ -18,6 +18,11 @@
  * progress; 900.021 for each host whose deploy failed; 900.020 for each host
  * that deployed a reboot-required release and waits to be unlocked (cleared
  * by the unlock, or by its rollback).
+ *
+ * Removal (USM): starting a deploy of a release that is already deployed,
+ * with patches of higher versions deployed above it, deploys it again and
+ * takes those patches out: they are `removing` until complete (then
+ * `available`), or until an abort's rollback (then `deployed` again).
  */
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
@@ -92,11 +97,7 @@ export class DeployService {
     const { db } = this.deps;
     const findings: PrecheckFinding[] = [];
     const release = await this.deps.releases.row(releaseId);
-    findings.push(
-      release.state === 'available'
-        ? { check: 'release', ok: true, detail: `${releaseId} is available` }
-        : { check: 'release', ok: false, detail: `${releaseId} is ${release.state}; only an available release can be deployed` },
-    );
+    findings.push(await this.releaseFinding(release));
     const deploy = await this.current();
     findings.push(deploy ? { check: 'deploy', ok: false, detail: `the deploy of ${deploy.release_id} is ${deploy.state}; complete or abort it first` } : { check: 'deploy', ok: true, detail: 'no other deploy in progress' });
     const requires = JSON.parse(release.requires) as string[];
@@ -129,6 +130,30 @@ export class DeployService {
     return { release_id: releaseId, ok: findings.every((f) => f.ok), forced: Boolean(options.force), findings };
   }
 
+  /**
+   * Whether `release` can be deployed: an available one, or (USM's patch
+   * removal) a deployed one with patches deployed above it, which deploying
+   * it removes — unless one of them is committed or unremovable.
+   */
+  private async releaseFinding(release: { id: string; state: string }): Promise<PrecheckFinding> {
+    const id = release.id;
+    if (release.state === 'available') return { check: 'release', ok: true, detail: `${id} is available` };
+    if (release.state !== 'deployed' && release.state !== 'committed') return { check: 'release', ok: false, detail: `${id} is ${release.state}; only an available release can be deployed` };
+    const above = await this.above(this.deps.db, id);
+    if (!above.length) return { check: 'release', ok: false, detail: `${id} is already the deployed release; nothing above it to remove` };
+    const fixed = above.filter((r) => r.state === 'committed' || r.unremovable === 1);
+    if (fixed.length) return { check: 'release', ok: false, detail: `deploying ${id} would remove ${fixed.map((r) => `${r.id} (${r.state === 'committed' ? 'committed' : 'unremovable'})`).join(', ')}, which cannot be removed` };
+    return { check: 'release', ok: true, detail: `${id} is deployed: deploying it removes ${above.map((r) => r.id).join(', ')}` };
+  }
+
+  /** Releases deployed (or committed) with a higher version than `id`: what deploying `id` again removes. */
+  private async above(db: Kysely<Schema>, id: string) {
+    const rows = await db.selectFrom('releases').select(['id', 'version', 'state', 'unremovable', 'reboot_required']).where('state', 'in', ['deployed', 'committed']).execute();
+    const base = rows.find((r) => r.id === id);
+    if (!base) return [];
+    return rows.filter((r) => r.id !== id && r.version.localeCompare(base.version, undefined, { numeric: true }) > 0);
+  }
+
   async start(releaseId: string, options: { force?: boolean } = {}): Promise<DeployView> {
     const check = await this.precheck(releaseId, options);
     if (!check.ok) {
@@ -142,9 +167,13 @@ export class DeployService {
       const hosts = await trx.selectFrom('hosts').select('id').execute();
       // A site without hosts has nothing to deploy host by host.
       const state: DeployState = hosts.length ? 'start-done' : 'host-done';
-      await trx.insertInto('software_deploy').values({ id: 1, release_id: releaseId, from_release: deployed?.id ?? null, state, reboot_required: release.reboot_required, activated: 0, started_at: now, updated_at: now }).execute();
+      // A deployed release deployed again removes the patches above it: they are `removing` until complete.
+      const removing = release.state === 'available' ? [] : await this.above(trx, releaseId);
+      const rebootRequired = release.reboot_required === 1 || removing.some((r) => r.reboot_required === 1) ? 1 : 0;
+      await trx.insertInto('software_deploy').values({ id: 1, release_id: releaseId, from_release: deployed?.id ?? null, state, reboot_required: rebootRequired, activated: 0, started_at: now, updated_at: now }).execute();
       if (hosts.length) await trx.insertInto('software_deploy_hosts').values(hosts.map((h) => ({ host_id: h.id, state: 'pending', error: null, updated_at: now }))).execute();
-      await trx.updateTable('releases').set({ state: 'deploying', updated_at: now }).where('id', '=', releaseId).execute();
+      if (removing.length) await trx.updateTable('releases').set({ state: 'removing', updated_at: now }).where('id', 'in', removing.map((r) => r.id)).execute();
+      else await trx.updateTable('releases').set({ state: 'deploying', updated_at: now }).where('id', '=', releaseId).execute();
       return { raise: [{ alarm_id: '900.023', entity_instance_id: `release=${releaseId}`, severity: 'major', reason_text: `Software deploy of ${releaseId} in progress` }] };
     });
     return this.show();
@@ -245,8 +274,9 @@ export class DeployService {
     if (next === deploy.state) return;
     await trx.updateTable('software_deploy').set({ state: next, updated_at: now }).where('id', '=', 1).execute();
     if (next === 'host-rollback-done') {
-      // Back where it started: the release can be deployed again, or deleted.
-      await trx.updateTable('releases').set({ state: 'available', updated_at: now }).where('id', '=', releaseId).execute();
+      // Back where it started: the release can be deployed again, or deleted; a removal's patches stay deployed.
+      const removed = await trx.updateTable('releases').set({ state: 'deployed', updated_at: now }).where('state', '=', 'removing').executeTakeFirst();
+      if (Number(removed.numUpdatedRows) === 0) await trx.updateTable('releases').set({ state: 'available', updated_at: now }).where('id', '=', releaseId).execute();
       batch.clear!.push({ alarm_id: '900.023', entity_instance_id: `release=${releaseId}` });
     }
   }
@@ -270,6 +300,8 @@ export class DeployService {
         await trx.updateTable('releases').set({ state: 'unavailable', updated_at: now }).where('state', 'in', ['deployed', 'committed']).execute();
       }
       await trx.updateTable('releases').set({ state: 'deployed', updated_at: now }).where('id', '=', deploy.release_id).execute();
+      // A removal: the patches above are gone from the hosts, and can be deployed again or deleted.
+      await trx.updateTable('releases').set({ state: 'available', updated_at: now }).where('state', '=', 'removing').execute();
       await trx.updateTable('software_deploy').set({ state: 'completed', updated_at: now }).where('id', '=', 1).execute();
       return { clear: [{ alarm_id: '900.023', entity_instance_id: `release=${deploy.release_id}` }] };
     });
