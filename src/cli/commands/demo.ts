@@ -46,7 +46,7 @@ function prepareFolder(dir: string): void {
 export function registerDemoCommand(program: Command, ctx: CliContext): void {
   program
     .command('demo')
-    .description('Start a demo: a standalone controller on SQLite with demo alarms (a fresh folder each time)')
+    .description('Start the demo: a system controller on SQLite with a simulated fleet, hosts and a signed sample release, and the dashboard (a fresh folder each time)')
     .option('--port <port>', 'HTTP port', '6385')
     .option('--data-dir <dir>', 'demo folder (recreated on each start)', 'starling-demo')
     .option('--subclouds <n>', 'simulated subclouds (0: none)', '240')
