@@ -107,6 +107,15 @@ export const durations = {
    * of the link's return rather than up to 45 s later.
    */
   subcloudNewsRetryCapMs: 5 * SECOND,
+  /**
+   * For the first 30 s of an outage a subcloud retries at most 4 s apart
+   * (then the widening backoff above): behind a satellite link that drops
+   * for 15 s, it is back within 4 s of the link's return, and a job the
+   * system controller gave it meanwhile starts then. An outage long enough
+   * to take subclouds offline (40 s and more) still ends in the 45 s spread.
+   */
+  subcloudEarlyRetryWindowMs: 30 * SECOND,
+  subcloudEarlyRetryCapMs: 4 * SECOND,
   /** Agent HTTP requests give up after the long poll plus this margin. */
   agentRequestMarginMs: 15 * SECOND,
   /**

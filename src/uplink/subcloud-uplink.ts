@@ -75,7 +75,13 @@ export class SubcloudUplink {
   desired: SubcloudDesired | undefined;
 
   constructor(private readonly options: UplinkOptions) {
-    this.backoff = new Backoff(options.backoff ?? { baseMs: durations.subcloudBackoffBaseMs, capMs: durations.subcloudBackoffCapMs }, options.random);
+    this.backoff = new Backoff(
+      {
+        early: { windowMs: durations.subcloudEarlyRetryWindowMs, capMs: durations.subcloudEarlyRetryCapMs },
+        ...(options.backoff ?? { baseMs: durations.subcloudBackoffBaseMs, capMs: durations.subcloudBackoffCapMs }),
+      },
+      options.random,
+    );
     this.transport = options.transport ?? direct;
     this.maxOps = options.maxOps ?? 1000;
     this.kick = createKicker(
