@@ -26,6 +26,7 @@ export async function installDashboard(app: FastifyInstance, dir = dashboardDir(
     );
     return;
   }
+  const assets = join(dir, 'assets');
   await app.register(fastifyStatic, {
     root: dir,
     prefix: '/',
@@ -33,7 +34,7 @@ export async function installDashboard(app: FastifyInstance, dir = dashboardDir(
     preCompressed: true,
     index: ['index.html'],
     setHeaders: (res, path) => {
-      res.header('cache-control', path.includes(`${join(dir, 'assets')}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      res.header('cache-control', path.startsWith(assets) ? 'public, max-age=31536000, immutable' : 'no-cache');
       res.header('x-content-type-options', 'nosniff');
     },
   });

@@ -11,9 +11,7 @@ import { durations } from '../core/durations.js';
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
 export interface SseConnection {
-  /** Writes raw SSE text; does nothing once closed. */
-  write(text: string): void;
-  /** Writes one `event:` with JSON data (and an `id:` when given). */
+  /** Writes one `event:` with JSON data (and an `id:` when given); does nothing once closed. */
   send(event: string, data: unknown, id?: number): void;
   close(): void;
   readonly closed: boolean;
@@ -47,7 +45,6 @@ export function openSse(reply: FastifyReply, openStreams: Set<() => void>, onClo
     'x-accel-buffering': 'no',
   });
   return {
-    write,
     send: (event, data, id) => write(`${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
     close,
     get closed() {

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { durations } from '../core/durations.js';
+import { SseParser } from '../protocol/sse-parser.js';
 import type { AlarmView } from '../resources/alarms/alarm.views.js';
 import { ALARM_COLUMNS, alarmQuery, type AlarmListOptions } from './alarm-list.js';
 import { fetchPages } from './pages.js';
@@ -28,19 +29,11 @@ export async function watchAlarms(ctx: CliContext, cmd: Command, options: AlarmL
     try {
       const res = await ctx.client().stream('/api/v1/stream', lastEventId ? { 'last-event-id': lastEventId } : {}, controller.signal);
       const decoder = new TextDecoder();
-      let buffer = '';
+      const parser = new SseParser();
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let changed = false;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const id = /^id: (.*)$/m.exec(block)?.[1];
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          if (id) lastEventId = id;
-          if (event && event !== 'hello' && event !== 'log' && event !== 'msg') changed = true;
-        }
+        const messages = parser.push(decoder.decode(chunk, { stream: true }));
+        lastEventId = parser.lastId ?? lastEventId;
+        const changed = messages.some((m) => m.event !== 'hello' && m.event !== 'log' && m.event !== 'msg');
         if (changed) await redraw();
       }
     } catch (err) {

@@ -9,10 +9,11 @@
  * through the public API, as an operator's tools would, and every name,
  * description and summary says it is simulated.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HostAgent } from '../agent/agent.js';
 import { SimDriver } from '../agent/drivers/sim.js';
+import type { ApiClient } from '../cli/client.js';
 import type { Logger } from '../core/logging.js';
 import { buildBundle } from '../resources/software/release-bundle.js';
 import { generateReleaseKeys } from '../resources/software/release-signature.js';
@@ -22,8 +23,10 @@ import { PROFILES, type ProfileName } from './wan/index.js';
 
 export interface DemoFleetOptions {
   controller: string;
-  /** An admin's session token. */
+  /** An admin's session token (the simulated subclouds are added with it). */
   token: string;
+  /** The API client with that token. */
+  api: ApiClient;
   dataDir: string;
   log: Logger;
   /** Subclouds in all (default 240), spread over the groups below. */
@@ -54,15 +57,9 @@ export class DemoFleet {
 
   constructor(private readonly options: DemoFleetOptions) {}
 
-  private async call<T>(method: string, path: string, body?: unknown, raw?: Buffer): Promise<T> {
-    const res = await fetch(new URL(`/api/v1${path}`, this.options.controller), {
-      method,
-      headers: { authorization: `Bearer ${this.options.token}`, ...(raw ? { 'content-type': 'application/octet-stream' } : body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      body: raw ?? (body !== undefined ? JSON.stringify(body) : null),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`demo setup: ${method} ${path}: HTTP ${res.status}: ${text.slice(0, 300)}`);
-    return (text ? JSON.parse(text) : undefined) as T;
+  /** The API under /api/v1, through the CLI's client (errors carry the server's message). */
+  private call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.options.api.request<T>(method, `/api/v1${path}`, body === undefined ? {} : { body });
   }
 
   /** Builds the world; resolves once the subclouds are up and managed. */
@@ -121,7 +118,7 @@ export class DemoFleet {
     const bundle = join(this.options.dataDir, `${DEMO_RELEASE}.tar`);
     await buildBundle(dir, keys.privatePem, bundle);
     await this.call('POST', '/software/trust', { public_key: keys.publicPem });
-    await this.call('POST', '/software/releases', undefined, await readFile(bundle));
+    await this.options.api.upload('/api/v1/software/releases', bundle);
     for (const step of ['start', 'activate', 'complete']) await this.call('POST', `/software/deploy/${step}`, step === 'start' ? { release: DEMO_RELEASE } : {});
     await this.call('DELETE', '/software/deploy');
   }

@@ -3,13 +3,8 @@
  * Authorization header. Reconnects with backoff and resumes with
  * Last-Event-ID, as EventSource would; `stop()` ends it for good.
  */
+import { SseParser, type SseMessage } from '../../src/protocol/sse-parser.js';
 import { session } from './api';
-
-export interface SseMessage {
-  event: string;
-  data: string;
-  id?: string;
-}
 
 export function subscribe(path: string, onMessage: (m: SseMessage) => void, onState?: (connected: boolean) => void): () => void {
   const abort = new AbortController();
@@ -25,25 +20,12 @@ export function subscribe(path: string, onMessage: (m: SseMessage) => void, onSt
         onState?.(true);
         delay = 500;
         const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-        let buffer = '';
+        const parser = new SseParser();
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
-          buffer += value;
-          let end: number;
-          while ((end = buffer.indexOf('\n\n')) >= 0) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            const message: SseMessage = { event: 'message', data: '' };
-            for (const line of block.split('\n')) {
-              if (line.startsWith(':')) continue;
-              const colon = line.indexOf(':');
-              const key = line.slice(0, colon);
-              const val = line.slice(colon + 1).replace(/^ /, '');
-              if (key === 'event') message.event = val;
-              else if (key === 'data') message.data += val;
-              else if (key === 'id') message.id = lastId = val;
-            }
+          for (const message of parser.push(value)) {
+            lastId = parser.lastId ?? lastId;
             if (message.data) onMessage(message);
           }
         }

@@ -12,16 +12,12 @@ import type { Command } from 'commander';
 import { randomSecret } from '../../core/ids.js';
 import { createLogger } from '../../core/logging.js';
 import type { RaiseInput } from '../../resources/alarms/fault.service.js';
+import { createClient } from '../client.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { DemoFleet, DEMO_RELEASE } from '../../sim/demo-fleet.js';
 import { closeOnSignals, configFromFlags } from './serve.js';
 
-async function login(url: string, password: string): Promise<{ token: string }> {
-  const res = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });
-  if (!res.ok) throw new CliError(`demo: could not log in to its own controller: HTTP ${res.status}`);
-  return (await res.json()) as { token: string };
-}
 
 const MARKER = '.starling-demo';
 const DEMO = '[demo data]';
@@ -65,9 +61,9 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
       let fleet: DemoFleet | undefined;
       if (subclouds > 0) {
         ctx.out(`Building the simulated fleet: ${subclouds} subclouds in 3 groups, 4 hosts, a signed sample release …`);
-        const { token } = await login(controller.url, adminPassword);
+        const { token } = await createClient(controller.url, undefined).request<{ token: string }>('POST', '/api/v1/auth/login', { body: { username: 'admin', password: adminPassword } });
         // The simulated links' retries are the simulation working, not news for the operator.
-        fleet = new DemoFleet({ controller: controller.url, token, dataDir, log: createLogger({ level: 'error' }), subclouds, deployMs: deploySeconds * 1000 });
+        fleet = new DemoFleet({ controller: controller.url, token, api: createClient(controller.url, token), dataDir, log: createLogger({ level: 'error' }), subclouds, deployMs: deploySeconds * 1000 });
         await fleet.start();
       }
       await controller.fault.batch({

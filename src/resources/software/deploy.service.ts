@@ -274,9 +274,9 @@ export class DeployService {
     if (next === deploy.state) return;
     await trx.updateTable('software_deploy').set({ state: next, updated_at: now }).where('id', '=', 1).execute();
     if (next === 'host-rollback-done') {
-      // Back where it started: the release can be deployed again, or deleted; a removal's patches stay deployed.
-      const removed = await trx.updateTable('releases').set({ state: 'deployed', updated_at: now }).where('state', '=', 'removing').executeTakeFirst();
-      if (Number(removed.numUpdatedRows) === 0) await trx.updateTable('releases').set({ state: 'available', updated_at: now }).where('id', '=', releaseId).execute();
+      // Back where it started: a new release can be deployed again, or deleted; a removal's patches stay deployed.
+      await trx.updateTable('releases').set({ state: 'available', updated_at: now }).where('id', '=', releaseId).where('state', '=', 'deploying').execute();
+      await trx.updateTable('releases').set({ state: 'deployed', updated_at: now }).where('state', '=', 'removing').execute();
       batch.clear!.push({ alarm_id: '900.023', entity_instance_id: `release=${releaseId}` });
     }
   }

@@ -30,7 +30,7 @@ import type { SubcloudErrors } from '../subclouds/subcloud-errors.js';
 import { DEPLOYED_STATES } from '../sync/software.js';
 import { causeText } from './fleet-causes.js';
 import { fleetTargets, jobOptions, pickSteps } from './fleet-strategy.targets.js';
-import { ACTIVE_EXCLUDES, failuresByCause, listFleetSteps, showFleetStrategy, type StepFilter } from './fleet-strategy.views.js';
+import { failuresByCause, listFleetSteps, showFleetStrategy, type StepFilter } from './fleet-strategy.views.js';
 import { subcloudWaitKey } from '../subclouds/uplink.service.js';
 import {
   MAX_PARALLEL_SUBCLOUDS,
@@ -38,6 +38,7 @@ import {
   PRESTAGE_STEP,
   STEP_DONE,
   STEP_INITIAL,
+  STEP_NOT_RUNNING,
   SW_DEPLOY_STEP,
   type FleetCreate,
   type FleetState,
@@ -46,7 +47,6 @@ import {
   type FleetType,
   type StepCause,
 } from './fleet-strategy.types.js';
-
 
 
 /** How far past the free slots the runner looks for subclouds that are connected now. */
@@ -217,7 +217,7 @@ export class FleetStrategyService {
     const now = clock.now();
     await this.timeouts(now);
     const active = Number(
-      (await db.selectFrom('fleet_strategy_steps').select(sql<number>`count(*)`.as('n')).where('state', 'not in', ACTIVE_EXCLUDES).executeTakeFirst())?.n ?? 0,
+      (await db.selectFrom('fleet_strategy_steps').select(sql<number>`count(*)`.as('n')).where('state', 'not in', STEP_NOT_RUNNING).executeTakeFirst())?.n ?? 0,
     );
     const failed = Number((await db.selectFrom('fleet_strategy_steps').select(sql<number>`count(*)`.as('n')).where('state', '=', 'failed').executeTakeFirst())?.n ?? 0);
     const stopping = row.state !== 'applying' || (row.stop_on_failure === 1 && failed > 0);
@@ -302,7 +302,7 @@ export class FleetStrategyService {
     const late = await this.deps.db
       .selectFrom('fleet_strategy_steps')
       .select(['subcloud_id', 'subcloud_name', 'state'])
-      .where('state', 'not in', ACTIVE_EXCLUDES)
+      .where('state', 'not in', STEP_NOT_RUNNING)
       .where('started_at', '<', now - limit)
       .execute();
     if (!late.length) return;

@@ -34,6 +34,8 @@ export const PRESTAGE_STEP: Record<SiteJobState | 'sent', string> = {
 /** A step that has not started, and the states a step ends in. */
 export const STEP_INITIAL = 'initial';
 export const STEP_DONE = ['complete', 'failed', 'aborted'] as const;
+/** Step states in which nothing runs: waiting to start, or finished. Any other state is a step in progress. */
+export const STEP_NOT_RUNNING: readonly string[] = [STEP_INITIAL, ...STEP_DONE];
 
 /** StarlingX: prestage runs on at most 250 subclouds at once. */
 export const PRESTAGE_MAX_PARALLEL = 250;

@@ -2,11 +2,9 @@
 import { sql, type Kysely } from 'kysely';
 import { NotFoundError } from '../../core/errors.js';
 import type { Schema } from '../../db/schema.js';
-import { STEP_DONE, STEP_INITIAL, type CauseGroup, type FleetState, type FleetStepView, type FleetStrategyView, type FleetType, type StepCause } from './fleet-strategy.types.js';
+import { STEP_INITIAL, STEP_NOT_RUNNING, type CauseGroup, type FleetState, type FleetStepView, type FleetStrategyView, type FleetType, type StepCause } from './fleet-strategy.types.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
-/** Step states that are neither waiting to start nor finished. */
-export const ACTIVE_EXCLUDES: readonly string[] = [STEP_INITIAL, ...STEP_DONE];
 
 export interface StepFilter {
   state?: string;
@@ -35,7 +33,7 @@ export async function showFleetStrategy(db: Kysely<Schema>): Promise<FleetStrate
     steps: {
       total: count(() => true),
       initial: count((s) => s === STEP_INITIAL),
-      in_progress: count((s) => !ACTIVE_EXCLUDES.includes(s)),
+      in_progress: count((s) => !STEP_NOT_RUNNING.includes(s)),
       complete: count((s) => s === 'complete'),
       failed: count((s) => s === 'failed'),
       aborted: count((s) => s === 'aborted'),

@@ -14,7 +14,7 @@ import type { Kysely } from 'kysely';
 import { openSse } from '../../api/sse.js';
 import { InputError } from '../../core/errors.js';
 import type { Schema } from '../../db/schema.js';
-import { toEventView, type EventView } from '../alarms/alarm.views.js';
+import { toEventView } from '../alarms/alarm.views.js';
 import { eventBounds, eventsAfter } from '../events/event.store.js';
 import { ANY_ROLE } from '../users/roles.js';
 import type { ChangeFeed, FaultChange } from './change-feed.js';
@@ -28,7 +28,6 @@ export interface StreamDeps {
   openStreams: Set<() => void>;
 }
 
-const frame = (event: EventView): string => `id: ${event.seq}\nevent: ${event.alarm_state}\ndata: ${JSON.stringify(event)}\n\n`;
 
 export const streamRoutes =
   ({ db, feed, openStreams }: StreamDeps): FastifyPluginAsyncTypebox =>
@@ -59,7 +58,7 @@ export const streamRoutes =
           if (change.type === 'suppression') return sse.send('suppression', change);
           if (change.event.seq <= lastSent) return;
           lastSent = change.event.seq;
-          sse.write(frame(change.event));
+          sse.send(change.event.alarm_state, change.event, change.event.seq);
         };
         const unsubscribe = feed.subscribe((change) => (live ? send(change) : pending.push(change)));
         const sse = openSse(reply, openStreams, unsubscribe);

@@ -14,7 +14,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Schema } from '../../db/schema.js';
-import { STEP_DONE, STEP_INITIAL } from '../strategies/fleet-strategy.types.js';
+import { STEP_NOT_RUNNING } from '../strategies/fleet-strategy.types.js';
 
 export const TILE_STATES = ['offline', 'critical', 'major', 'deploying', 'out-of-sync', 'OK'] as const;
 export type TileState = (typeof TILE_STATES)[number];
@@ -68,7 +68,7 @@ export async function readFleetMap(db: Kysely<Schema>): Promise<FleetMap> {
         's.alarms_critical',
         's.alarms_major',
         // A step of the fleet strategy running on it (the orchestration column outlives a finished step).
-        sql<number>`case when exists (select 1 from fleet_strategy_steps f where f.subcloud_id = s.id and f.state not in (${sql.join([STEP_INITIAL, ...STEP_DONE])})) then 1 else 0 end`.as('busy'),
+        sql<number>`case when exists (select 1 from fleet_strategy_steps f where f.subcloud_id = s.id and f.state not in (${sql.join(STEP_NOT_RUNNING)})) then 1 else 0 end`.as('busy'),
         sql<number>`case when exists (select 1 from subcloud_endpoints e where e.subcloud_id = s.id and e.sync_status = 'out-of-sync') then 1 else 0 end`.as('out_of_sync'),
       ])
       .orderBy('s.name')

@@ -28,7 +28,8 @@ export class FleetMapWatcher {
 
   /** Sends the whole map first, then changes; returns the unsubscribe function. */
   async watch(listener: (update: FleetMapUpdate) => void): Promise<() => void> {
-    const map = await readFleetMap(this.db);
+    // While others watch, the shared read (at most one period old) is the start; changes since come as tiles.
+    const map = this.timer && this.last ? this.last : await readFleetMap(this.db);
     listener({ type: 'map', map });
     this.watchers.add(listener);
     if (!this.timer) {
