@@ -62,7 +62,7 @@ export class ByteProxy {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.target.protocol}//127.0.0.1:${this.port}`;
   }
 }
 

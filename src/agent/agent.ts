@@ -21,6 +21,10 @@ import type { Deployer } from './deploy/deployer.js';
 import { SoftwareWorker } from './deploy/software-worker.js';
 import { HttpError, JsonClient } from './http.js';
 import { StateDir, type AppliedState, type Credential } from './state-dir.js';
+import { prepareEnrollment } from '../pki/child-enrollment.js';
+import { hostPrincipal } from '../resources/certificates/certificate.types.js';
+import { tlsFetch } from '../pki/tls-fetch.js';
+import { certificateRefusalOf } from '../pki/verify-errors.js';
 
 export interface AgentOptions {
   controller: string;
@@ -42,7 +46,9 @@ export interface AgentOptions {
 const MAX_COMPLETED = 50;
 
 export class HostAgent {
-  readonly client: JsonClient;
+  /** The link to the site controller; replaced once enrollment gives it a client certificate. */
+  client: JsonClient;
+  private fetchOverLink: typeof fetch = globalThis.fetch;
   readonly queue: OpQueue<AgentOp>;
   private readonly state: StateDir;
   private readonly backoff: Backoff;
@@ -64,6 +70,8 @@ export class HostAgent {
   desired: Desired | undefined;
   /** Consecutive failed exchanges (0 when connected). */
   failures = 0;
+  /** The controller's certificate was refused since the last good exchange (said once). */
+  private refusedTrust = false;
   /** A configuration token the driver failed to apply (not retried until it changes). */
   private failedToken: string | undefined;
   private readonly software: SoftwareWorker | undefined;
@@ -83,6 +91,7 @@ export class HostAgent {
         log: options.log,
         blobUrl: (release, sha) => `${options.controller}/api/v1/software/releases/${encodeURIComponent(release)}/blobs/${sha}`,
         headers: () => ({ authorization: `Bearer ${this.credential?.credential ?? ''}` }),
+        fetch: () => this.fetchOverLink,
         done: () => this.kick(),
       });
     }
@@ -98,24 +107,43 @@ export class HostAgent {
         this.options.log.info({ from: stored.controller, to: this.options.controller }, 'controller address changed; keeping the credential');
         this.state.write('credential.json', { ...stored, controller: this.options.controller });
       }
-      return (this.credential = { ...stored, controller: this.options.controller });
+      return this.use({ ...stored, controller: this.options.controller });
     }
     if (!this.options.enrollToken) {
       throw new Error(`no credential in ${this.state.path} for ${this.options.hostname}; give --enroll-token (from "starling host add")`);
     }
-    let reply: { hostname: string; host_id: string; credential: string };
+    let reply: { hostname: string; host_id: string; credential: string; certificate?: string };
+    let tls: Credential['tls'];
     try {
-      reply = await this.client.post('/api/v1/agent/enroll', { token: this.options.enrollToken, hostname: this.options.hostname }, { timeoutMs: durations.cliRequestTimeoutMs });
+      // The controller's chain is checked against the token's pin before the token is sent.
+      const prepared = await prepareEnrollment(this.options.controller, this.options.enrollToken, hostPrincipal(this.options.hostname), durations.cliRequestTimeoutMs);
+      const client = new JsonClient(this.options.controller, prepared.tls ? { ca: prepared.tls.ca } : undefined);
+      try {
+        reply = await client.post('/api/v1/agent/enroll', { token: prepared.secret, hostname: this.options.hostname, ...(prepared.csr ? { csr: prepared.csr } : {}) }, { timeoutMs: durations.cliRequestTimeoutMs });
+      } finally {
+        client.close();
+      }
+      if (prepared.tls && !reply.certificate) throw new Error('the controller sent no client certificate');
+      tls = prepared.tls ? { ...prepared.tls, cert: reply.certificate! } : undefined;
     } catch (err) {
       throw new Error(`enrollment refused by ${this.options.controller}: ${(err as Error).message}`, { cause: err });
     }
-    this.credential = { controller: this.options.controller, hostname: reply.hostname, host_id: reply.host_id, credential: reply.credential };
-    this.state.write('credential.json', this.credential);
+    const credential: Credential = { controller: this.options.controller, hostname: reply.hostname, host_id: reply.host_id, credential: reply.credential, ...(tls ? { tls } : {}) };
+    // One file of mode 0600: the credential and the private key are written together or not at all.
+    this.state.write('credential.json', credential);
     // A new enrollment starts a new history with the controller.
     this.applied = { generation: 0, config_token: null, completed_actions: [] };
     this.state.write('applied.json', this.applied);
-    this.options.log.info({ hostname: reply.hostname, controller: this.options.controller }, 'enrolled');
-    return this.credential;
+    this.options.log.info({ hostname: reply.hostname, controller: this.options.controller, tls: tls !== undefined }, 'enrolled');
+    return this.use(credential);
+  }
+
+  private use(credential: Credential): Credential {
+    this.credential = credential;
+    this.client.close();
+    this.client = new JsonClient(credential.controller, credential.tls);
+    this.fetchOverLink = tlsFetch(credential.tls);
+    return credential;
   }
 
   /** Enrolls, then runs the report loop until stop(). */
@@ -149,10 +177,17 @@ export class HostAgent {
         await this.exchange(this.intervalMs);
         this.backoff.reset();
         this.failures = 0;
+        this.refusedTrust = false;
       } catch (err) {
         if (this.stopped) break;
         this.failures++;
         const delay = this.backoff.next();
+        const refusal = certificateRefusalOf(err);
+        if (refusal && !this.refusedTrust) {
+          // Once per episode: someone else answers at the controller's address.
+          this.options.log.error({ controller: this.options.controller, code: refusal }, `the controller at ${this.options.controller} presented a certificate that does not chain to the CA pinned at enrollment (${refusal}): refusing it; nothing is sent or applied; retrying`);
+        }
+        this.refusedTrust ||= refusal !== undefined;
         const status = err instanceof HttpError ? ` (HTTP ${err.status})` : '';
         this.options.log.warn({ err: (err as Error).message, retryInMs: delay, failures: this.failures }, `report failed${status}; retrying`);
         await new Promise((r) => setTimeout(r, delay));

@@ -7,6 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { durations } from '../core/durations.js';
+import { clientTlsOptions, type ClientTls } from '../pki/child-enrollment.js';
 
 export class HttpError extends Error {
   constructor(
@@ -24,10 +25,11 @@ export class JsonClient {
   private closedBytes = { sent: 0, received: 0 };
   private readonly base: URL;
 
-  constructor(baseUrl: string) {
+  /** `tls`: the CA to trust (pinned at enrollment) and the client certificate to present, for an https:// base. */
+  constructor(baseUrl: string, tls?: ClientTls) {
     this.base = new URL(baseUrl);
-    const Agent = this.base.protocol === 'https:' ? https.Agent : http.Agent;
-    this.agent = new Agent({ keepAlive: true, keepAliveMsecs: durations.agentTcpKeepAliveMs, maxSockets: 2 });
+    const options = { keepAlive: true, keepAliveMsecs: durations.agentTcpKeepAliveMs, maxSockets: 2 };
+    this.agent = this.base.protocol === 'https:' ? new https.Agent({ ...options, ...clientTlsOptions(tls) }) : new http.Agent(options);
   }
 
   /** Application bytes sent and received so far (HTTP headers and bodies). */

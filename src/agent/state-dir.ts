@@ -6,12 +6,15 @@
 import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { writeDurably } from '../core/durable-file.js';
 import { join } from 'node:path';
+import type { ClientTls } from '../pki/child-enrollment.js';
 
 export interface Credential {
   controller: string;
   hostname: string;
   host_id: string;
   credential: string;
+  /** The site controller's CA pinned at enrollment, the agent's client certificate and key (mutual TLS); absent over plain HTTP. */
+  tls?: ClientTls;
 }
 
 export interface AppliedState {

@@ -19,6 +19,7 @@ import type { Schema } from '../db/schema.js';
 import { recordAudit } from '../resources/audit/audit.store.js';
 import type { AuthService, Principal } from '../resources/auth/auth.service.js';
 import type { CallerRole } from '../resources/users/roles.js';
+import { requireClientCertificate } from './client-certificate.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -56,7 +57,15 @@ export interface SecurityDeps {
   db: Kysely<Schema>;
   clock: Clock;
   log: Logger;
+  /**
+   * Mutual TLS: agents and subclouds must also present the client
+   * certificate issued to them by the CA with this fingerprint. Absent on a
+   * plain-HTTP controller (--insecure-http) and for in-process tests.
+   */
+  clientCertificates?: { issuerFingerprint(): string | undefined };
 }
+
+const MACHINE_CREDENTIALS = new Set<Principal['via']>(['agent-credential', 'subcloud-credential']);
 
 /** Installs the hooks; returns the list of declared routes (for tests and docs). */
 export function installSecurity(app: FastifyInstance, deps: SecurityDeps): DeclaredRoute[] {
@@ -87,6 +96,7 @@ export function installSecurity(app: FastifyInstance, deps: SecurityDeps): Decla
     if (config.public || !config.roles) return;
     const principal = await deps.auth.authenticate(request.headers.authorization);
     request.principal = principal;
+    if (deps.clientCertificates && MACHINE_CREDENTIALS.has(principal.via)) requireClientCertificate(request, principal.name, deps.clientCertificates.issuerFingerprint());
     if (!config.roles.includes(principal.role)) {
       throw new NotAllowedError(`role ${principal.role} may not ${request.method} ${request.routeOptions.url}; allowed: ${config.roles.join(', ')}`);
     }

@@ -4,6 +4,8 @@ import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { durations } from '../core/durations.js';
 import { CliError } from './errors.js';
+import { tlsFetch } from '../pki/tls-fetch.js';
+import { explainCertificateRefusal } from './trust.js';
 
 export interface ApiClient {
   readonly url: string;
@@ -14,16 +16,20 @@ export interface ApiClient {
   stream(path: string, headers: Record<string, string>, signal: AbortSignal): Promise<Response>;
 }
 
-export function createClient(url: string, token: string | undefined): ApiClient {
+/** `ca`: the CA (PEM) to trust for an https:// controller; without it, the system's trusted CAs. */
+export function createClient(url: string, token: string | undefined, ca?: string): ApiClient {
   const base = url.replace(/\/+$/, '');
   const auth: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const fetchOverTls = tlsFetch(ca ? { ca } : undefined);
 
   const send = async (path: string, init: RequestInit): Promise<Response> => {
     try {
-      return await fetch(base + path, init);
+      return await fetchOverTls(base + path, init);
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       if ((err as Error).name === 'TimeoutError') throw new CliError(`${base} did not answer within ${durations.cliRequestTimeoutMs / 1000} s`);
+      const refused = explainCertificateRefusal(base, cause?.code, ca);
+      if (refused) throw new CliError(refused);
       throw new CliError(`cannot reach ${base}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
     }
   };

@@ -8,6 +8,8 @@ import type { OutputFormat } from './output.js';
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
+  /** Asks the operator (a line from standard input); absent or undefined when nobody can answer. */
+  ask?: (question: string) => Promise<string | undefined>;
 }
 
 export interface CliContext extends CliIo {
@@ -31,8 +33,8 @@ export function createContext(io: CliIo, processEnv: Env, env: CliEnvironment, c
     cwd,
     self,
     client() {
-      const { url, token } = resolveTarget(env);
-      return createClient(url, token);
+      const { url, token, ca } = resolveTarget(env);
+      return createClient(url, token, ca);
     },
     format(command) {
       return (command.optsWithGlobals() as { output: OutputFormat }).output;

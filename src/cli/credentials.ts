@@ -7,12 +7,15 @@ import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import type { CliEnvironment } from '../core/config.js';
 import { CliError } from './errors.js';
+import { readCaFile } from './trust.js';
 
 export interface StoredLogin {
   url: string;
   token: string;
   username: string;
   expires_at: string;
+  /** The CA trusted for this controller at login (PEM), for an https:// URL. */
+  ca?: string;
 }
 
 const fileOf = (env: CliEnvironment) => join(env.configDir, 'cli.json');
@@ -42,10 +45,11 @@ export function removeStoredLogin(env: CliEnvironment): boolean {
   }
 }
 
-/** The URL and token to use, environment first. */
-export function resolveTarget(env: CliEnvironment): { url: string; token: string | undefined } {
+/** The URL, token and CA to use, environment first; the stored CA only for the stored URL. */
+export function resolveTarget(env: CliEnvironment): { url: string; token: string | undefined; ca: string | undefined } {
   const stored = readStoredLogin(env);
   const url = env.url ?? stored?.url;
   if (!url) throw new CliError('not logged in: run "starling login --url URL --username U" or set STARLING_URL and STARLING_TOKEN');
-  return { url, token: env.token ?? stored?.token };
+  const ca = env.caFile ? readCaFile(env.caFile) : stored && stored.url === url.replace(/\/+$/, '') ? stored.ca : undefined;
+  return { url, token: env.token ?? stored?.token, ca };
 }

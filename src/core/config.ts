@@ -21,6 +21,7 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
  * - `subcloud`: a site that reports to a system controller (--system-controller, --enroll-token).
  */
 export const SITE_ROLES = ['standalone', 'systemcontroller', 'subcloud'] as const;
+export type SiteRole = (typeof SITE_ROLES)[number];
 export const SYSTEM_MODES = ['simplex', 'duplex', 'standard'] as const;
 
 const ServerConfigSchema = Type.Object(
@@ -48,6 +49,14 @@ const ServerConfigSchema = Type.Object(
       default: durations.subcloudAuditWindowMs,
       description: 'System controller: subcloud availability audit window (offline after two windows without a report)',
     }),
+    insecureHttp: Type.Boolean({ default: false, description: 'Serve plain HTTP (only behind a TLS-terminating proxy): no TLS, no mutual TLS for agents and subclouds' }),
+    tlsSans: Type.Array(Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.:*-]+$' }), {
+      default: [],
+      maxItems: 64,
+      description: 'Extra DNS names or IP addresses for the API certificate (the host name, loopback and listen addresses are always in it)',
+    }),
+    tlsCert: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: "An operator's own API server certificate (PEM file: the certificate, then its chain); with tlsKey" })),
+    tlsKey: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: 'The private key of tlsCert (PEM file)' })),
     uplinkBackoffCapMs: Type.Integer({ minimum: 100, maximum: 600_000, default: durations.subcloudBackoffCapMs, description: 'Subcloud: longest reconnect backoff on the link to its system controller' }),
   },
   { additionalProperties: false },
@@ -75,7 +84,14 @@ export const CONFIG_ENV: Record<ConfigKey, string> = {
   uplinkBackoffCapMs: 'STARLING_UPLINK_BACKOFF_CAP_MS',
   systemController: 'STARLING_SYSTEM_CONTROLLER',
   enrollToken: 'STARLING_ENROLL_TOKEN',
+  insecureHttp: 'STARLING_INSECURE_HTTP',
+  tlsSans: 'STARLING_TLS_SANS',
+  tlsCert: 'STARLING_TLS_CERT',
+  tlsKey: 'STARLING_TLS_KEY',
 };
+
+/** Settings that are lists: comma-separated in the environment. */
+const LIST_KEYS = new Set<string>(['tlsSans']);
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -129,7 +145,7 @@ export function loadServerConfig(sources: ConfigSources): ServerConfig {
   for (const [key, name] of Object.entries(CONFIG_ENV)) {
     const value = env[name];
     if (value !== undefined && value !== '') {
-      merged[key] = value;
+      merged[key] = LIST_KEYS.has(key) ? value.split(',').map((v) => v.trim()).filter(Boolean) : value;
       origin[key] = `from ${name}`;
     }
   }
@@ -153,7 +169,14 @@ export function loadServerConfig(sources: ConfigSources): ServerConfig {
       throw new ConfigError(`is only for role subcloud (role is ${config.role})${origin[key] ? ` (${origin[key]})` : ''}`, key);
     }
   }
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
+    const missing = config.tlsCert === undefined ? 'tlsCert' : 'tlsKey';
+    throw new ConfigError(`is required with ${missing === 'tlsCert' ? 'tlsKey' : 'tlsCert'} (a certificate and its private key go together)`, missing);
+  }
+  if (config.insecureHttp && config.tlsCert !== undefined) throw new ConfigError('cannot be used with insecureHttp (plain HTTP has no certificate)', 'tlsCert');
   config.dataDir = resolve(cwd, config.dataDir);
+  if (config.tlsCert) config.tlsCert = resolve(cwd, config.tlsCert);
+  if (config.tlsKey) config.tlsKey = resolve(cwd, config.tlsKey);
   return Object.freeze(config);
 }
 
@@ -169,6 +192,8 @@ export interface CliEnvironment {
   url: string | undefined;
   /** STARLING_TOKEN: overrides the stored login's token. */
   token: string | undefined;
+  /** STARLING_CA_FILE: the CA (PEM file) to trust for the controller, instead of the one stored at login. */
+  caFile: string | undefined;
   /** Folder for the CLI's stored login (`$XDG_CONFIG_HOME/starling`). */
   configDir: string;
   /** NO_COLOR / non-TTY output is handled by the caller; this is only for tests. */
@@ -180,6 +205,7 @@ export function loadCliEnvironment(env: Env): CliEnvironment {
   return Object.freeze({
     url: env.STARLING_URL || undefined,
     token: env.STARLING_TOKEN || undefined,
+    caFile: env.STARLING_CA_FILE || undefined,
     configDir: join(base, 'starling'),
     env,
   });

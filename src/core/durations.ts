@@ -116,6 +116,24 @@ export const durations = {
    */
   subcloudEarlyRetryWindowMs: 30 * SECOND,
   subcloudEarlyRetryCapMs: 4 * SECOND,
+  /**
+   * A controller's own CA (a standalone site's platform CA, a system
+   * controller's fleet root): ten years, since replacing a root means a
+   * fleet-wide ca-update strategy; it is rotated by choice, not by expiry.
+   */
+  rootCaLifetimeMs: 3650 * DAY,
+  /** A subcloud's intermediate CA: three years, renewed by Starling at two thirds. */
+  intermediateCaLifetimeMs: 3 * 365 * DAY,
+  /**
+   * Server and client (leaf) certificates: a year, renewed automatically at
+   * two thirds (cert-manager's default), so a site may be offline for
+   * months and still come back with a valid certificate.
+   */
+  leafCertificateLifetimeMs: 365 * DAY,
+  /** Renew a certificate Starling issued once this share of its lifetime has passed (cert-manager's default). */
+  certificateRenewFraction: 2 / 3,
+  /** Certificates are issued as valid from this long ago, so a peer whose clock is a little behind accepts them. */
+  certificateBackdateMs: 5 * MINUTE,
   /** Agent HTTP requests give up after the long poll plus this margin. */
   agentRequestMarginMs: 15 * SECOND,
   /**

@@ -10,6 +10,7 @@ import { software } from './migrations/0007_software.js';
 import { softwareDeploy } from './migrations/0008_software_deploy.js';
 import { swStrategy } from './migrations/0009_sw_strategy.js';
 import { fleetStrategy } from './migrations/0010_fleet_strategy.js';
+import { certificates } from './migrations/0011_certificates.js';
 
 /**
  * Versioned migrations, the same list for both backends, applied in name
@@ -27,6 +28,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0008_software_deploy': softwareDeploy(),
     '0009_sw_strategy': swStrategy(),
     '0010_fleet_strategy': fleetStrategy(),
+    '0011_certificates': certificates(),
   };
 }
 

@@ -329,6 +329,33 @@ export interface FleetStrategyStepsTable {
   updated_at: number;
 }
 
+/** A certificate held or issued here (src/resources/certificates). */
+export interface CertificatesTable {
+  id: string;
+  /** Unique: `platform`, `platform-ca`, `fleet-root-ca`, `subcloud-ica`, or `<type>/<owner>` for one issued to a child. */
+  name: string;
+  /** CertificateType (certificate.types.ts). */
+  type: string;
+  /** `auto` (Starling renews it) or `manual` (an operator installed it). */
+  renewal: string;
+  /** The certificate, then its chain up to (and with) its CA, PEM. */
+  pem: string;
+  /** PKCS#8 PEM; only when the private key lives here. */
+  key_pem: string | null;
+  subject: string;
+  issuer: string;
+  /** JSON list of DNS names and IP addresses. */
+  sans: string;
+  not_before: number;
+  not_after: number;
+  /** sha256 of the certificate's DER, hex. */
+  fingerprint: string;
+  /** The host name or subcloud name it was issued to. */
+  owner: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Schema {
   settings: SettingsTable;
   users: UsersTable;
@@ -351,6 +378,7 @@ export interface Schema {
   sw_strategy: SwStrategyTable;
   fleet_strategy: FleetStrategyTable;
   fleet_strategy_steps: FleetStrategyStepsTable;
+  certificates: CertificatesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -365,3 +393,4 @@ export type SubcloudGroupRow = Selectable<SubcloudGroupsTable>;
 export type SubcloudRow = Selectable<SubcloudsTable>;
 export type SubcloudErrorRow = Selectable<SubcloudErrorsTable>;
 export type ReleaseRow = Selectable<ReleasesTable>;
+export type CertificateRow = Selectable<CertificatesTable>;

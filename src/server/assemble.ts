@@ -68,6 +68,9 @@ import { FleetStrategyService } from '../resources/strategies/fleet-strategy.ser
 import { fleetStrategyRoutes } from '../resources/strategies/fleet-strategy.routes.js';
 import { PRESTAGE_MAX_PARALLEL } from '../resources/strategies/fleet-strategy.types.js';
 import { TransferGate } from '../api/transfer-gate.js';
+import type { SiteRole } from '../core/config.js';
+import type { Server as TlsServer } from 'node:tls';
+import { PlatformPki } from '../resources/certificates/platform-pki.js';
 
 export interface AssembleDeps {
   config: Pick<ServerConfig, 'bodyLimitBytes' | 'trustProxy' | 'reportIntervalMs'> & Partial<Pick<ServerConfig, 'subcloudAuditWindowMs'>>;
@@ -78,6 +81,14 @@ export interface AssembleDeps {
   catalogue?: Catalogue;
   /** Folder for release content (blob store). */
   softwareDir: string;
+  /** This site's role and name: the kind of CA it keeps and its subject. @default standalone, starling */
+  site?: { role: SiteRole; systemName: string };
+  /**
+   * Serve HTTPS and require agents and subclouds to present their client
+   * certificates (mutual TLS). The listener starts without a certificate;
+   * start() puts this controller's in place (`useServerTls`) before listening.
+   */
+  https?: boolean;
 }
 
 export interface Assembled {
@@ -113,6 +124,10 @@ export interface Assembled {
   fleet: FleetStrategyService;
   /** Every /api/v1 route with the roles it declared. */
   routes: DeclaredRoute[];
+  /** This controller's CA and certificates. */
+  pki: PlatformPki;
+  /** Puts the PKI's current server certificate on the TLS listener (at start and after a renewal). */
+  useServerTls(): void;
 }
 
 export async function assemble(deps: AssembleDeps): Promise<Assembled> {
@@ -156,6 +171,9 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     subcloudCredentials: (hash) => db.selectFrom('subclouds').select(['id', 'name']).where('credential_hash', '=', hash).executeTakeFirst(),
   });
   const system = new SystemService({ db, clock });
+  const mtls = deps.https === true;
+  const pki = new PlatformPki({ db, clock, role: deps.site?.role ?? 'standalone', systemName: deps.site?.systemName ?? 'starling', log, mtls });
+  await pki.open();
   const blobs = new BlobStore(deps.softwareDir);
   await blobs.open();
   const releases = new ReleaseService({ db, clock, store: blobs, changed: () => sync.refresh() });
@@ -163,8 +181,8 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
   const hostActions = new HostActions({ db, dialect: database.dialect, clock, fault, waiters, system });
   const strategy = new SwStrategyService({ db, clock, deploy, actions: hostActions });
   const groups = new GroupService({ db, clock });
-  const subclouds = new SubcloudService({ db, clock, groups, waiters, credentialsChanged: () => auth.invalidateSubclouds() });
-  const hosts = new HostService({ db, clock, system, fault });
+  const subclouds = new SubcloudService({ db, clock, groups, waiters, pki, credentialsChanged: () => auth.invalidateSubclouds() });
+  const hosts = new HostService({ db, clock, system, fault, pki });
   const heartbeat = new HeartbeatMonitor({
     db,
     dialect: database.dialect,
@@ -197,13 +215,15 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     trustProxy: deps.config.trustProxy,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 256 },
+    // Every client is asked for a certificate, none is required by the handshake: browsers and the CLI have none. Agents and subclouds are checked per request (client-certificate.ts).
+    ...(mtls ? { https: { requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' as const } } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandler(app);
-  const routes = installSecurity(app, { auth, db, clock, log });
+  const routes = installSecurity(app, { auth, db, clock, log, ...(mtls ? { clientCertificates: { issuerFingerprint: () => pki.clientIssuerFingerprint } } : {}) });
   installRequestMetrics(app, metrics);
   await installOpenApi(app);
-  installHealth(app, database);
+  installHealth(app, database, { tls: mtls });
   await installDashboard(app);
 
   const openStreams = new Set<() => void>();
@@ -243,5 +263,10 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     { prefix: '/api/v1' },
   );
   await app.ready();
-  return { app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, subcloudAudit, syncAudit, sync, waiters, heartbeat, blobs, subcloudTransfers, releases, deploy, strategy, fleet, routes };
+  const useServerTls = () => {
+    if (!mtls) return;
+    const tls = pki.serverTls();
+    (app.server as unknown as TlsServer).setSecureContext({ key: tls.key, cert: tls.cert, ca: tls.ca });
+  };
+  return { pki, useServerTls, app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, subcloudAudit, syncAudit, sync, waiters, heartbeat, blobs, subcloudTransfers, releases, deploy, strategy, fleet, routes };
 }

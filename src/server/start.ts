@@ -1,3 +1,4 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 /**
  * Starts a controller: opens and migrates the database, creates the admin
@@ -17,6 +18,10 @@ import { SiteJobRunner } from '../uplink/site-job.js';
 import { SubcloudUplink } from '../uplink/subcloud-uplink.js';
 import { databaseUplinkStore } from '../uplink/uplink-store.js';
 import { assemble, type Assembled } from './assemble.js';
+import { PLAIN_HTTP_WARNING } from '../api/health.js';
+import { ConfigError, InputError } from '../core/errors.js';
+import { serverSans } from '../resources/certificates/server-sans.js';
+import { displayFingerprint } from '../pki/fingerprint.js';
 
 export interface RunningController extends Assembled {
   url: string;
@@ -26,6 +31,8 @@ export interface RunningController extends Assembled {
   adminCreated: boolean;
   /** On a subcloud: its link to the system controller. */
   uplink: SubcloudUplink | undefined;
+  /** The CA a client should trust for this controller's API (PEM file), and its fingerprint; absent on plain HTTP. */
+  trust: { caFile: string; fingerprint: string } | undefined;
   close(): Promise<void>;
 }
 
@@ -50,7 +57,8 @@ export async function startController(config: ServerConfig, options: StartOption
   try {
     const applied = await migrateToLatest(database);
     log.info({ database: database.description, dialect: database.dialect, applied }, 'database ready');
-    const parts = await assemble({ config, database, log, clock, metrics, softwareDir: join(config.dataDir, 'software') });
+    const https = !config.insecureHttp;
+    const parts = await assemble({ config, database, log, clock, metrics, softwareDir: join(config.dataDir, 'software'), site: { role: config.role, systemName: config.systemName }, https });
     const admin = await parts.users.ensureAdmin(config.adminPassword);
     await parts.system.ensure({ name: config.systemName, mode: config.systemMode, role: config.role });
     await parts.groups.ensureDefault();
@@ -112,12 +120,16 @@ export async function startController(config: ServerConfig, options: StartOption
         ...(config.enrollToken ? { enrollToken: config.enrollToken } : {}),
         log: log.child({ part: 'uplink' }),
         ...(options.uplinkBackoff ? { backoff: options.uplinkBackoff } : {}),
+        ...(https ? { ca: { needed: () => !parts.pki.ready, request: () => parts.pki.caRequest(), install: (chain: string) => parts.pki.installCa(chain) } } : {}),
+        trust: trustAlarm(parts),
       });
       // Enrolls first: a subcloud that cannot enroll says why and does not start.
       await uplink.start();
       log.info({ name: uplink.name, systemController: uplink.controller }, 'subcloud reporting to its system controller');
     }
 
+    const trust = https ? await putServerCertificate(config, parts) : undefined;
+    if (!https) log.warn(PLAIN_HTTP_WARNING);
     const address = await parts.app.listen({ port: config.port, host: config.host });
     const url = address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost');
     log.info({ url, role: config.role }, 'starling controller listening');
@@ -130,6 +142,7 @@ export async function startController(config: ServerConfig, options: StartOption
       generatedAdminPassword: admin.generatedPassword,
       adminCreated: admin.created,
       uplink,
+      trust,
       close: () =>
         (closing ??= (async () => {
           jobs?.stop();
@@ -146,4 +159,52 @@ export async function startController(config: ServerConfig, options: StartOption
     await database.close();
     throw err;
   }
+}
+
+/**
+ * Puts the API certificate on the listener (the operator's from --tls-cert,
+ * or one issued by this controller's CA) and writes the CA clients should
+ * trust to <data-dir>/tls/ca.pem, for `starling login --ca-file`.
+ */
+async function putServerCertificate(config: ServerConfig, parts: Assembled): Promise<{ caFile: string; fingerprint: string }> {
+  let operator: { certPem: string; keyPem: string } | undefined;
+  if (config.tlsCert && config.tlsKey) {
+    const read = (path: string, key: 'tlsCert' | 'tlsKey') => {
+      try {
+        return readFileSync(path, 'utf8');
+      } catch (err) {
+        throw new ConfigError(`cannot read ${path}: ${(err as Error).message}`, key);
+      }
+    };
+    operator = { certPem: read(config.tlsCert, 'tlsCert'), keyPem: read(config.tlsKey, 'tlsKey') };
+  }
+  await parts.pki.ensureCa();
+  try {
+    await parts.pki.ensureServerCertificate(serverSans(config.host, config.tlsSans), operator);
+  } catch (err) {
+    if (err instanceof InputError) throw new ConfigError(err.message, err.field === 'key' ? 'tlsKey' : 'tlsCert');
+    throw err;
+  }
+  parts.useServerTls();
+  const anchor = parts.pki.servingAnchor;
+  const dir = join(config.dataDir, 'tls');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const caFile = join(dir, 'ca.pem');
+  writeFileSync(caFile, anchor.pem, { mode: 0o644 });
+  return { caFile, fingerprint: displayFingerprint(anchor.fingerprint) };
+}
+
+/** 280.010 on a subcloud while its system controller's certificate is refused. */
+function trustAlarm(parts: Assembled): { refused(controller: string, code: string): Promise<void>; restored(controller: string): Promise<void> } {
+  const entity = (controller: string) => `system_controller=${new URL(controller).host}`;
+  return {
+    refused: async (controller, code) => {
+      await parts.fault.batch({
+        raise: [{ alarm_id: '280.010', entity_instance_id: entity(controller), severity: 'major', reason_text: `System controller ${new URL(controller).host} presented a certificate that does not chain to the pinned CA (${code}); nothing applied` }],
+      });
+    },
+    restored: async (controller) => {
+      await parts.fault.batch({ clear: [{ alarm_id: '280.010', entity_instance_id: entity(controller) }] });
+    },
+  };
 }

@@ -12,6 +12,7 @@ import { silentLogger, type Logger } from '../core/logging.js';
 import { SubcloudUplink } from '../uplink/subcloud-uplink.js';
 import { memoryUplinkStore } from '../uplink/uplink-store.js';
 import { VirtualSubcloud } from './virtual-subcloud.js';
+import { tlsFetch } from '../pki/tls-fetch.js';
 import { impairedFetch, seededRandom, WanLink, type Random, type WanProfile } from './wan/index.js';
 
 export const SIMULATED_MARK = '[simulated]';
@@ -20,6 +21,8 @@ export interface FleetSimOptions {
   controller: string;
   /** An operator's or admin's session or API token on the system controller. */
   token: string;
+  /** The system controller's CA (PEM) for the simulator's own API calls; the virtual subclouds pin it from their enroll tokens. */
+  ca?: string;
   subclouds: number;
   hostsPerSubcloud: number;
   profile: WanProfile;
@@ -54,8 +57,11 @@ export class FleetSimulator {
   /** Subclouds the simulator could not bring up, with the reason. */
   readonly failed: Array<{ name: string; reason: string }> = [];
 
+  private readonly fetchApi: typeof fetch;
+
   constructor(private readonly options: FleetSimOptions) {
     this.random = seededRandom(options.seed);
+    this.fetchApi = tlsFetch(options.ca ? { ca: options.ca } : undefined);
   }
 
   nameOf(i: number): string {
@@ -63,7 +69,7 @@ export class FleetSimulator {
   }
 
   private async api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await fetch(`${this.options.controller.replace(/\/+$/, '')}${path}`, {
+    const res = await this.fetchApi(`${this.options.controller.replace(/\/+$/, '')}${path}`, {
       method,
       headers: { authorization: `Bearer ${this.options.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),

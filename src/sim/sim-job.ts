@@ -129,7 +129,7 @@ export class SimJob {
       if (!part) this.partial.set(sha256, (part = { bytes: 0, hash: createHash('sha256') }));
       if (part.bytes >= size) continue;
       this.linkUp();
-      const got = await fetch(`${base}/blobs/${sha256}`, { headers: { ...headers, ...(part.bytes ? { range: `bytes=${part.bytes}-` } : {}) } });
+      const got = await (this.source.fetch ?? fetch)(`${base}/blobs/${sha256}`, { headers: { ...headers, ...(part.bytes ? { range: `bytes=${part.bytes}-` } : {}) } });
       if (got.status !== 200 && got.status !== 206) throw new Error(`blob ${sha256}: HTTP ${got.status}`);
       if (part.bytes && got.status === 200) part = { bytes: 0, hash: createHash('sha256') };
       this.partial.set(sha256, part);

@@ -21,6 +21,8 @@ export interface FetchSource {
   /** The system controller's address and this subcloud's credential. */
   url: string;
   token: string;
+  /** fetch over the link's TLS (the pinned CA and the client certificate); not stored with a job. @default global fetch */
+  fetch?: typeof fetch;
 }
 
 export interface FetchOptions {
@@ -50,7 +52,7 @@ export async function fetchSignedMetadata(source: FetchSource, releaseId: string
   const { base, headers } = releaseUrl(source, releaseId);
   let res: Response;
   try {
-    res = await fetch(`${base}/signed`, { headers, ...(signal ? { signal } : {}) });
+    res = await (source.fetch ?? fetch)(`${base}/signed`, { headers, ...(signal ? { signal } : {}) });
   } catch (err) {
     throw new DownloadError(`${base}/signed: ${(err as Error).message}`, true);
   }
@@ -93,6 +95,7 @@ export async function fetchRelease(o: FetchOptions): Promise<void> {
       size,
       ...(o.bytesPerSecond ? { bytesPerSecond: o.bytesPerSecond } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.source.fetch ? { fetch: o.source.fetch } : {}),
       onBytes: (n) => o.progress?.((done += n), total),
     });
     await rename(dest, o.store.pathOf(sha256));

@@ -66,6 +66,8 @@ export class SiteJobRunner {
   private again = false;
   private fetching: AbortController | undefined;
   private retryAt = 0;
+  /** The uplink's TLS fetch from the latest desired state (a function: never stored with the job). */
+  private liveFetch: typeof fetch | undefined;
   private readonly listeners = new Set<() => void>();
 
   constructor(private readonly deps: SiteJobDeps) {}
@@ -112,18 +114,19 @@ export class SiteJobRunner {
    */
   async take(job: SiteJob | undefined, source: FetchSource): Promise<void> {
     const current = await this.load();
+    this.liveFetch = source.fetch;
     if (!job) {
       if (current && TERMINAL_JOB_STATES.includes(current.status.state)) await this.save(undefined);
       return;
     }
     if (current?.job.key === job.key) {
-      if (current.source.url !== source.url || current.source.token !== source.token) await this.save({ ...current, source });
+      if (current.source.url !== source.url || current.source.token !== source.token) await this.save({ ...current, source: { url: source.url, token: source.token } });
       return;
     }
     this.fetching?.abort();
     this.retryAt = 0;
     this.deps.log.info({ key: job.key, type: job.type, release: job.release_id }, 'orchestration job from the system controller');
-    await this.save({ job, source, status: { key: job.key, state: 'accepted', details: '' } });
+    await this.save({ job, source: { url: source.url, token: source.token }, status: { key: job.key, state: 'accepted', details: '' } });
     this.kick();
   }
 
@@ -207,7 +210,7 @@ export class SiteJobRunner {
           db: this.deps.db,
           store: this.deps.store,
           releases: this.deps.releases,
-          source: record.source,
+          source: { ...record.source, ...(this.liveFetch ? { fetch: this.liveFetch } : {}) },
           releaseId: job.release_id,
           ...(job.bytes_per_second ? { bytesPerSecond: job.bytes_per_second } : {}),
           signal: abort.signal,

@@ -22,7 +22,23 @@ import { createKicker } from '../protocol/kicker.js';
 import { createSerial } from '../protocol/serial.js';
 import type { SubcloudDesired, SubcloudReply, SubcloudReport } from '../protocol/subcloud-wire.js';
 import type { SiteSource } from './site-source.js';
+import { prepareEnrollment } from '../pki/child-enrollment.js';
+import { tlsFetch } from '../pki/tls-fetch.js';
+import { certificateRefusalOf } from '../pki/verify-errors.js';
 import type { UplinkRecord, UplinkStore } from './uplink-store.js';
+
+/**
+ * A real subcloud's own CA: at its first enrollment it asks the system
+ * controller for an intermediate CA (with a request for a key it keeps),
+ * which then signs its API and agent certificates. Simulated subclouds have
+ * no API and no agents, and no CA.
+ */
+export interface SiteCa {
+  /** True while the site has no CA yet. */
+  needed(): boolean;
+  request(): Promise<string>;
+  install(chainPem: string): Promise<void>;
+}
 
 /** Wraps each HTTP exchange (the simulator puts a bad link here). */
 export type Transport = <T>(send: () => Promise<T>, sizes: { requestBytes: number; responseBytes: number }) => Promise<T>;
@@ -41,6 +57,10 @@ export interface UplinkOptions {
   maxOps?: number;
   /** Reconnect backoff (default durations.subcloudBackoff*). */
   backoff?: { baseMs: number; capMs: number };
+  /** This site's CA, asked for at the first enrollment (real subclouds). */
+  ca?: SiteCa;
+  /** Told when the system controller's certificate is refused, and when it is trusted again (a real subcloud raises and clears 280.010). */
+  trust?: { refused(controller: string, code: string): Promise<void>; restored(controller: string): Promise<void> };
 }
 
 const direct: Transport = (send) => send();
@@ -48,6 +68,8 @@ const direct: Transport = (send) => send();
 export class SubcloudUplink {
   private record: UplinkRecord | undefined;
   private client: JsonClient | undefined;
+  /** fetch over the current link's TLS, for release content. */
+  private fetchOverLink: typeof fetch = globalThis.fetch;
   private readonly backoff: Backoff;
   private readonly transport: Transport;
   private readonly maxOps: number;
@@ -69,6 +91,8 @@ export class SubcloudUplink {
   private wake: (() => void) | undefined;
   /** Consecutive failed exchanges (0 when connected). */
   failures = 0;
+  /** The controller whose certificate was refused, until an exchange with it succeeds again. */
+  private refusedTrust: string | undefined;
   /** Reports delivered (for the simulator's figures). */
   delivered = 0;
   /** Last desired state received. */
@@ -125,25 +149,34 @@ export class SubcloudUplink {
   }
 
   private async enrollWith(controller: string, token: string): Promise<UplinkRecord> {
-    const client = new JsonClient(controller);
+    let client: JsonClient | undefined;
     try {
-      const reply = await this.transport(() => client.post<{ id: number; name: string; credential: string }>('/api/v1/dc/enroll', { token }, { timeoutMs: durations.cliRequestTimeoutMs }), {
-        requestBytes: 200,
-        responseBytes: 200,
-      });
-      this.options.log.info({ name: reply.name, controller }, 'subcloud enrolled with the system controller');
-      return { controller, name: reply.name, id: reply.id, credential: reply.credential };
+      // The system controller's chain is checked against the token's pin before the token is sent.
+      const prepared = await this.transport(() => prepareEnrollment(controller, token, undefined, durations.cliRequestTimeoutMs), { requestBytes: 300, responseBytes: 1500 });
+      const ca = this.options.ca?.needed() ? this.options.ca : undefined;
+      const caCsr = ca ? await ca.request() : undefined;
+      client = new JsonClient(controller, prepared.tls ? { ca: prepared.tls.ca } : undefined);
+      const body = { token: prepared.secret, ...(prepared.csr ? { csr: prepared.csr } : {}), ...(caCsr ? { ca_csr: caCsr } : {}) };
+      const reply = await this.transport(
+        () => client!.post<{ id: number; name: string; credential: string; certificate?: string; ca_certificate?: string }>('/api/v1/dc/enroll', body, { timeoutMs: durations.cliRequestTimeoutMs }),
+        { requestBytes: 200 + (prepared.csr ? 500 : 0) + (caCsr ? 500 : 0), responseBytes: 200 + (prepared.tls ? 1500 : 0) },
+      );
+      if (prepared.tls && !reply.certificate) throw new Error('the system controller sent no client certificate');
+      if (ca && reply.ca_certificate) await ca.install(reply.ca_certificate);
+      this.options.log.info({ name: reply.name, controller, tls: prepared.tls !== undefined }, 'subcloud enrolled with the system controller');
+      return { controller, name: reply.name, id: reply.id, credential: reply.credential, ...(prepared.tls ? { tls: { ...prepared.tls, cert: reply.certificate! } } : {}) };
     } catch (err) {
       throw new Error(`enrollment refused by ${controller}: ${(err as Error).message}`, { cause: err });
     } finally {
-      client.close();
+      client?.close();
     }
   }
 
   private use(record: UplinkRecord): UplinkRecord {
     this.client?.close();
     this.record = record;
-    this.client = new JsonClient(record.controller);
+    this.client = new JsonClient(record.controller, record.tls);
+    this.fetchOverLink = tlsFetch(record.tls);
     // A new system controller (or a new enrollment): a new history.
     this.acked = -1;
     this.knownGeneration = 0;
@@ -182,9 +215,11 @@ export class SubcloudUplink {
         await this.exchange(this.acked < 0 ? 0 : this.intervalMs);
         this.backoff.reset();
         this.failures = 0;
+        this.trustRestored();
       } catch (err) {
         if (this.stopped) break;
         this.failures++;
+        this.trustRefused(err);
         const delay = this.backoff.next();
         const status = err instanceof HttpError ? ` (HTTP ${err.status})` : '';
         this.options.log.warn({ err: (err as Error).message, retryInMs: delay, failures: this.failures }, `subcloud report failed${status}; retrying`);
@@ -198,6 +233,27 @@ export class SubcloudUplink {
         this.wake = undefined;
       }
     }
+  }
+
+  /** Said once per episode: a certificate that does not chain to the pinned CA means someone else answers. */
+  private trustRefused(err: unknown): void {
+    const code = certificateRefusalOf(err);
+    const controller = this.record?.controller;
+    if (!code || !controller || this.refusedTrust === controller) return;
+    this.refusedTrust = controller;
+    this.options.log.error(
+      { controller, code },
+      `the system controller at ${controller} presented a certificate that does not chain to the CA pinned at enrollment (${code}): refusing it; nothing is sent to it or applied from it; retrying`,
+    );
+    void this.options.trust?.refused(controller, code).catch((e: unknown) => this.options.log.error({ err: e }, 'could not raise 280.010'));
+  }
+
+  private trustRestored(): void {
+    const controller = this.refusedTrust;
+    if (!controller) return;
+    this.refusedTrust = undefined;
+    this.options.log.info({ controller }, "the system controller's certificate chains to the pinned CA again");
+    void this.options.trust?.restored(controller).catch((e: unknown) => this.options.log.error({ err: e }, 'could not clear 280.010'));
   }
 
   private async buildReport(waitMs: number): Promise<{ body: SubcloudReport; hash: string; includeStatus: boolean; more: boolean }> {
@@ -274,7 +330,7 @@ export class SubcloudUplink {
       changed = true;
     }
     this.knownSync = desired.sync;
-    await this.options.site.orchestrate(desired.orchestration, { url: this.record!.controller, token: this.record!.credential });
+    await this.options.site.orchestrate(desired.orchestration, { url: this.record!.controller, token: this.record!.credential, fetch: this.fetchOverLink });
     if (desired.rehome) {
       if (await this.rehome(desired.rehome)) return;
     } else if (desired.system_controller_url && desired.system_controller_url !== this.record!.controller) {
@@ -287,7 +343,7 @@ export class SubcloudUplink {
   /** Moves to a new address of the same system controller, once a report there succeeds. */
   private async reconfigure(url: string): Promise<boolean> {
     const next = { ...this.record!, controller: url };
-    const client = new JsonClient(url);
+    const client = new JsonClient(url, next.tls);
     try {
       const { body } = await this.buildReport(0);
       await this.post(client, next, { ...body, ops: [] });

@@ -6,12 +6,15 @@
  */
 import type { Kysely } from 'kysely';
 import type { Schema } from '../db/schema.js';
+import type { ClientTls } from '../pki/child-enrollment.js';
 
 export interface UplinkRecord {
   controller: string;
   name: string;
   id: number;
   credential: string;
+  /** The system controller's CA pinned at enrollment, this subcloud's client certificate and key (mutual TLS); absent over plain HTTP. */
+  tls?: ClientTls;
 }
 
 export interface UplinkStore {

@@ -65,7 +65,7 @@ describe('distributed cloud: system controller, two real subclouds with agents, 
     central = new Site('central', c1, PASSWORD);
     second = new Site('central-2', c2, PASSWORD);
 
-    proxy = new ImpairmentProxy({ target: { host: '127.0.0.1', port: Number(new URL(central.url).port) }, link: new WanLink({ profile: parseProfile('lan'), random: seededRandom('dc-e2e') }) });
+    proxy = new ImpairmentProxy({ target: { host: '127.0.0.1', port: Number(new URL(central.url).port), https: true }, link: new WanLink({ profile: parseProfile('lan'), random: seededRandom('dc-e2e') }) });
     await proxy.start();
 
     // Each subcloud is added centrally (CLI) and started with the printed token; sc-a through the proxy.
@@ -106,7 +106,7 @@ describe('distributed cloud: system controller, two real subclouds with agents, 
       children.push(agent.child);
     }
     sim = spawnBin(
-      ['sim', '--subclouds', String(SIMULATED), '--system-controller', central.url, '--token', await central.session(), '--prefix', 'sim', '--profile', 'lan', '--seed', '7', '--alarm-rate', '0'],
+      ['sim', '--subclouds', String(SIMULATED), '--system-controller', central.url, '--token', await central.session(), '--ca-file', central.served.caFile!, '--prefix', 'sim', '--profile', 'lan', '--seed', '7', '--alarm-rate', '0'],
       { HOME: home },
     );
     children.push(sim.child);

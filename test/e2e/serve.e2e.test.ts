@@ -6,6 +6,7 @@ import { after, describe, test } from 'node:test';
 import pg from 'pg';
 import { TEST_PG_URL } from '../helpers/backends.js';
 import { runBin, startServe } from '../helpers/processes.js';
+import { testFetch } from '../helpers/tls.js';
 
 const pgReachable = await (async () => {
   const probe = new pg.Client({ connectionString: TEST_PG_URL, connectionTimeoutMillis: 2000 });
@@ -59,16 +60,16 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const password = /with password: (\S+)/.exec(first.output())?.[1];
       assert.ok(password, `password printed:\n${first.output()}`);
 
-      const login = await runBin(['login', '--url', first.url, '--username', 'admin', '--password', password], cliEnv);
+      const login = await runBin(['login', '--url', first.url, '--username', 'admin', '--password', password, '--ca-file', first.caFile!], cliEnv);
       assert.equal(login.code, 0, login.err);
       const raised = await runBin(['alarm', 'raise', '--alarm-id', '100.101', '--entity', 'host=controller-0', '--severity', 'critical', '--reason', 'CPU 97%', '-o', 'json'], cliEnv);
       assert.equal(raised.code, 0, raised.err);
 
       // The metrics, health and docs endpoints answer on the real server.
-      assert.equal((await fetch(`${first.url}/healthz`)).status, 200);
-      const ready = await (await fetch(`${first.url}/readyz`)).json();
-      assert.deepEqual(ready, { status: 'ready', database: backend });
-      const metrics = await (await fetch(`${first.url}/metrics`)).text();
+      assert.equal((await testFetch(`${first.url}/healthz`)).status, 200);
+      const ready = await (await testFetch(`${first.url}/readyz`)).json();
+      assert.deepEqual(ready, { status: 'ready', database: backend, tls: true });
+      const metrics = await (await testFetch(`${first.url}/metrics`)).text();
       assert.match(metrics, /starling_http_request_duration_seconds_bucket\{[^}]*route="\/api\/v1\/alarms"/);
       assert.match(metrics, /starling_db_query_duration_seconds_count\{kind="insert"/);
       assert.match(metrics, /starling_fault_events_total\{state="set"\} 1/);

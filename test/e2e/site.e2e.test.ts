@@ -10,6 +10,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BIN, startServe, type Served } from '../helpers/processes.js';
+import { testFetch } from '../helpers/tls.js';
 
 const INTERVAL = 400;
 const HOSTS = [
@@ -28,7 +29,7 @@ describe('a site: controller and three agents as real processes', () => {
   const tokens = new Map<string, string>();
 
   const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${controller.url}${path}`, {
+    const res = await testFetch(`${controller.url}${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
       ...(body ? { body: JSON.stringify(body) } : {}),
@@ -37,7 +38,7 @@ describe('a site: controller and three agents as real processes', () => {
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
   const login = async () => {
-    const res = await fetch(`${controller.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'site-e2e-admin' }) });
+    const res = await testFetch(`${controller.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'site-e2e-admin' }) });
     token = ((await res.json()) as { token: string }).token;
   };
   const startAgent = (hostname: string) => {

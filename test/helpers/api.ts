@@ -18,6 +18,8 @@ export type TestRole = keyof typeof PASSWORDS;
 
 export interface TestApi extends Assembled {
   clock: ManualClock;
+  /** With `https`: the CA a client trusts for this API. */
+  caPem: string | undefined;
   tokens: Record<TestRole, string>;
   /** Every log line the server wrote, for "no secrets in logs" checks. */
   logLines: string[];
@@ -31,7 +33,15 @@ export interface TestApi extends Assembled {
   close(): Promise<void>;
 }
 
-export async function createTestApi(database: TestDatabase, options: { bodyLimitBytes?: number; systemMode?: 'simplex' | 'duplex' | 'standard'; reportIntervalMs?: number } = {}): Promise<TestApi> {
+export interface TestApiOptions {
+  bodyLimitBytes?: number;
+  systemMode?: 'simplex' | 'duplex' | 'standard';
+  reportIntervalMs?: number;
+  /** Serve HTTPS with mutual TLS for agents and subclouds, as a system controller with its fleet root CA (`.caPem` to trust it). */
+  https?: boolean;
+}
+
+export async function createTestApi(database: TestDatabase, options: TestApiOptions = {}): Promise<TestApi> {
   const logLines: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -49,7 +59,12 @@ export async function createTestApi(database: TestDatabase, options: { bodyLimit
     log,
     clock,
     metrics: createMetrics(),
+    ...(options.https ? { https: true, site: { role: 'systemcontroller' as const, systemName: 'test-system' } } : {}),
   });
+  if (options.https) {
+    await parts.pki.ensureServerCertificate(['127.0.0.1', 'localhost']);
+    parts.useServerTls();
+  }
   await parts.users.ensureAdmin(PASSWORDS.admin);
   await parts.groups.ensureDefault();
   await parts.system.ensure({ name: 'test-system', mode: options.systemMode ?? 'simplex', role: 'standalone' });
@@ -78,7 +93,7 @@ export async function createTestApi(database: TestDatabase, options: { bodyLimit
     if (res.status !== 200) throw new Error(`login as ${role} failed: ${res.status} ${res.text}`);
     tokens[role] = res.body.token;
   }
-  return { ...parts, clock, tokens, logLines, request, close: async () => {
+  return { ...parts, clock, caPem: options.https ? parts.pki.servingAnchor.pem : undefined, tokens, logLines, request, close: async () => {
       await parts.app.close();
       await rm(softwareDir, { recursive: true, force: true });
     },

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { BIN, runBin, type Served } from './processes.js';
+import { testFetch } from './tls.js';
 
 export interface Reply {
   status: number;
@@ -9,7 +10,7 @@ export interface Reply {
 }
 
 export async function call(url: string, token: string | undefined, method: string, path: string, body?: unknown): Promise<Reply> {
-  const res = await fetch(`${url}${path}`, {
+  const res = await testFetch(`${url}${path}`, {
     method,
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),

@@ -8,8 +8,16 @@ export class Link {
 
   constructor(
     private readonly targetHost: string,
-    private readonly targetPort: number,
+    private targetPort: number,
+    /** `https` when the target serves TLS: the link passes the bytes through. */
+    private readonly scheme: 'http' | 'https' = 'http',
   ) {}
+
+  /** New connections go to another port from now on (a machine put in the middle); open ones are cut. */
+  retarget(port: number): void {
+    this.targetPort = port;
+    for (const s of this.sockets) s.destroy();
+  }
 
   async up(): Promise<void> {
     this.server = net.createServer((client) => {
@@ -35,6 +43,6 @@ export class Link {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.scheme}://127.0.0.1:${this.port}`;
   }
 }

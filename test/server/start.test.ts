@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -7,6 +7,7 @@ import { loadServerConfig } from '../../src/core/config.js';
 import { silentLogger } from '../../src/core/logging.js';
 import { eventBounds } from '../../src/resources/events/event.store.js';
 import { startController } from '../../src/server/start.js';
+import { tlsFetch } from '../../src/pki/tls-fetch.js';
 
 describe('controller start-up', () => {
   const dir = mkdtempSync(join(tmpdir(), 'starling-start-'));
@@ -25,7 +26,9 @@ describe('controller start-up', () => {
     assert.equal(second.adminCreated, false);
     const { first: lo, last: hi } = await eventBounds(second.database.db);
     assert.equal(hi! - lo! + 1, 100, 'pruned to the newest 100');
-    const res = await fetch(`${second.url}/api/v1/auth/login`, {
+    assert.ok(second.trust, 'it serves HTTPS');
+    assert.match(second.url, /^https:/);
+    const res = await tlsFetch({ ca: readFileSync(second.trust.caFile, 'utf8') })(`${second.url}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username: 'admin', password: 'start-test-pw' }),

@@ -5,7 +5,7 @@
  * managed subclouds only, queued alarms across a cut link, and rehoming.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
@@ -15,6 +15,7 @@ import { startController, type RunningController } from '../../src/server/start.
 import { createTestApi, type TestApi } from '../helpers/api.js';
 import { createTestDatabase, describeEachBackend, type TestDatabase } from '../helpers/backends.js';
 import { Link } from '../helpers/link.js';
+import { tlsFetch } from '../../src/pki/tls-fetch.js';
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -26,8 +27,11 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
   }
 }
 
+/** fetch trusting the subcloud's CA (its API serves HTTPS under the ICA its system controller issued). */
+let subcloudFetch: typeof fetch;
+
 async function login(url: string, username: string, password: string): Promise<number> {
-  const res = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const res = await subcloudFetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
   return res.status;
 }
 
@@ -41,9 +45,9 @@ describeEachBackend('subcloud uplink to a system controller', (ctx) => {
   const show = async (name = 'edge-1') => (await central.request('reader', 'GET', `/api/v1/subclouds/${name}`)).body;
 
   beforeEach(async () => {
-    central = await createTestApi(ctx.database, { reportIntervalMs: 1000 });
+    central = await createTestApi(ctx.database, { reportIntervalMs: 1000, https: true });
     centralUrl = await central.app.listen({ port: 0, host: '127.0.0.1' });
-    link = new Link('127.0.0.1', Number(new URL(centralUrl).port));
+    link = new Link('127.0.0.1', Number(new URL(centralUrl).port), 'https');
     await link.up();
     const added = await central.request('admin', 'POST', '/api/v1/subclouds', { name: 'edge-1', location: 'km 212' });
     dir = mkdtempSync(join(tmpdir(), 'starling-subcloud-'));
@@ -52,6 +56,7 @@ describeEachBackend('subcloud uplink to a system controller', (ctx) => {
       flags: { port: 0, host: '127.0.0.1', dataDir: dir, adminPassword: 'local-admin-pw', role: 'subcloud', systemController: link.url, enrollToken: added.body.enroll_token },
     });
     subcloud = await startController(config, { log: silentLogger(), uplinkBackoff: { baseMs: 100, capMs: 300 } });
+    subcloudFetch = tlsFetch({ ca: readFileSync(subcloud.trust!.caFile, 'utf8') });
   });
   afterEach(async () => {
     await subcloud.close();
@@ -83,9 +88,9 @@ describeEachBackend('subcloud uplink to a system controller', (ctx) => {
     await until('central user can log into the subcloud', async () => (await login(subcloud.url, 'noc-ana', 'central-pw-1')) === 200);
     const platform = { dns_servers: ['10.0.0.53'], ntp_servers: ['ntp1.example.net', '10.0.0.123'] };
     assert.equal((await central.request('admin', 'PATCH', '/api/v1/system/platform', platform)).status, 200);
-    const session = (await (await fetch(`${subcloud.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'noc-ana', password: 'central-pw-1' }) })).json()) as { token: string };
+    const session = (await (await subcloudFetch(`${subcloud.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'noc-ana', password: 'central-pw-1' }) })).json()) as { token: string };
     await until('platform settings on the subcloud', async () => {
-      const res = await fetch(`${subcloud.url}/api/v1/system/platform`, { headers: { authorization: `Bearer ${session.token}` } });
+      const res = await subcloudFetch(`${subcloud.url}/api/v1/system/platform`, { headers: { authorization: `Bearer ${session.token}` } });
       const body = (await res.json()) as { ntp_servers: string[] };
       return body.ntp_servers.join() === platform.ntp_servers.join();
     });
@@ -126,7 +131,7 @@ describeEachBackend('subcloud uplink to a system controller', (ctx) => {
     let secondDb: TestDatabase | undefined;
     try {
       secondDb = await createTestDatabase('sqlite');
-      second = await createTestApi(secondDb, { reportIntervalMs: 1000 });
+      second = await createTestApi(secondDb, { reportIntervalMs: 1000, https: true });
       const secondUrl = await second.app.listen({ port: 0, host: '127.0.0.1' });
       const adopted = await second.request('admin', 'POST', '/api/v1/subclouds', { name: 'edge-1', migrate: true });
       assert.equal(adopted.body.subcloud.deploy_status, 'rehome-pending');

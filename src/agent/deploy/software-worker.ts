@@ -30,6 +30,8 @@ export class SoftwareWorker {
       /** The blob URL of a release on the site controller, and the agent's auth header. */
       blobUrl: (releaseId: string, sha256: string) => string;
       headers: () => Record<string, string>;
+      /** fetch over the agent's TLS link. @default global fetch */
+      fetch?: () => typeof fetch;
       /** Told when an outcome is ready to report. */
       done: () => void;
     },
@@ -74,7 +76,7 @@ export class SoftwareWorker {
         const release = { id: target.release_id, files: target.files, health_check: target.health_check };
         log.info({ release: target.release_id, files: target.files.length }, 'staging release');
         await deployer.stage(release, async (file, dest) => {
-          await downloadBlob({ url: this.deps.blobUrl(target.release_id, file.sha256), headers: this.deps.headers(), dest, sha256: file.sha256, size: file.size });
+          await downloadBlob({ url: this.deps.blobUrl(target.release_id, file.sha256), headers: this.deps.headers(), dest, sha256: file.sha256, size: file.size, ...(this.deps.fetch ? { fetch: this.deps.fetch() } : {}) });
         });
         const out = await deployer.activate(release);
         result = { key: target.key, ok: out.ok, ...(out.evidence ? { evidence: out.evidence.slice(-4000) } : {}) };

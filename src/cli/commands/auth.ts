@@ -5,21 +5,27 @@ import type { CliContext } from '../context.js';
 import { removeStoredLogin, writeStoredLogin } from '../credentials.js';
 import { CliError } from '../errors.js';
 import { renderList, renderObject } from '../output.js';
+import { readCaFile, trustOnFirstUse } from '../trust.js';
 
 export function registerAuthCommands(program: Command, ctx: CliContext): void {
   program
     .command('login')
     .description('Log in and store the URL and session token (mode 0600) for later commands')
-    .requiredOption('--url <url>', 'controller URL, e.g. http://localhost:6385')
+    .requiredOption('--url <url>', 'controller URL, e.g. https://controller:6385')
     .requiredOption('--username <name>', 'user name')
     .option('--password <password>', 'password (default: $STARLING_PASSWORD)')
-    .action(async (o: { url: string; username: string; password?: string }) => {
+    .option('--ca-file <file>', "the controller's CA (PEM; printed by serve at start): without it, the CA it presents is shown by fingerprint and you are asked (env STARLING_CA_FILE)")
+    .action(async (o: { url: string; username: string; password?: string; caFile?: string }) => {
       const password = o.password ?? ctx.processEnv.STARLING_PASSWORD;
       if (!password) throw new CliError('give --password or set STARLING_PASSWORD');
-      const res = await createClient(o.url, undefined).request<{ token: string; expires_at: string; user: { name: string; role: string } }>('POST', '/api/v1/auth/login', {
+      const url = o.url.replace(/\/+$/, '');
+      if (!/^https?:\/\/[^\s/]+/.test(url)) throw new CliError(`--url: must be an http:// or https:// URL, not "${o.url}"`);
+      const caFile = o.caFile ?? ctx.env.caFile;
+      const ca = caFile ? readCaFile(caFile) : url.startsWith('https://') ? await trustOnFirstUse(url, ctx.ask, ctx.err) : undefined;
+      const res = await createClient(url, undefined, ca).request<{ token: string; expires_at: string; user: { name: string; role: string } }>('POST', '/api/v1/auth/login', {
         body: { username: o.username, password },
       });
-      const file = writeStoredLogin(ctx.env, { url: o.url.replace(/\/+$/, ''), token: res.token, username: res.user.name, expires_at: res.expires_at });
+      const file = writeStoredLogin(ctx.env, { url, token: res.token, username: res.user.name, expires_at: res.expires_at, ...(ca ? { ca } : {}) });
       ctx.out(`Logged in to ${o.url} as ${res.user.name} (${res.user.role}); session until ${res.expires_at}. Stored in ${file}`);
     });
 

@@ -55,7 +55,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
       const dataDir = resolve(ctx.cwd, flags.dataDir);
       prepareFolder(dataDir);
       const adminPassword = ctx.processEnv.STARLING_ADMIN_PASSWORD || randomSecret(12);
-      const config = configFromFlags(ctx, { port: flags.port, dataDir, host: '127.0.0.1', logLevel: ctx.processEnv.STARLING_LOG_LEVEL ?? 'warn' }, { adminPassword, databaseUrl: undefined });
+      const config = configFromFlags(ctx, { port: flags.port, dataDir, host: '127.0.0.1', logLevel: ctx.processEnv.STARLING_LOG_LEVEL ?? 'warn' }, { adminPassword, databaseUrl: undefined, insecureHttp: true });
       const { startController } = await import('../../server/start.js');
       const controller = await startController(config, { log: createLogger({ level: config.logLevel }) });
       let fleet: DemoFleet | undefined;
@@ -79,6 +79,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
             ? `Simulated: ${subclouds} subclouds in groups rail-backbone (metro), rural-lte (LTE) and forest-sensors (satellite), 4 hosts, and the signed sample release ${DEMO_RELEASE}.`
             : 'No simulated fleet (--subclouds 0).',
           'Everything simulated is labelled [simulated]; the demo alarms are labelled [demo data].',
+          'The demo serves plain HTTP on 127.0.0.1 only, so nothing leaves this machine; "starling serve" serves HTTPS with its own CA.',
           '',
           `  Dashboard: ${controller.url}/`,
           `  URL:       ${controller.url}`,

@@ -21,6 +21,10 @@ export function addServerOptions(command: Command): Command {
     .addOption(new Option('--role <role>', 'site role (default standalone; env STARLING_ROLE)').choices(SITE_ROLES))
     .option('--system-controller <url>', 'subcloud: the system controller to report to (env STARLING_SYSTEM_CONTROLLER)')
     .option('--enroll-token <token>', 'subcloud: one-time token from "starling subcloud add" (first start; env STARLING_ENROLL_TOKEN)')
+    .option('--tls-san <name>', 'extra DNS name or IP address for the API certificate, repeatable (env STARLING_TLS_SANS, comma-separated)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--tls-cert <file>', "serve the operator's own certificate (PEM: certificate, then chain) instead of one from this controller's CA (env STARLING_TLS_CERT)")
+    .option('--tls-key <file>', 'the private key of --tls-cert (PEM; env STARLING_TLS_KEY)')
+    .option('--insecure-http', 'serve plain HTTP, only behind a TLS-terminating proxy: no mutual TLS for agents and subclouds (env STARLING_INSECURE_HTTP)')
     .option('--config <file>', 'settings file, JSON or YAML (env STARLING_CONFIG)');
 }
 
@@ -37,6 +41,10 @@ export interface ServerFlags {
   role?: string;
   systemController?: string;
   enrollToken?: string;
+  tlsSan?: string[];
+  tlsCert?: string;
+  tlsKey?: string;
+  insecureHttp?: boolean;
   config?: string;
 }
 
@@ -57,6 +65,10 @@ export function configFromFlags(ctx: CliContext, flags: ServerFlags, overrides: 
       role: flags.role,
       systemController: flags.systemController,
       enrollToken: flags.enrollToken,
+      tlsSans: flags.tlsSan,
+      tlsCert: flags.tlsCert,
+      tlsKey: flags.tlsKey,
+      insecureHttp: flags.insecureHttp,
       ...overrides,
       ...(flags.config ? { config: flags.config } : {}),
     },
@@ -93,6 +105,8 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
       // Printed, never logged: it must not end up in log files.
       ctx.out(`Created user "admin" with password: ${controller.generatedAdminPassword}\n(shown once; set STARLING_ADMIN_PASSWORD on first start to choose it)`);
     }
+    if (controller.trust) ctx.out(`TLS: clients trust the CA in ${controller.trust.caFile} (${controller.trust.fingerprint}); starling login --url ${controller.url} --ca-file ${controller.trust.caFile}`);
+    else ctx.out('WARNING: plain HTTP (--insecure-http): nothing on this listener is encrypted; run it only behind a TLS-terminating proxy');
     ctx.out(`Starling ${config.role} controller at ${controller.url} (${controller.database.dialect}); API docs at ${controller.url}/api/docs`);
     if (controller.uplink) ctx.out(`Subcloud ${controller.uplink.name} reporting to ${controller.uplink.controller}`);
     await closeOnSignals(controller, ctx);

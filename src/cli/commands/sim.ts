@@ -6,11 +6,13 @@
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
 import { resolveTarget } from '../credentials.js';
+import { readCaFile } from '../trust.js';
 import type { CliContext } from '../context.js';
 
 interface SimFlags {
   systemController?: string;
   token?: string;
+  caFile?: string;
   subclouds: string;
   hostsPerSubcloud: string;
   profile: string;
@@ -44,6 +46,7 @@ export function registerSimCommand(program: Command, ctx: CliContext): void {
     .requiredOption('--subclouds <n>', 'how many virtual subclouds (1-20000 per process; run several with different --prefix for more)')
     .option('--system-controller <url>', 'system controller (default: the stored login or STARLING_URL)')
     .option('--token <token>', "an operator's token there (default: the stored login or STARLING_TOKEN)")
+    .option('--ca-file <file>', "the system controller's CA (PEM) for the simulator's API calls (default: the stored login's, or STARLING_CA_FILE)")
     .option('--hosts-per-subcloud <k>', 'hosts in each (1 = AIO-Simplex, 2 = AIO-Duplex, more = standard)', '1')
     .option('--profile <spec>', 'WAN profile: lan, metro, lte, rural, satellite, with overrides such as "rural,loss=0.02,latency=100"', 'lan')
     .option('--seed <s>', 'same seed, same run (jitter, losses, outages, alarms)', '1')
@@ -62,7 +65,9 @@ export function registerSimCommand(program: Command, ctx: CliContext): void {
     .action(async (flags: SimFlags) => {
       const { parseProfile } = await import('../../sim/wan/profile.js');
       const { FleetSimulator } = await import('../../sim/fleet-sim.js');
-      const target = flags.systemController && flags.token ? { url: flags.systemController, token: flags.token } : resolveTarget(ctx.env);
+      const target = flags.systemController && flags.token ? { url: flags.systemController, token: flags.token, ca: undefined } : resolveTarget(ctx.env);
+      const caFile = flags.caFile ?? ctx.env.caFile;
+      const ca = caFile ? readCaFile(caFile) : target.ca;
       const controller = flags.systemController ?? target.url;
       const token = flags.token ?? target.token;
       if (!token) throw new InputError('token: log in first ("starling login") or give --token', 'token');
@@ -70,6 +75,7 @@ export function registerSimCommand(program: Command, ctx: CliContext): void {
       const sim = new FleetSimulator({
         controller,
         token,
+        ...(ca ? { ca } : {}),
         subclouds,
         hostsPerSubcloud: count(flags.hostsPerSubcloud, 'hosts-per-subcloud', 1, 100),
         profile: parseProfile(flags.profile),

@@ -109,6 +109,18 @@ export const SERVICE_DEFINITIONS: readonly AlarmDefinition[] = [
     proposedRepairAction: 'Check the peer group association and resync it.',
     mgmtAffectingSeverity: 'none',
   }),
+  // Starling's own (StarlingX's subclouds do not pin their system controller): raised on the subcloud.
+  alarm('280.010', {
+    description: 'The system controller presented a certificate that does not chain to the CA pinned at enrollment; nothing it sends is applied.',
+    entityTypeId: 'system_controller',
+    entityInstanceIdFormat: 'system_controller=<host:port>',
+    severities: ['major'],
+    alarmType: 'communication',
+    probableCause: 'unknown',
+    proposedRepairAction:
+      'Check for a machine in the middle of the link to the system controller. If the system controller really has a new CA, re-enroll this subcloud with a new token (starling subcloud add on the system controller).',
+    mgmtAffectingSeverity: 'none',
+  }),
   alarm('400.001', {
     description: 'Service group failure; <list of affected services>.',
     entityTypeId: 'service_domain.service_group.host',

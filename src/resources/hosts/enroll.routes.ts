@@ -17,11 +17,20 @@ export const enrollRoutes =
           summary: 'Enroll a host agent with a one-time token; returns its own credential',
           description: 'Unknown, reused or expired tokens are 401 with the reason; so is a hostname other than the one the token was issued for.',
           body: Type.Object(
-            { token: Type.String({ minLength: 8, maxLength: 128 }), hostname: Type.String({ pattern: HOSTNAME_PATTERN, maxLength: 63 }) },
+            {
+              token: Type.String({ minLength: 8, maxLength: 128 }),
+              hostname: Type.String({ pattern: HOSTNAME_PATTERN, maxLength: 63 }),
+              csr: Type.Optional(Type.String({ maxLength: 8192, description: "PEM certificate request for the agent's client certificate; required when the controller serves TLS" })),
+            },
             { additionalProperties: false },
           ),
           response: {
-            200: Type.Object({ hostname: Type.String(), host_id: Type.String(), credential: Type.String({ description: 'Send as "Authorization: Bearer <credential>"' }) }),
+            200: Type.Object({
+              hostname: Type.String(),
+              host_id: Type.String(),
+              credential: Type.String({ description: 'Send as "Authorization: Bearer <credential>"' }),
+              certificate: Type.Optional(Type.String({ description: "The agent's client certificate (PEM), signed by this controller's CA: present it on every connection (mutual TLS)" })),
+            }),
             400: ErrorSchema,
             401: ErrorSchema,
           },
@@ -30,8 +39,8 @@ export const enrollRoutes =
       async (request) => {
         request.auditUser = `host:${request.body.hostname}`;
         request.auditTarget = request.body.hostname;
-        const { host, credential } = await hosts.enroll(request.body);
-        return { hostname: host.hostname, host_id: host.id, credential };
+        const { host, credential, certificate } = await hosts.enroll(request.body);
+        return { hostname: host.hostname, host_id: host.id, credential, ...(certificate ? { certificate } : {}) };
       },
     );
   };

@@ -17,6 +17,9 @@ import { decodeCursor, keysetPage } from '../../api/cursor.js';
 import { getHostByName, HOST_STATE_COLUMNS } from './host.store.js';
 import { DEFAULT_HOST_CONFIG, PERSONALITIES, type Personality } from './host.types.js';
 import { toHostView, type HostView } from './host.views.js';
+import { formatEnrollToken, parseEnrollToken } from '../../protocol/enroll-token.js';
+import type { PlatformPki } from '../certificates/platform-pki.js';
+import { hostPrincipal } from '../certificates/certificate.types.js';
 
 export const HOSTNAME_PATTERN = '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$';
 const HOSTNAME_RE = new RegExp(HOSTNAME_PATTERN);
@@ -34,6 +37,8 @@ export interface HostServiceDeps {
   clock: Clock;
   system: SystemService;
   fault: FaultService;
+  /** Signs agents' client certificates at enrollment and pins tokens to the CA (mutual TLS). */
+  pki?: PlatformPki;
 }
 
 export class HostService {
@@ -127,7 +132,7 @@ export class HostService {
       return { row: host, effects };
     });
     this.deps.fault.committed(effects);
-    return { host: toHostView(row), enroll_token: token, expires_at: new Date(row.enroll_expires_at!).toISOString() };
+    return { host: toHostView(row), enroll_token: formatEnrollToken(token, this.deps.pki?.tokenPin()), expires_at: new Date(row.enroll_expires_at!).toISOString() };
   }
 
   /** Issues a new enroll token (a reinstalled host's agent enrolls again with it). */
@@ -137,7 +142,7 @@ export class HostService {
     const token = ENROLL_TOKEN_PREFIX + randomSecret(24);
     const expires = now + durations.enrollTokenTtlMs;
     await this.deps.db.updateTable('hosts').set({ enroll_token_hash: sha256Hex(token), enroll_expires_at: expires, updated_at: now }).where('id', '=', host.id).execute();
-    return { host: toHostView({ ...host, enroll_token_hash: sha256Hex(token), enroll_expires_at: expires }), enroll_token: token, expires_at: new Date(expires).toISOString() };
+    return { host: toHostView({ ...host, enroll_token_hash: sha256Hex(token), enroll_expires_at: expires }), enroll_token: formatEnrollToken(token, this.deps.pki?.tokenPin()), expires_at: new Date(expires).toISOString() };
   }
 
   /**
@@ -145,11 +150,11 @@ export class HostService {
    * token is spent whatever happens next; a hostname that differs from the
    * host the token was issued for is refused.
    */
-  async enroll(input: { token: string; hostname: string }): Promise<{ host: HostView; credential: string }> {
+  async enroll(input: { token: string; hostname: string; csr?: string | undefined }): Promise<{ host: HostView; credential: string; certificate: string | undefined }> {
     const now = this.deps.clock.now();
+    const tokenHash = sha256Hex(parseEnrollToken(input.token).secret);
     const credential = AGENT_CREDENTIAL_PREFIX + randomSecret(32);
-    const host = await this.deps.db.transaction().execute(async (trx) => {
-      const found = await trx.selectFrom('hosts').selectAll().where('enroll_token_hash', '=', sha256Hex(input.token)).executeTakeFirst();
+    const check = (found: HostRow | undefined): HostRow => {
       if (!found) throw new UnauthenticatedError('unknown or already used enroll token; issue a new one with "starling host enroll-token HOST"');
       if (found.enroll_expires_at !== null && found.enroll_expires_at <= now) {
         throw new UnauthenticatedError(`the enroll token for ${found.hostname} has expired; issue a new one with "starling host enroll-token ${found.hostname}"`);
@@ -157,12 +162,25 @@ export class HostService {
       if (found.hostname !== input.hostname) {
         throw new UnauthenticatedError(`this enroll token was issued for host ${found.hostname}, not ${input.hostname}`, 'hostname');
       }
+      return found;
+    };
+    // The token is checked before anything is signed, so an anonymous caller cannot make this controller sign.
+    check(await this.deps.db.selectFrom('hosts').selectAll().where('enroll_token_hash', '=', tokenHash).executeTakeFirst());
+    const pki = this.deps.pki;
+    let certificate: string | undefined;
+    if (pki?.mtls) {
+      if (!input.csr) throw new InputError('required: this controller uses mutual TLS, so an agent enrolls with a certificate request (an agent older than this controller must be upgraded)', 'csr');
+      certificate = await pki.signClientCertificate(hostPrincipal(input.hostname), input.csr);
+    }
+    const host = await this.deps.db.transaction().execute(async (trx) => {
+      const found = check(await trx.selectFrom('hosts').selectAll().where('enroll_token_hash', '=', tokenHash).executeTakeFirst());
       // A (re-)enrolled agent starts a new queue at sequence 1 and has no status here yet.
       const change = { enroll_token_hash: null, enroll_expires_at: null, credential_hash: sha256Hex(credential), enrolled_at: now, updated_at: now, last_op_seq: 0, status_hash: null };
       await trx.updateTable('hosts').set(change).where('id', '=', found.id).execute();
       return { ...found, ...change };
     });
-    return { host: toHostView(host), credential };
+    if (certificate) await pki!.recordIssued('host-client', host.hostname, certificate);
+    return { host: toHostView(host), credential, certificate };
   }
 
   /** Deletes a host: it must be locked, and the active controller goes last. */

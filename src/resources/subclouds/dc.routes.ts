@@ -28,10 +28,25 @@ export const dcRoutes =
           tags: ['subclouds'],
           summary: 'A subcloud trades its one-time enroll token for its own credential',
           body: Type.Object(
-            { token: Type.String({ minLength: 8, maxLength: 128 }), name: Type.Optional(Type.String({ pattern: SUBCLOUD_NAME_PATTERN, description: 'checked against the name the token was issued for' })) },
+            {
+              token: Type.String({ minLength: 8, maxLength: 128 }),
+              name: Type.Optional(Type.String({ pattern: SUBCLOUD_NAME_PATTERN, description: 'checked against the name the token was issued for' })),
+              csr: Type.Optional(Type.String({ maxLength: 8192, description: "PEM certificate request for the subcloud's client certificate; required when the system controller serves TLS" })),
+              ca_csr: Type.Optional(Type.String({ maxLength: 8192, description: "PEM certificate request for the subcloud's intermediate CA (it signs the subcloud's API and agent certificates)" })),
+            },
             { additionalProperties: false },
           ),
-          response: { 200: Type.Object({ id: Type.Integer(), name: Type.String(), credential: Type.String() }), 400: ErrorSchema, 401: ErrorSchema },
+          response: {
+            200: Type.Object({
+              id: Type.Integer(),
+              name: Type.String(),
+              credential: Type.String(),
+              certificate: Type.Optional(Type.String({ description: "The subcloud's client certificate (PEM): present it on every report (mutual TLS)" })),
+              ca_certificate: Type.Optional(Type.String({ description: "The subcloud's intermediate CA, then the fleet root (PEM)" })),
+            }),
+            400: ErrorSchema,
+            401: ErrorSchema,
+          },
         },
       },
       async (request) => {

@@ -10,6 +10,9 @@ import type { Clock } from '../../core/clock.js';
 import { durations } from '../../core/durations.js';
 import { ConflictError, InputError, NotFoundError, UnauthenticatedError } from '../../core/errors.js';
 import { randomSecret, sha256Hex } from '../../core/ids.js';
+import { formatEnrollToken, parseEnrollToken } from '../../protocol/enroll-token.js';
+import type { PlatformPki } from '../certificates/platform-pki.js';
+import { subcloudPrincipal } from '../certificates/certificate.types.js';
 import type { Schema, SubcloudRow } from '../../db/schema.js';
 import type { Waiters } from '../../protocol/long-poll.js';
 import type { GroupService } from './group.service.js';
@@ -58,6 +61,17 @@ export interface SubcloudFilter {
   name_prefix?: string;
 }
 
+/** What a subcloud gets for its enroll token. */
+export interface SubcloudEnrollment {
+  id: number;
+  name: string;
+  credential: string;
+  /** Its client certificate (mutual TLS on the uplink). */
+  certificate?: string;
+  /** Its intermediate CA with the chain above it, when it asked for one (a real subcloud; the simulator's do not). */
+  ca_certificate?: string;
+}
+
 export class SubcloudService {
   /** The subclouds' errors with their causes (stateless; one per database is enough). */
   readonly errorLog: SubcloudErrors;
@@ -71,6 +85,8 @@ export class SubcloudService {
       errors?: SubcloudErrors;
       /** Told when a subcloud credential stops being valid (auth caches them briefly). */
       credentialsChanged?: () => void;
+      /** Signs subclouds' client certificates and ICAs at enrollment and pins tokens to the CA (mutual TLS). */
+      pki?: PlatformPki;
     },
   ) {
     this.errorLog = deps.errors ?? new SubcloudErrors({ db: deps.db });
@@ -174,7 +190,7 @@ export class SubcloudService {
       .returning('id')
       .executeTakeFirst();
     if (!inserted) throw new ConflictError(`subcloud ${input.name} already exists`, 'name');
-    return { subcloud: await this.show(String(inserted.id)), enroll_token: token, expires_at: new Date(now + durations.enrollTokenTtlMs).toISOString() };
+    return { subcloud: await this.show(String(inserted.id)), enroll_token: formatEnrollToken(token, this.deps.pki?.tokenPin()), expires_at: new Date(now + durations.enrollTokenTtlMs).toISOString() };
   }
 
   /**
@@ -248,10 +264,11 @@ export class SubcloudService {
    * token is spent by the first report; a name other than the one it was
    * issued for is refused.
    */
-  async enroll(input: { token: string; name?: string | undefined }): Promise<{ id: number; name: string; credential: string }> {
+  async enroll(input: { token: string; name?: string | undefined; csr?: string | undefined; ca_csr?: string | undefined }): Promise<SubcloudEnrollment> {
     const now = this.deps.clock.now();
     const credential = SUBCLOUD_CREDENTIAL_PREFIX + randomSecret(32);
-    const found = await this.deps.db.selectFrom('subclouds').selectAll().where('enroll_token_hash', '=', sha256Hex(input.token)).executeTakeFirst();
+    const tokenHash = sha256Hex(parseEnrollToken(input.token).secret);
+    const found = await this.deps.db.selectFrom('subclouds').selectAll().where('enroll_token_hash', '=', tokenHash).executeTakeFirst();
     if (!found) throw new UnauthenticatedError('unknown or already used subcloud enroll token; add the subcloud again or ask for a new token');
     if (found.enroll_expires_at !== null && found.enroll_expires_at <= now) {
       // Recorded outside any transaction that the refusal would roll back.
@@ -271,8 +288,18 @@ export class SubcloudService {
       });
       throw new UnauthenticatedError(`the enroll token for subcloud ${found.name} has expired`);
     }
+    if (input.name !== undefined && found.name !== input.name) throw new UnauthenticatedError(`this enroll token was issued for subcloud ${found.name}, not ${input.name}`, 'name');
+    // Signed only once the token is known good, and before anything is written: a refused request leaves nothing behind.
+    const pki = this.deps.pki;
+    let certificates: Pick<SubcloudEnrollment, 'certificate' | 'ca_certificate'> = {};
+    if (pki?.mtls) {
+      if (!input.csr) throw new InputError('required: this system controller uses mutual TLS, so a subcloud enrolls with a certificate request (a subcloud older than this system controller must be upgraded)', 'csr');
+      certificates = {
+        certificate: await pki.signClientCertificate(subcloudPrincipal(found.name), input.csr),
+        ...(input.ca_csr ? { ca_certificate: await pki.signIntermediateCa(found.name, input.ca_csr) } : {}),
+      };
+    }
     const enrolled = await this.deps.db.transaction().execute(async (trx) => {
-      if (input.name !== undefined && found.name !== input.name) throw new UnauthenticatedError(`this enroll token was issued for subcloud ${found.name}, not ${input.name}`, 'name');
       // The token stays valid until the subcloud's first report (uplink.service
       // spends it then): over a lossy link the reply carrying the credential
       // can be lost, and the subcloud must be able to ask again. A repeat
@@ -282,10 +309,12 @@ export class SubcloudService {
         .updateTable('subclouds')
         .set({ credential_hash: sha256Hex(credential), enrolled_at: now, deploy_status, updated_at: now, last_op_seq: 0, status_hash: null, alarms_synced: 0 })
         .where('id', '=', found.id)
-        .where('enroll_token_hash', '=', sha256Hex(input.token))
+        .where('enroll_token_hash', '=', tokenHash)
         .execute();
-      return { id: found.id, name: found.name, credential };
+      return { id: found.id, name: found.name, credential, ...certificates };
     });
+    if (certificates.certificate) await pki!.recordIssued('subcloud-client', found.name, certificates.certificate);
+    if (certificates.ca_certificate) await pki!.recordIssued('subcloud-ica', found.name, certificates.ca_certificate);
     // A re-enrollment replaces a credential that may be cached.
     if (found.credential_hash !== null) this.deps.credentialsChanged?.();
     return enrolled;

@@ -14,8 +14,8 @@ import { performance } from 'node:perf_hooks';
 import type { WanLink } from './link-state.js';
 
 export interface ImpairmentProxyOptions {
-  /** The real server the proxy forwards to. */
-  target: { host: string; port: number };
+  /** The real server the proxy forwards to; `https` when it serves TLS (the proxy passes the bytes through, so the URL says https). */
+  target: { host: string; port: number; https?: boolean };
   link: WanLink;
   /** Port to listen on, at 127.0.0.1. @default 0 (the system picks one; kept across restarts) */
   port?: number;
@@ -102,7 +102,7 @@ export class ImpairmentProxy {
 
   get url(): string {
     if (!this.listenPort) throw new Error('ImpairmentProxy: not started');
-    return `http://127.0.0.1:${this.listenPort}`;
+    return `${this.options.target.https ? 'https' : 'http'}://127.0.0.1:${this.listenPort}`;
   }
 
   /** Takes the link down: open connections are reset, new ones refused. */

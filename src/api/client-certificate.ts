@@ -1,0 +1,54 @@
+/**
+ * Mutual TLS for agents and subclouds: a bearer credential alone is not
+ * enough, the connection must also carry the client certificate this
+ * controller's CA issued to that same child. The TLS listener requests a
+ * certificate from every client but lets the handshake finish without one
+ * (browsers and the CLI have none); this check decides per request, for the
+ * machine principals only.
+ *
+ * The listener trusts this CA's whole chain (node checks client chains only
+ * up to a self-signed root), so the immediate issuer is checked here: a
+ * certificate another subcloud's ICA signed must not pass at this site.
+ */
+import type { TLSSocket } from 'node:tls';
+import type { FastifyRequest } from 'fastify';
+import { UnauthenticatedError } from '../core/errors.js';
+import { fromNodeFingerprint } from '../pki/fingerprint.js';
+
+interface PeerIdentity {
+  authorized: boolean;
+  error: string | undefined;
+  commonName: string | undefined;
+  issuerFingerprint: string | undefined;
+}
+
+/** Read once per connection: a keep-alive connection carries one peer certificate. */
+const seen = new WeakMap<TLSSocket, PeerIdentity>();
+
+function peerOf(socket: TLSSocket): PeerIdentity {
+  let peer = seen.get(socket);
+  if (!peer) {
+    const cert = socket.getPeerCertificate(true);
+    const present = cert && Object.keys(cert).length > 0;
+    const cn = present ? cert.subject?.CN : undefined;
+    peer = {
+      authorized: socket.authorized,
+      error: present ? (socket.authorizationError ? String(socket.authorizationError) : undefined) : 'no client certificate was sent',
+      commonName: Array.isArray(cn) ? cn[0] : cn,
+      issuerFingerprint: present && cert.issuerCertificate?.fingerprint256 ? fromNodeFingerprint(cert.issuerCertificate.fingerprint256) : undefined,
+    };
+    seen.set(socket, peer);
+  }
+  return peer;
+}
+
+/** Throws UnauthenticatedError unless the request's connection carries `principal`'s certificate from the CA `issuerFingerprint`. */
+export function requireClientCertificate(request: FastifyRequest, principal: string, issuerFingerprint: string | undefined): void {
+  const socket = request.raw.socket as TLSSocket;
+  const how = `${principal} must connect with the client certificate it was issued when it enrolled (mutual TLS); enroll again with a new token if it has none`;
+  if (!socket.encrypted) throw new UnauthenticatedError(`a client certificate is required and this connection is not TLS: ${how}`);
+  const peer = peerOf(socket);
+  if (!peer.authorized) throw new UnauthenticatedError(`client certificate refused (${peer.error ?? 'not issued by this controller'}): ${how}`);
+  if (peer.commonName !== principal) throw new UnauthenticatedError(`the client certificate is for ${peer.commonName ?? 'nobody'}, not ${principal}: ${how}`);
+  if (!issuerFingerprint || peer.issuerFingerprint !== issuerFingerprint) throw new UnauthenticatedError(`the client certificate was not issued by this controller's CA: ${how}`);
+}

@@ -1,0 +1,24 @@
+/**
+ * Certificate fingerprints: sha256 of the DER, as hex. Shown to people as
+ * `sha256:<hex>`; carried in enroll tokens so that a child can pin its
+ * parent's CA before it sends anything secret (kubeadm's
+ * --discovery-token-ca-cert-hash does the same).
+ */
+import { createHash } from 'node:crypto';
+import { x509 } from './x509.js';
+
+export const FINGERPRINT_PATTERN = /^[0-9a-f]{64}$/;
+
+export function fingerprintOfDer(der: ArrayBuffer | Uint8Array): string {
+  return createHash('sha256').update(der instanceof Uint8Array ? der : new Uint8Array(der)).digest('hex');
+}
+
+/** The fingerprint of the first certificate in a PEM text. */
+export function fingerprintOf(pem: string): string {
+  return fingerprintOfDer(new x509.X509Certificate(pem).rawData);
+}
+
+/** node's `fingerprint256` (colon-separated upper-case hex) in our form. */
+export const fromNodeFingerprint = (colonHex: string): string => colonHex.replace(/:/g, '').toLowerCase();
+
+export const displayFingerprint = (hex: string): string => `sha256:${hex}`;

@@ -1,0 +1,271 @@
+/**
+ * A controller's PKI: its CA (a standalone site's platform CA, a system
+ * controller's fleet root CA, or a subcloud's intermediate CA issued by its
+ * system controller at enrollment), its API server certificate, and the
+ * client certificates and intermediate CAs it issues to its children.
+ *
+ * Private keys live in the certificates table (key_pem) and never leave the
+ * process; a child's private key never reaches the parent (it sends a CSR).
+ */
+import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../core/clock.js';
+import type { SiteRole } from '../../core/config.js';
+import { durations } from '../../core/durations.js';
+import { InputError } from '../../core/errors.js';
+import type { Logger } from '../../core/logging.js';
+import type { CertificateRow, Schema } from '../../db/schema.js';
+import { splitPemChain } from '../../pki/certificate.js';
+import { createCsr, readCsr } from '../../pki/csr.js';
+import { fingerprintOf } from '../../pki/fingerprint.js';
+import { issueCertificate, type CertificateUsage } from '../../pki/issue.js';
+import { generateKeyPair, importSigningKey, type KeyPair } from '../../pki/keys.js';
+import type { CryptoKey } from '../../pki/x509.js';
+import { getCertificateByName, putCertificate } from './certificate.store.js';
+import { caTypeFor, type CertificateType } from './certificate.types.js';
+
+export interface PlatformPkiDeps {
+  db: Kysely<Schema>;
+  clock: Clock;
+  role: SiteRole;
+  systemName: string;
+  log: Logger;
+  /** The API is served over TLS and children must prove themselves with client certificates. */
+  mtls: boolean;
+}
+
+/** What node's tls server takes: our key and chain, and the CAs client certificates are checked against. */
+export interface ServerTlsMaterial {
+  key: string;
+  cert: string;
+  ca: string[];
+}
+
+/** An operator's own server certificate (`--tls-cert`, `--tls-key`, `certificate install`). */
+export interface OperatorCertificate {
+  certPem: string;
+  keyPem: string;
+}
+
+const SERVER = 'platform';
+
+export class PlatformPki {
+  private ca: { row: CertificateRow; key: CryptoKey } | undefined;
+  private server: CertificateRow | undefined;
+  /** A subcloud's ICA key between its CSR and the signed ICA (enrollment). */
+  private pendingCaKey: KeyPair | undefined;
+
+  constructor(private readonly deps: PlatformPkiDeps) {}
+
+  private get caType(): CertificateType {
+    return caTypeFor(this.deps.role);
+  }
+
+  /** Loads this controller's CA, creating a root on first start (a subcloud's ICA comes at enrollment). */
+  async open(): Promise<void> {
+    // A subcloud that enrolled over plain HTTP got no ICA and made a platform CA of its own (ensureCa).
+    let row = (await getCertificateByName(this.deps.db, this.caType)) ?? (await getCertificateByName(this.deps.db, 'platform-ca'));
+    if (!row && this.deps.role !== 'subcloud') row = await this.createRoot(this.caType);
+    if (row) this.ca = { row, key: await importSigningKey(row.key_pem!) };
+    this.server = await getCertificateByName(this.deps.db, SERVER);
+  }
+
+  /** A subcloud whose system controller serves plain HTTP gets no ICA: it serves its API under a platform CA of its own. */
+  async ensureCa(): Promise<void> {
+    if (this.ca) return;
+    const row = await this.createRoot('platform-ca');
+    this.ca = { row, key: await importSigningKey(row.key_pem!) };
+  }
+
+  /** True once this controller has a CA (a subcloud: after enrolling). */
+  get ready(): boolean {
+    return this.ca !== undefined;
+  }
+
+  private async createRoot(type: CertificateType): Promise<CertificateRow> {
+    const pair = await generateKeyPair();
+    const now = this.deps.clock.now();
+    const label = type === 'fleet-root-ca' ? 'fleet root CA' : 'platform CA';
+    const pem = await issueCertificate({
+      subjectKeys: pair.keys,
+      subject: `CN=${this.deps.systemName} ${label}, O=Starling`,
+      usage: 'ca',
+      notBefore: new Date(now - durations.certificateBackdateMs),
+      notAfter: new Date(now + durations.rootCaLifetimeMs),
+    });
+    this.deps.log.info({ type, fingerprint: fingerprintOf(pem) }, `created this controller's ${label}`);
+    return putCertificate(this.deps.db, now, { name: type, type, renewal: 'auto', pem, keyPem: pair.privateKeyPem });
+  }
+
+  private requireCa(): { row: CertificateRow; key: CryptoKey } {
+    if (!this.ca) throw new Error('this controller has no CA yet (a subcloud gets its intermediate CA when it enrolls)');
+    return this.ca;
+  }
+
+  /** This controller's CA certificate, then its chain up to the root (PEM). */
+  get caChainPem(): string {
+    return this.requireCa().row.pem;
+  }
+
+  /**
+   * The CA a client must trust for this controller's API: the top of the
+   * chain it serves (its own CA, or the top of an operator's chain). Enroll
+   * tokens carry its fingerprint.
+   */
+  get servingAnchor(): { pem: string; fingerprint: string } {
+    if (!this.server) throw new Error('no API server certificate yet');
+    const chain = splitPemChain(this.server.pem);
+    const top = chain[chain.length - 1]!;
+    return { pem: top, fingerprint: fingerprintOf(top) };
+  }
+
+  /** True when children must enroll with a certificate request (mutual TLS). */
+  get mtls(): boolean {
+    return this.deps.mtls;
+  }
+
+  /** What enroll tokens pin (the serving anchor's fingerprint); nothing on plain HTTP. */
+  tokenPin(): string | undefined {
+    return this.deps.mtls && this.server ? this.servingAnchor.fingerprint : undefined;
+  }
+
+  /** Fingerprint of the CA whose client certificates this controller accepts. */
+  get clientIssuerFingerprint(): string | undefined {
+    return this.ca?.row.fingerprint;
+  }
+
+  private async sign(input: { publicKey: CryptoKey; subject: string; usage: CertificateUsage; lifetimeMs: number; sans?: string[]; pathLength?: number }): Promise<string> {
+    const ca = this.requireCa();
+    const now = this.deps.clock.now();
+    return issueCertificate({
+      issuer: { certPem: ca.row.pem, key: ca.key },
+      subjectKeys: { publicKey: input.publicKey },
+      subject: input.subject,
+      usage: input.usage,
+      ...(input.sans ? { sans: input.sans } : {}),
+      ...(input.pathLength !== undefined ? { pathLength: input.pathLength } : {}),
+      notBefore: new Date(now - durations.certificateBackdateMs),
+      notAfter: new Date(now + input.lifetimeMs),
+    });
+  }
+
+  /**
+   * Puts this controller's API certificate in place: the operator's when
+   * given, otherwise one issued by its CA, reissued when its CA changed, a
+   * wanted name is missing or two thirds of its lifetime have passed. An
+   * operator's certificate installed earlier stays until replaced.
+   */
+  async ensureServerCertificate(sans: string[], operator?: OperatorCertificate): Promise<void> {
+    if (operator) return this.installServerCertificate(operator);
+    const current = this.server;
+    if (current?.renewal === 'manual') return;
+    const ca = this.requireCa();
+    if (current && !this.needsReissue(current, ca.row, sans)) return;
+    const pair = await generateKeyPair();
+    const leaf = await this.sign({ publicKey: pair.keys.publicKey, subject: `CN=${this.deps.systemName} API, O=Starling`, usage: 'server', lifetimeMs: durations.leafCertificateLifetimeMs, sans });
+    this.server = await putCertificate(this.deps.db, this.deps.clock.now(), { name: SERVER, type: 'platform', renewal: 'auto', pem: leaf + ca.row.pem, keyPem: pair.privateKeyPem });
+    this.deps.log.info({ sans, fingerprint: this.server.fingerprint }, 'issued the API server certificate');
+  }
+
+  private needsReissue(current: CertificateRow, ca: CertificateRow, sans: string[]): boolean {
+    const chain = splitPemChain(current.pem);
+    if (chain.length < 2 || fingerprintOf(chain[1]!) !== ca.fingerprint) return true;
+    const have = new Set(JSON.parse(current.sans) as string[]);
+    if (sans.some((n) => !have.has(n))) return true;
+    return this.deps.clock.now() >= renewAt(current);
+  }
+
+  /** Checks and installs an operator's server certificate; the running one stays when it is refused. */
+  async installServerCertificate(operator: OperatorCertificate): Promise<void> {
+    const chain = splitPemChain(operator.certPem);
+    if (!chain.length) throw new InputError('no PEM certificate in the file', 'certificate');
+    let leaf: X509Certificate;
+    try {
+      leaf = new X509Certificate(chain[0]!);
+    } catch (err) {
+      throw new InputError(`not a valid X.509 certificate: ${(err as Error).message}`, 'certificate');
+    }
+    let key;
+    try {
+      key = createPrivateKey(operator.keyPem);
+    } catch {
+      throw new InputError('not a valid PEM private key', 'key');
+    }
+    if (!leaf.checkPrivateKey(key)) throw new InputError('the private key does not belong to the certificate', 'key');
+    if (leaf.ca) throw new InputError('a CA certificate cannot be the server certificate (give the server certificate, then its chain)', 'certificate');
+    const now = this.deps.clock.now();
+    if (Date.parse(leaf.validTo) <= now) throw new InputError(`the certificate expired on ${new Date(leaf.validTo).toISOString()}`, 'certificate');
+    for (let i = 1; i < chain.length; i++) {
+      if (!new X509Certificate(chain[i - 1]!).checkIssued(new X509Certificate(chain[i]!))) {
+        throw new InputError(`certificate ${i + 1} in the file did not issue certificate ${i} (order: server certificate first, then each issuer)`, 'certificate');
+      }
+    }
+    const keyPem = key.export({ format: 'pem', type: 'pkcs8' }).toString();
+    this.server = await putCertificate(this.deps.db, now, { name: SERVER, type: 'platform', renewal: 'manual', pem: chain.join(''), keyPem });
+    this.deps.log.info({ subject: leaf.subject, fingerprint: this.server.fingerprint }, "installed the operator's API server certificate");
+  }
+
+  /** Key, chain and client CAs for the API's TLS listener. */
+  serverTls(): ServerTlsMaterial {
+    if (!this.server?.key_pem) throw new Error('no API server certificate yet');
+    return { key: this.server.key_pem, cert: this.server.pem, ca: splitPemChain(this.requireCa().row.pem) };
+  }
+
+  /**
+   * Signs a child's client certificate (nothing is written: the caller
+   * records it with recordIssued once the enrollment has committed). The
+   * subject is the child's principal name whatever the request says; a
+   * request naming another identity, or asking for names (SANs) a client
+   * certificate does not carry, is refused.
+   */
+  async signClientCertificate(principal: string, csrPem: string): Promise<string> {
+    const csr = await readCsrField(csrPem, 'csr');
+    if (csr.sans.length) throw new InputError(`a client certificate request may not ask for subject alternative names (it asked for ${csr.sans.join(', ')})`, 'csr');
+    if (csr.commonName !== undefined && csr.commonName !== principal) throw new InputError(`the request names ${csr.commonName}, but this enrollment is for ${principal}`, 'csr');
+    return this.sign({ publicKey: csr.publicKey, subject: `CN=${principal}, O=Starling`, usage: 'client', lifetimeMs: durations.leafCertificateLifetimeMs });
+  }
+
+  /** Signs a subcloud's intermediate CA (it may sign leaves only); returns it with the chain above it. */
+  async signIntermediateCa(subcloud: string, csrPem: string): Promise<string> {
+    const csr = await readCsrField(csrPem, 'ca_csr');
+    if (csr.sans.length) throw new InputError(`a CA request may not ask for subject alternative names (it asked for ${csr.sans.join(', ')})`, 'ca_csr');
+    const pem = await this.sign({ publicKey: csr.publicKey, subject: `CN=${subcloud} ICA, O=Starling`, usage: 'ca', pathLength: 0, lifetimeMs: durations.intermediateCaLifetimeMs });
+    return pem + this.requireCa().row.pem;
+  }
+
+  /** Keeps a certificate issued to a child (public part only), for `certificate list` and expiry alarms. */
+  async recordIssued(type: 'host-client' | 'subcloud-client' | 'subcloud-ica', owner: string, pem: string): Promise<void> {
+    await putCertificate(this.deps.db, this.deps.clock.now(), { name: `${type}/${owner}`, type, renewal: 'auto', pem, keyPem: null, owner });
+  }
+
+  /** A subcloud, before enrolling: the request for its intermediate CA (the key stays here). */
+  async caRequest(): Promise<string> {
+    this.pendingCaKey = await generateKeyPair();
+    return createCsr(this.pendingCaKey);
+  }
+
+  /** A subcloud, on enrolling: installs the intermediate CA its system controller signed. */
+  async installCa(chainPem: string): Promise<void> {
+    const pair = this.pendingCaKey;
+    if (!pair) throw new Error('no intermediate CA request is pending');
+    const chain = splitPemChain(chainPem);
+    const spki = (key: ReturnType<typeof createPublicKey>) => key.export({ type: 'spki', format: 'der' });
+    const ours = chain[0] !== undefined && spki(new X509Certificate(chain[0]).publicKey).equals(spki(createPublicKey(pair.privateKeyPem)));
+    if (!ours) throw new Error('the intermediate CA from the system controller is not for the key this subcloud asked with');
+    const row = await putCertificate(this.deps.db, this.deps.clock.now(), { name: this.caType, type: this.caType, renewal: 'auto', pem: chain.join(''), keyPem: pair.privateKeyPem });
+    this.pendingCaKey = undefined;
+    this.ca = { row, key: await importSigningKey(pair.privateKeyPem) };
+  }
+}
+
+/** When a certificate Starling issued should be renewed: two thirds into its lifetime. */
+export const renewAt = (row: Pick<CertificateRow, 'not_before' | 'not_after'>): number =>
+  row.not_before + Math.floor((row.not_after - row.not_before) * durations.certificateRenewFraction);
+
+async function readCsrField(pem: string, field: string) {
+  try {
+    return await readCsr(pem);
+  } catch (err) {
+    throw new InputError((err as Error).message, field);
+  }
+}
