@@ -4,9 +4,16 @@
  * simulator, in four child processes over real HTTP), first on PostgreSQL,
  * then on SQLite.
  *
- *   npm run bench:dc              (~15 minutes)
+ *   npm run bench:dc              (~25 minutes)
  *   STARLING_BENCH_DC_SUBCLOUDS=2000 npm run bench:dc   (a quicker look)
- *   STARLING_BENCH_DC_BACKENDS=postgres npm run bench:dc (one backend)
+ *   STARLING_BENCH_DC_RUNS=postgres:tls npm run bench:dc (one run)
+ *
+ * Runs (STARLING_BENCH_DC_RUNS, default postgres:tls,sqlite:tls,sqlite:plain):
+ * a backend and a transport. `tls` is the default product: HTTPS, every
+ * subcloud pinning the system controller's CA and reporting over mutual
+ * TLS; `plain` is --insecure-http, run beside it so that what TLS costs is
+ * measured in the same run (handshakes per second during the reconnect
+ * storm, steady CPU and RSS).
  *
  * Per backend:
  * 1. add 10,000 subclouds through the API (the operator's step, info), then
@@ -27,7 +34,7 @@ import pg from 'pg';
 import { Client } from './lib/http.js';
 import { printResults, runBench } from './lib/run-bench.js';
 import { benchSchema } from './lib/pg-schema.js';
-import { percentile, type Row } from './lib/report.js';
+import { fmt, percentile, type Row } from './lib/report.js';
 import { ADMIN_PASSWORD, onCleanup, runCleanups, sleep, startServe, watchProcess } from './lib/site-procs.js';
 import { startSim } from './lib/sim-child.js';
 
@@ -92,16 +99,50 @@ async function latencyP99(client: Client, paths: string[], seconds: number): Pro
   return samples.map((s) => percentile(s, 99));
 }
 
-async function runBackend(kind: 'postgres' | 'sqlite'): Promise<Row[]> {
+type Transport = 'tls' | 'plain';
+
+/** The listener's connection and TLS handshake counters, from its /metrics. */
+async function connectionCounters(client: Client): Promise<{ connections: number; full: number; resumed: number }> {
+  const text = (await client.request('GET', '/metrics')).text;
+  const value = (prefix: string) => Number(text.split('\n').find((l) => l.startsWith(prefix))?.split(' ').pop() ?? 0);
+  return { connections: value('starling_connections_total '), full: value('starling_tls_handshakes_total{resumed="false"}'), resumed: value('starling_tls_handshakes_total{resumed="true"}') };
+}
+
+/** Samples the counters every second until stopped: the average and the busiest second of new connections and handshakes. */
+function watchConnections(client: Client) {
+  const samples: Array<{ at: number; c: Awaited<ReturnType<typeof connectionCounters>> }> = [];
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      samples.push({ at: performance.now(), c: await connectionCounters(client) });
+      await sleep(1000);
+    }
+  })();
+  return {
+    async end() {
+      stopped = true;
+      await loop;
+      samples.push({ at: performance.now(), c: await connectionCounters(client) });
+      const first = samples[0]!;
+      const last = samples[samples.length - 1]!;
+      const seconds = (last.at - first.at) / 1000;
+      const per = (k: 'connections' | 'full' | 'resumed') => (last.c[k] - first.c[k]) / seconds;
+      const peak = (k: 'connections' | 'full' | 'resumed') => Math.max(0, ...samples.slice(1).map((s, i) => (s.c[k] - samples[i]!.c[k]) / ((s.at - samples[i]!.at) / 1000)));
+      return { connections: per('connections'), connectionsPeak: peak('connections'), full: per('full'), resumed: per('resumed'), handshakesPeak: Math.max(peak('full') + peak('resumed'), 0), total: last.c.full + last.c.resumed - first.c.full - first.c.resumed };
+    },
+  };
+}
+
+async function runBackend(kind: 'postgres' | 'sqlite', transport: Transport): Promise<Row[]> {
   const rows: Row[] = [];
-  const row = (r: Omit<Row, 'backend'>) => rows.push({ backend: kind === 'postgres' ? 'PostgreSQL' : 'SQLite', ...r });
+  const row = (r: Omit<Row, 'backend'>) => rows.push({ backend: `${kind === 'postgres' ? 'PostgreSQL' : 'SQLite'}, ${transport === 'tls' ? 'mTLS' : 'plain HTTP'}`, ...r });
   let databaseUrl: string | undefined;
   if (kind === 'postgres') {
     databaseUrl = await benchSchema('dc');
   }
-  const serve = await startServe(`dc-${kind}`, [], ['--role', 'systemcontroller', ...(databaseUrl ? ['--database-url', databaseUrl] : [])]);
+  const serve = await startServe(`dc-${kind}-${transport}`, [], ['--role', 'systemcontroller', ...(databaseUrl ? ['--database-url', databaseUrl] : []), ...(transport === 'plain' ? ['--insecure-http'] : [])]);
   const { url, dataDir } = serve;
-  const client = new Client(url);
+  const client = new Client(url, 4, serve.ca);
   onCleanup('close the client', () => client.close());
   const token = await client.login('admin', ADMIN_PASSWORD);
   const counter = kind === 'postgres' ? await pgCounter(databaseUrl!) : sqliteCounter(join(dataDir, 'starling.db'));
@@ -112,7 +153,7 @@ async function runBackend(kind: 'postgres' | 'sqlite'): Promise<Row[]> {
   const per = Math.ceil(N / SIMS);
   const t0 = performance.now();
   const prepared = await Promise.all(
-    sims.map((s, i) => s.ask({ type: 'prepare', controller: url, token, count: Math.min(per, N - i * per), prefix: `${kind}-sim${i}`, seed: String(i), profile: 'lan' }, 'prepared', 30 * 60_000)),
+    sims.map((s, i) => s.ask({ type: 'prepare', controller: url, token, ...(serve.ca ? { ca: serve.ca } : {}), count: Math.min(per, N - i * per), prefix: `${kind}-sim${i}`, seed: String(i), profile: 'lan' }, 'prepared', 30 * 60_000)),
   );
   const addS = (performance.now() - t0) / 1000;
   const added = prepared.reduce((n, p) => n + p.added, 0);
@@ -156,10 +197,18 @@ async function runBackend(kind: 'postgres' | 'sqlite'): Promise<Row[]> {
   const allOff = await waitFor('all offline', async () => (await counter.online()) === 0, 10 * 60_000);
   log(`all offline after ${allOff.toFixed(1)} s; restoring every link at once`);
   await sleep(5_000); // let their backoffs spread as they would after an outage
+  const storm = watchConnections(client);
   const t4 = performance.now();
   await Promise.all(sims.map((s) => s.ask({ type: 'restore' }, 'restored', 60_000)));
   await waitFor('all back online', async () => (await counter.online()) >= added, 10 * 60_000);
   row({ measure: 'all cut and restored: time until all online', value: (performance.now() - t4) / 1000, unit: 's', target: { op: '<=', value: TARGETS.recoverS } });
+  const seen = await storm.end();
+  row({ measure: 'reconnect storm: new connections per second (average)', value: seen.connections, unit: '/s' });
+  row({ measure: 'reconnect storm: new connections in the busiest second', value: seen.connectionsPeak, unit: '/s' });
+  if (transport === 'tls') {
+    row({ measure: 'reconnect storm: TLS handshakes per second (full + resumed)', value: seen.full + seen.resumed, unit: '/s', note: `${fmt(seen.full)} full + ${fmt(seen.resumed)} resumed; ${seen.total.toLocaleString('en-US')} in all` });
+    row({ measure: 'reconnect storm: TLS handshakes in the busiest second', value: seen.handshakesPeak, unit: '/s' });
+  }
 
   await Promise.all(sims.map((s) => s.ask({ type: 'stop' }, 'stopped', 120_000).catch(() => undefined)));
   return rows;
@@ -168,13 +217,32 @@ async function runBackend(kind: 'postgres' | 'sqlite'): Promise<Row[]> {
 async function main(): Promise<void> {
   console.log(`Starling distributed cloud benchmark: ${N.toLocaleString('en-US')} simulated subclouds (${SIMS} simulator processes), one system controller`);
   const rows: Row[] = [];
-  const kinds = (process.env.STARLING_BENCH_DC_BACKENDS ?? 'postgres,sqlite').split(',') as Array<'postgres' | 'sqlite'>;
-  for (const kind of kinds) {
-    console.log(`\n${kind}:`);
-    rows.push(...(await runBackend(kind)));
+  const runs = (process.env.STARLING_BENCH_DC_RUNS ?? 'postgres:tls,sqlite:tls,sqlite:plain').split(',').map((r) => {
+    const [kind, transport = 'tls'] = r.split(':') as ['postgres' | 'sqlite', Transport | undefined];
+    if (!['postgres', 'sqlite'].includes(kind) || !['tls', 'plain'].includes(transport)) throw new Error(`STARLING_BENCH_DC_RUNS: "${r}" is not backend:transport (postgres|sqlite : tls|plain)`);
+    return { kind, transport };
+  });
+  for (const { kind, transport } of runs) {
+    console.log(`\n${kind}, ${transport === 'tls' ? 'mutual TLS' : 'plain HTTP (--insecure-http)'}:`);
+    rows.push(...(await runBackend(kind, transport)));
     await runCleanups();
   }
   printResults(rows);
+  printTlsCost(rows);
+}
+
+/** TLS against plain HTTP on the same backend, where both ran: the ratios of what TLS costs. */
+function printTlsCost(rows: readonly Row[]): void {
+  for (const backend of ['PostgreSQL', 'SQLite']) {
+    const pick = (transport: string, measure: string) => rows.find((r) => r.backend === `${backend}, ${transport}` && r.measure.startsWith(measure))?.value;
+    const lines: string[] = [];
+    for (const measure of ['steady state: controller CPU', 'steady state: controller RSS', 'time until all online', 'all cut and restored']) {
+      const tls = pick('mTLS', measure);
+      const plain = pick('plain HTTP', measure);
+      if (tls !== undefined && plain !== undefined) lines.push(`  ${measure}: mTLS ${fmt(tls)} vs plain ${fmt(plain)} (${fmt(tls / plain)} x)`);
+    }
+    if (lines.length) console.log(`\nWhat mutual TLS costs on ${backend} (same run):\n${lines.join('\n')}`);
+  }
 }
 
 runBench(main);

@@ -39,6 +39,7 @@ import { printResults, runBench } from './lib/run-bench.js';
 import { benchSchema } from './lib/pg-schema.js';
 import type { Row } from './lib/report.js';
 import { startSim, type SimChild } from './lib/sim-child.js';
+import { tlsFetch } from '../src/pki/tls-fetch.js';
 import { ADMIN_PASSWORD, onCleanup, runCleanups, sleep, startServe, watchProcess } from './lib/site-procs.js';
 
 const N = Number(process.env.STARLING_BENCH_ROLLOUT_SUBCLOUDS ?? 10_000);
@@ -72,7 +73,7 @@ async function controller(label: string) {
     databaseUrl = await benchSchema('rollout');
   }
   const serve = await startServe(label, [], ['--role', 'systemcontroller', ...(databaseUrl ? ['--database-url', databaseUrl] : [])]);
-  const client = new Client(serve.url, 16);
+  const client = new Client(serve.url, 16, serve.ca);
   onCleanup('close the client', () => client.close());
   const token = await client.login('admin', ADMIN_PASSWORD);
   let query: Query;
@@ -102,7 +103,7 @@ async function release(c: Controller, id: string, bytes: number): Promise<void> 
   await file.close();
   await writeFile(join(dir, 'release.json'), JSON.stringify({ id, version: id.split('-').pop(), summary: `benchmark release ${id}` }));
   await buildBundle(dir, keys.privatePem, join(dir, 'bundle.tar'));
-  const res = await fetch(`${c.serve.url}/api/v1/software/releases`, {
+  const res = await tlsFetch(c.serve.ca ? { ca: c.serve.ca } : undefined)(`${c.serve.url}/api/v1/software/releases`, {
     method: 'POST',
     headers: { authorization: `Bearer ${c.token}`, 'content-type': 'application/octet-stream' },
     body: await readFile(join(dir, 'bundle.tar')),
@@ -132,7 +133,7 @@ async function fleet(c: Controller, total: number, profile: string, prefix: stri
   await Promise.all(
     sims.map((s, i) =>
       s.ask(
-        { type: 'prepare', controller: c.serve.url, token: c.token, count: Math.min(per, total - i * per), prefix: `${prefix}${i}`, seed: `${prefix}${i}`, profile, deployMs, alarmChurnPerHour: 0, concurrency: profile === 'lan' ? 16 : 128 },
+        { type: 'prepare', controller: c.serve.url, token: c.token, ...(c.serve.ca ? { ca: c.serve.ca } : {}), count: Math.min(per, total - i * per), prefix: `${prefix}${i}`, seed: `${prefix}${i}`, profile, deployMs, alarmChurnPerHour: 0, concurrency: profile === 'lan' ? 16 : 128 },
         'prepared',
         30 * 60_000,
       ),

@@ -4,7 +4,7 @@
  * PostgreSQL schema. Every resource made is registered for cleanup first, so
  * an error or Ctrl-C part-way still leaves nothing behind.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -132,7 +132,7 @@ export async function startBackend(kind: 'sqlite' | 'postgres'): Promise<Backend
       `autovacuum=${settings.autovacuum}, synchronous_commit=${settings.synchronous_commit}, shared_buffers=${settings.shared_buffers} x 8kB`;
   }
 
-  const client = new Client(controller.url);
+  const client = new Client(controller.url, 4, controller.trust ? readFileSync(controller.trust.caFile, 'utf8') : undefined);
   cleanups.push({ what: 'close the HTTP client', run: () => client.close() });
   await client.login('admin', ADMIN_PASSWORD);
 

@@ -8,7 +8,7 @@ import { FleetSimulator } from '../../src/sim/fleet-sim.js';
 import { parseProfile } from '../../src/sim/wan/profile.js';
 
 export type ToSim =
-  | { type: 'prepare'; controller: string; token: string; count: number; prefix: string; seed: string; profile: string; deployMs?: number; alarmChurnPerHour?: number; group?: string; concurrency?: number }
+  | { type: 'prepare'; controller: string; token: string; ca?: string; count: number; prefix: string; seed: string; profile: string; deployMs?: number; alarmChurnPerHour?: number; group?: string; concurrency?: number }
   | { type: 'start' }
   | { type: 'cut'; count: number }
   | { type: 'restore' }
@@ -31,6 +31,7 @@ process.on('message', (m: ToSim) => {
         sim = new FleetSimulator({
           controller: m.controller,
           token: m.token,
+          ...(m.ca ? { ca: m.ca } : {}),
           subclouds: m.count,
           hostsPerSubcloud: 1,
           profile: parseProfile(m.profile),

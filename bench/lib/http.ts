@@ -4,6 +4,7 @@
  * the client spends is taken from the server, which shares this process.
  */
 import http from 'node:http';
+import https from 'node:https';
 
 export interface Response {
   status: number;
@@ -15,11 +16,17 @@ export class Client {
   private readonly agent: http.Agent;
   private token: string | undefined;
 
+  private readonly transport: typeof http | typeof https;
+
+  /** `ca`: the controller's CA (PEM), for an https:// base. */
   constructor(
     readonly baseUrl: string,
     maxSockets = 4,
+    ca?: string,
   ) {
-    this.agent = new http.Agent({ keepAlive: true, maxSockets });
+    const tls = new URL(baseUrl).protocol === 'https:';
+    this.transport = tls ? https : http;
+    this.agent = tls ? new https.Agent({ keepAlive: true, maxSockets, ...(ca ? { ca } : {}) }) : new http.Agent({ keepAlive: true, maxSockets });
   }
 
   get authorization(): Record<string, string> {
@@ -29,7 +36,7 @@ export class Client {
   request(method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<Response> {
     const url = new URL(path, this.baseUrl);
     return new Promise((resolve, reject) => {
-      const req = http.request(
+      const req = this.transport.request(
         url,
         {
           method,

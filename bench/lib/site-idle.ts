@@ -21,7 +21,7 @@ export async function idleAgent(): Promise<Row[]> {
 
   // Default report interval: STARLING_REPORT_INTERVAL_MS is deliberately not set.
   const serve = await startServe('idle-controller');
-  const client = new Client(serve.url);
+  const client = new Client(serve.url, 4, serve.ca);
   onCleanup('close the admin client', () => client.close());
   await client.login('admin', ADMIN_PASSWORD);
   const { enroll_token } = await client.json<{ enroll_token: string }>('POST', '/api/v1/hosts', { hostname: 'worker-0', personality: 'worker' }, 201);

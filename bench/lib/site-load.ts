@@ -54,7 +54,7 @@ export async function siteOf2000(): Promise<Row[]> {
   // STARLING_BENCH_CPU_PROF=<dir> profiles the controller; the .cpuprofile is written there when it exits.
   const profDir = process.env.STARLING_BENCH_CPU_PROF;
   const serve = await startServe('site-controller', profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []);
-  const client = new Client(serve.url);
+  const client = new Client(serve.url, 4, serve.ca);
   onCleanup('close the admin client', () => client.close());
   await client.login('admin', ADMIN_PASSWORD);
   log(`controller pid ${serve.pid} at ${serve.url}${profDir ? `, CPU profile to ${profDir}` : ''}`);

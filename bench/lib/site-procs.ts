@@ -83,7 +83,7 @@ export function spawnNode(label: string, args: string[], env: Record<string, str
  * with its URL once it listens. `nodeArgs` go before the script (Node 20
  * refuses --cpu-prof in NODE_OPTIONS).
  */
-export async function startServe(label: string, nodeArgs: string[] = [], serveArgs: string[] = []): Promise<Proc & { url: string; dataDir: string }> {
+export async function startServe(label: string, nodeArgs: string[] = [], serveArgs: string[] = []): Promise<Proc & { url: string; dataDir: string; ca: string | undefined }> {
   const dataDir = tempDir(label);
   const proc = spawnNode(
     label,
@@ -93,7 +93,7 @@ export async function startServe(label: string, nodeArgs: string[] = [], serveAr
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${label} did not start:\n${proc.output()}`)), 30_000);
     const check = () => {
-      const m = /controller at (http:\/\/\S+) /.exec(proc.output());
+      const m = /controller at (https?:\/\/\S+) /.exec(proc.output());
       if (m) {
         clearTimeout(timer);
         resolve(m[1]!);
@@ -102,7 +102,9 @@ export async function startServe(label: string, nodeArgs: string[] = [], serveAr
     proc.child.stdout!.on('data', check);
     proc.child.once('exit', () => reject(new Error(`${label} exited early:\n${proc.output()}`)));
   });
-  return { ...proc, url, dataDir };
+  // serve prints the CA file before its URL line; plain HTTP (--insecure-http) has none.
+  const caFile = /clients trust the CA in (\S+) /.exec(proc.output())?.[1];
+  return { ...proc, url, dataDir, ca: caFile ? readFileSync(caFile, 'utf8') : undefined };
 }
 
 // ---------------------------------------------------------------- /proc

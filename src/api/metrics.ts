@@ -3,6 +3,7 @@
  * can build several in one process. Request timings by route and database
  * timings by query kind.
  */
+import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import type {} from '@fastify/swagger';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
@@ -44,6 +45,23 @@ export function createMetrics(): Metrics {
     observeReport: (ms) => reports.observe(ms / 1000),
     observeQuery: (kind, ms, failed) => db.observe({ kind, outcome: failed ? 'error' : 'ok' }, ms / 1000),
   };
+}
+
+/**
+ * Connections accepted and TLS handshakes completed (full or resumed): what
+ * a fleet reconnecting at once costs the listener, and what TLS adds.
+ */
+export function installConnectionMetrics(app: FastifyInstance, metrics: Metrics, tls: boolean): void {
+  const connections = new Counter({ name: 'starling_connections_total', help: 'TCP connections accepted by the API listener', registers: [metrics.registry] });
+  app.server.on('connection', () => connections.inc());
+  if (!tls) return;
+  const handshakes = new Counter({
+    name: 'starling_tls_handshakes_total',
+    help: 'TLS handshakes completed by the API listener, by whether the session was resumed',
+    labelNames: ['resumed'] as const,
+    registers: [metrics.registry],
+  });
+  app.server.on('secureConnection', (socket: TLSSocket) => handshakes.inc({ resumed: socket.isSessionReused() ? 'true' : 'false' }));
 }
 
 export function installRequestMetrics(app: FastifyInstance, metrics: Metrics): void {

@@ -8,7 +8,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { installErrorHandler } from '../api/error-handler.js';
 import { installDashboard } from '../api/dashboard.js';
 import { installHealth } from '../api/health.js';
-import { installRequestMetrics, type Metrics } from '../api/metrics.js';
+import { installConnectionMetrics, installRequestMetrics, type Metrics } from '../api/metrics.js';
 import { installOpenApi } from '../api/openapi.js';
 import { installSecurity, type DeclaredRoute } from '../api/security.js';
 import { validatorCompiler } from '../api/validation.js';
@@ -222,6 +222,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
   installErrorHandler(app);
   const routes = installSecurity(app, { auth, db, clock, log, ...(mtls ? { clientCertificates: { issuerFingerprint: () => pki.clientIssuerFingerprint } } : {}) });
   installRequestMetrics(app, metrics);
+  installConnectionMetrics(app, metrics, mtls);
   await installOpenApi(app);
   installHealth(app, database, { tls: mtls });
   await installDashboard(app);

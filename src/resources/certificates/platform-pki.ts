@@ -108,15 +108,16 @@ export class PlatformPki {
   }
 
   /**
-   * The CA a client must trust for this controller's API: the top of the
-   * chain it serves (its own CA, or the top of an operator's chain). Enroll
-   * tokens carry its fingerprint.
+   * The CA a client must trust for this controller's API, and what enroll
+   * tokens pin: this controller's own CA (a subcloud's ICA, not the fleet
+   * root above it, so its agents trust their site and no other), or the
+   * top of an operator's chain.
    */
   get servingAnchor(): { pem: string; fingerprint: string } {
     if (!this.server) throw new Error('no API server certificate yet');
-    const chain = splitPemChain(this.server.pem);
-    const top = chain[chain.length - 1]!;
-    return { pem: top, fingerprint: fingerprintOf(top) };
+    const chain = this.server.renewal === 'manual' ? splitPemChain(this.server.pem) : splitPemChain(this.requireCa().row.pem).slice(0, 1);
+    const anchor = chain[chain.length - 1]!;
+    return { pem: anchor, fingerprint: fingerprintOf(anchor) };
   }
 
   /** True when children must enroll with a certificate request (mutual TLS). */
