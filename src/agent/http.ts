@@ -93,6 +93,11 @@ export class JsonClient {
     });
   }
 
+  /** Closes the open connections (the client stays usable: the next request opens a new one). */
+  dropConnections(): void {
+    for (const s of this.sockets) s.destroy();
+  }
+
   close(): void {
     this.agent.destroy();
   }

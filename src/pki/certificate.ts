@@ -1,4 +1,5 @@
 /** Reading certificates: PEM chains, and the fields `certificate list` shows. */
+import { X509Certificate } from 'node:crypto';
 import { fingerprintOfDer } from './fingerprint.js';
 import { x509 } from './x509.js';
 
@@ -36,17 +37,34 @@ export function sanNames(ext: x509.SubjectAlternativeNameExtension | null | unde
   return ext ? ext.names.items.filter((n) => n.type === 'dns' || n.type === 'ip').map((n) => n.value) : [];
 }
 
+/** node's multi-line distinguished name ("CN=a\nO=b") as one line ("CN=a, O=b"). */
+const oneLine = (dn: string): string => dn.split('\n').join(', ');
+
+/**
+ * The listed fields, read with node's native X.509 parser: this runs for
+ * every certificate issued (10,000 at a fleet's enrollment), where the
+ * JavaScript ASN.1 parser costs ten times more.
+ */
 export function describeCertificate(pem: string): CertificateInfo {
-  const cert = parseCertificate(pem);
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(pem);
+  } catch (err) {
+    throw new Error(`not a PEM X.509 certificate: ${(err as Error).message}`, { cause: err });
+  }
+  const sans = (cert.subjectAltName ?? '')
+    .split(', ')
+    .map((entry) => /^(?:DNS|IP Address):(.+)$/.exec(entry)?.[1])
+    .filter((name): name is string => name !== undefined);
   return {
-    subject: cert.subject,
-    issuer: cert.issuer,
-    serial: cert.serialNumber,
-    not_before: cert.notBefore.getTime(),
-    not_after: cert.notAfter.getTime(),
-    sans: sanNames(cert.getExtension(x509.SubjectAlternativeNameExtension)),
-    is_ca: cert.getExtension(x509.BasicConstraintsExtension)?.ca ?? false,
-    fingerprint: fingerprintOfDer(cert.rawData),
+    subject: oneLine(cert.subject),
+    issuer: oneLine(cert.issuer),
+    serial: cert.serialNumber.toLowerCase(),
+    not_before: Date.parse(cert.validFrom),
+    not_after: Date.parse(cert.validTo),
+    sans,
+    is_ca: cert.ca,
+    fingerprint: fingerprintOfDer(cert.raw),
   };
 }
 

@@ -46,7 +46,18 @@ export interface PreparedEnrollment {
   csr?: string;
 }
 
-export async function prepareEnrollment(url: string, token: string, commonName: string | undefined, timeoutMs: number): Promise<PreparedEnrollment> {
+/** A key pair and a request for it, made ahead (the fleet simulator's virtual sites share one). */
+export interface EnrollmentKey {
+  privateKeyPem: string;
+  csr: string;
+}
+
+export async function enrollmentKey(commonName?: string): Promise<EnrollmentKey> {
+  const pair = await generateKeyPair();
+  return { privateKeyPem: pair.privateKeyPem, csr: await createCsr(pair, commonName) };
+}
+
+export async function prepareEnrollment(url: string, token: string, commonName: string | undefined, timeoutMs: number, key?: EnrollmentKey): Promise<PreparedEnrollment> {
   const { secret, caFingerprint } = parseEnrollToken(token);
   if (new URL(url).protocol !== 'https:') return { secret };
   if (!caFingerprint) {
@@ -55,6 +66,6 @@ export async function prepareEnrollment(url: string, token: string, commonName: 
   const chain = await presentedChain(url, timeoutMs);
   const anchor = chain.find((c) => c.fingerprint === caFingerprint);
   if (!anchor) throw new PinMismatchError(url, caFingerprint, chain.map((c) => c.fingerprint));
-  const pair = await generateKeyPair();
-  return { secret, tls: { ca: anchor.pem, key: pair.privateKeyPem }, csr: await createCsr(pair, commonName) };
+  const made = key ?? (await enrollmentKey(commonName));
+  return { secret, tls: { ca: anchor.pem, key: made.privateKeyPem }, csr: made.csr };
 }

@@ -4,7 +4,7 @@
  */
 import { sanNames } from './certificate.js';
 import type { KeyPair } from './keys.js';
-import { EC_P256, x509, type CryptoKey } from './x509.js';
+import { EC_P256, x509 } from './x509.js';
 
 /** A request for `pair`'s key; without a common name the parent names the subject (a subcloud does not know its name before it enrolls). */
 export async function createCsr(pair: KeyPair, commonName?: string): Promise<string> {
@@ -19,7 +19,7 @@ export async function createCsr(pair: KeyPair, commonName?: string): Promise<str
 export interface ReadCsr {
   commonName: string | undefined;
   sans: string[];
-  publicKey: CryptoKey;
+  publicKey: x509.PublicKey;
 }
 
 /** Parses and verifies a CSR (its signature proves the sender holds the key); throws a plain Error saying why not. */
@@ -31,12 +31,9 @@ export async function readCsr(pem: string): Promise<ReadCsr> {
     throw new Error(`not a PEM PKCS#10 certificate request: ${(err as Error).message}`, { cause: err });
   }
   if (!(await csr.verify().catch(() => false))) throw new Error('the certificate request is not signed by its own key');
-  let publicKey: CryptoKey;
-  try {
-    publicKey = await csr.publicKey.export(EC_P256, ['verify']);
-  } catch {
-    throw new Error('the certificate request must carry an ECDSA P-256 public key');
-  }
+  const publicKey = csr.publicKey;
+  const algorithm = publicKey.algorithm as { name?: string; namedCurve?: string };
+  if (algorithm.name !== 'ECDSA' || algorithm.namedCurve !== 'P-256') throw new Error('the certificate request must carry an ECDSA P-256 public key');
   return { commonName: new x509.Name(csr.subject).getField('CN')[0], sans: sanNames(subjectAltNames(csr)), publicKey };
 }
 

@@ -2,9 +2,9 @@
  * Issuing certificates: self-signed roots, intermediate CAs, server and
  * client leaves, each with the extensions its use needs and no more.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { parseCertificate } from './certificate.js';
-import { EC_P256, x509, type CryptoKey } from './x509.js';
+import { EC_P256, subtle, x509, type CryptoKey } from './x509.js';
 
 /**
  * - `ca`: may sign certificates (a fleet root, a platform CA, a subcloud's ICA);
@@ -18,11 +18,38 @@ export interface Issuer {
   key: CryptoKey;
 }
 
+/** An issuer read once: its certificate and authority key identifier are the same for everything it signs. */
+export interface LoadedIssuer {
+  cert: x509.X509Certificate;
+  key: CryptoKey;
+  authorityKeyId: x509.AuthorityKeyIdentifierExtension;
+}
+
+/** The authority key identifier is the issuer's own subject key identifier: that is how a verifier finds the issuer. */
+export async function loadIssuer(issuer: Issuer): Promise<LoadedIssuer> {
+  const cert = parseCertificate(issuer.certPem);
+  const own = cert.getExtension(x509.SubjectKeyIdentifierExtension);
+  const authorityKeyId = own ? new x509.AuthorityKeyIdentifierExtension(own.keyId, false) : await x509.AuthorityKeyIdentifierExtension.create(cert.publicKey, false);
+  return { cert, key: issuer.key, authorityKeyId };
+}
+
+/** The subject's public key: a WebCrypto key, or the key as a certificate request carries it. */
+export type SubjectPublicKey = CryptoKey | x509.PublicKey;
+
+/**
+ * The key identifier: SHA-1 of the SubjectPublicKeyInfo DER (RFC 5280
+ * allows any method that gives unique values; this one needs no ASN.1 walk).
+ */
+async function keyIdentifier(publicKey: SubjectPublicKey): Promise<x509.SubjectKeyIdentifierExtension> {
+  const spki = publicKey instanceof x509.PublicKey ? publicKey.rawData : await subtle.exportKey('spki', publicKey);
+  return new x509.SubjectKeyIdentifierExtension(createHash('sha1').update(new Uint8Array(spki)).digest('hex'));
+}
+
 export interface IssueRequest {
-  /** Absent: self-signed (only for a root CA). */
-  issuer?: Issuer;
+  /** Absent: self-signed (only for a root CA). A LoadedIssuer saves reading it again for each certificate. */
+  issuer?: Issuer | LoadedIssuer;
   /** The subject's public key, and for a self-signed root its private key too. */
-  subjectKeys: { publicKey: CryptoKey; privateKey?: CryptoKey };
+  subjectKeys: { publicKey: SubjectPublicKey; privateKey?: CryptoKey };
   /** Distinguished name, e.g. "CN=starling fleet root CA, O=Starling". */
   subject: string;
   /** DNS names and IP addresses (server certificates). */
@@ -43,9 +70,9 @@ function serial(): string {
   return b.toString('hex');
 }
 
-async function extensions(request: IssueRequest, keyId: x509.SubjectKeyIdentifierExtension, issuerCert?: x509.X509Certificate): Promise<x509.Extension[]> {
+function extensions(request: IssueRequest, keyId: x509.SubjectKeyIdentifierExtension, issuer?: LoadedIssuer): x509.Extension[] {
   const list: x509.Extension[] = [keyId];
-  if (issuerCert) list.push(await x509.AuthorityKeyIdentifierExtension.create(issuerCert.publicKey, false));
+  if (issuer) list.push(issuer.authorityKeyId);
   if (request.usage === 'ca') {
     list.push(new x509.BasicConstraintsExtension(true, request.pathLength, true));
     list.push(new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true));
@@ -62,7 +89,7 @@ async function extensions(request: IssueRequest, keyId: x509.SubjectKeyIdentifie
 
 /** Issues a certificate; returns its PEM. */
 export async function issueCertificate(request: IssueRequest): Promise<string> {
-  const keyId = await x509.SubjectKeyIdentifierExtension.create(request.subjectKeys.publicKey);
+  const keyId = await keyIdentifier(request.subjectKeys.publicKey);
   if (!request.issuer) {
     if (request.usage !== 'ca' || !request.subjectKeys.privateKey) throw new Error('only a CA with its private key can be self-signed');
     const cert = await x509.X509CertificateGenerator.create({
@@ -74,11 +101,12 @@ export async function issueCertificate(request: IssueRequest): Promise<string> {
       publicKey: request.subjectKeys.publicKey,
       signingKey: request.subjectKeys.privateKey,
       signingAlgorithm: EC_P256,
-      extensions: await extensions(request, keyId),
+      extensions: extensions(request, keyId),
     });
     return cert.toString('pem') + '\n';
   }
-  const issuerCert = parseCertificate(request.issuer.certPem);
+  const issuer = 'cert' in request.issuer ? request.issuer : await loadIssuer(request.issuer);
+  const issuerCert = issuer.cert;
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
     subject: request.subject,
@@ -87,9 +115,9 @@ export async function issueCertificate(request: IssueRequest): Promise<string> {
     // Never beyond the issuer: a chain is only as long-lived as its CA.
     notAfter: new Date(Math.min(request.notAfter.getTime(), issuerCert.notAfter.getTime())),
     publicKey: request.subjectKeys.publicKey,
-    signingKey: request.issuer.key,
+    signingKey: issuer.key,
     signingAlgorithm: EC_P256,
-    extensions: await extensions(request, keyId, issuerCert),
+    extensions: extensions(request, keyId, issuer),
   });
   return cert.toString('pem') + '\n';
 }

@@ -13,6 +13,7 @@ import { SubcloudUplink } from '../uplink/subcloud-uplink.js';
 import { memoryUplinkStore } from '../uplink/uplink-store.js';
 import { VirtualSubcloud } from './virtual-subcloud.js';
 import { tlsFetch } from '../pki/tls-fetch.js';
+import { enrollmentKey, type EnrollmentKey } from '../pki/child-enrollment.js';
 import { impairedFetch, seededRandom, WanLink, type Random, type WanProfile } from './wan/index.js';
 
 export const SIMULATED_MARK = '[simulated]';
@@ -58,6 +59,8 @@ export class FleetSimulator {
   readonly failed: Array<{ name: string; reason: string }> = [];
 
   private readonly fetchApi: typeof fetch;
+  /** One client key for every virtual site (see UplinkOptions.enrollmentKey). */
+  private sharedKey: Promise<EnrollmentKey> | undefined;
 
   constructor(private readonly options: FleetSimOptions) {
     this.random = seededRandom(options.seed);
@@ -118,6 +121,7 @@ export class FleetSimulator {
       transport: impairedFetch(link),
       random: () => backoffRandom.next(),
       ...(this.options.backoff ? { backoff: this.options.backoff } : {}),
+      enrollmentKey: () => (this.sharedKey ??= enrollmentKey()),
     });
     // As a real subcloud does, it keeps trying while its link is down or the
     // system controller is busy; only a refused token is final.

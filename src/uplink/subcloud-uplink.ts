@@ -22,7 +22,7 @@ import { createKicker } from '../protocol/kicker.js';
 import { createSerial } from '../protocol/serial.js';
 import type { SubcloudDesired, SubcloudReply, SubcloudReport } from '../protocol/subcloud-wire.js';
 import type { SiteSource } from './site-source.js';
-import { prepareEnrollment } from '../pki/child-enrollment.js';
+import { prepareEnrollment, type EnrollmentKey } from '../pki/child-enrollment.js';
 import { tlsFetch } from '../pki/tls-fetch.js';
 import { certificateRefusalOf } from '../pki/verify-errors.js';
 import type { UplinkRecord, UplinkStore } from './uplink-store.js';
@@ -59,11 +59,20 @@ export interface UplinkOptions {
   backoff?: { baseMs: number; capMs: number };
   /** This site's CA, asked for at the first enrollment (real subclouds). */
   ca?: SiteCa;
+  /**
+   * The client key and request to enroll with. A real subcloud makes its own
+   * at each enrollment (the default); the fleet simulator's virtual sites
+   * share one, so the simulator's CPU goes to the protocol (the system
+   * controller still checks and signs every request).
+   */
+  enrollmentKey?: () => Promise<EnrollmentKey>;
   /** Told when the system controller's certificate is refused, and when it is trusted again (a real subcloud raises and clears 280.010). */
   trust?: { refused(controller: string, code: string): Promise<void>; restored(controller: string): Promise<void> };
 }
 
 const direct: Transport = (send) => send();
+
+const LINK_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 export class SubcloudUplink {
   private record: UplinkRecord | undefined;
@@ -152,7 +161,8 @@ export class SubcloudUplink {
     let client: JsonClient | undefined;
     try {
       // The system controller's chain is checked against the token's pin before the token is sent.
-      const prepared = await this.transport(() => prepareEnrollment(controller, token, undefined, durations.cliRequestTimeoutMs), { requestBytes: 300, responseBytes: 1500 });
+      const key = await this.options.enrollmentKey?.();
+      const prepared = await this.transport(() => prepareEnrollment(controller, token, undefined, durations.cliRequestTimeoutMs, key), { requestBytes: 300, responseBytes: 1500 });
       const ca = this.options.ca?.needed() ? this.options.ca : undefined;
       const caCsr = ca ? await ca.request() : undefined;
       client = new JsonClient(controller, prepared.tls ? { ca: prepared.tls.ca } : undefined);
@@ -285,11 +295,19 @@ export class SubcloudUplink {
     return { body, hash, includeStatus, more };
   }
 
-  private post(client: JsonClient, record: UplinkRecord, body: SubcloudReport): Promise<SubcloudReply> {
-    return this.transport(
-      () => client.post<SubcloudReply>('/api/v1/dc/report', body, { token: record.credential, timeoutMs: body.wait_ms + durations.agentRequestMarginMs }),
-      { requestBytes: 300 + body.ops.length * 200 + (body.snapshot ? body.snapshot.alarms.length * 200 : 0), responseBytes: 300 },
-    );
+  private async post(client: JsonClient, record: UplinkRecord, body: SubcloudReport): Promise<SubcloudReply> {
+    try {
+      return await this.transport(
+        () => client.post<SubcloudReply>('/api/v1/dc/report', body, { token: record.credential, timeoutMs: body.wait_ms + durations.agentRequestMarginMs }),
+        { requestBytes: 300 + body.ops.length * 200 + (body.snapshot ? body.snapshot.alarms.length * 200 : 0), responseBytes: 300 },
+      );
+    } catch (err) {
+      // The link failed under this exchange: its connection is gone too (a real cut
+      // takes TCP with it; the simulator's link says so with these codes), so the
+      // next attempt connects afresh, with a new TLS handshake, as after a real outage.
+      if (LINK_FAILURES.has((err as NodeJS.ErrnoException).code ?? '')) client.dropConnections();
+      throw err;
+    }
   }
 
   private async exchange(waitMs: number): Promise<void> {

@@ -18,7 +18,7 @@ import type { CertificateRow, Schema } from '../../db/schema.js';
 import { splitPemChain } from '../../pki/certificate.js';
 import { createCsr, readCsr } from '../../pki/csr.js';
 import { fingerprintOf } from '../../pki/fingerprint.js';
-import { issueCertificate, type CertificateUsage } from '../../pki/issue.js';
+import { issueCertificate, loadIssuer, type CertificateUsage, type LoadedIssuer, type SubjectPublicKey } from '../../pki/issue.js';
 import { generateKeyPair, importSigningKey, type KeyPair } from '../../pki/keys.js';
 import type { CryptoKey } from '../../pki/x509.js';
 import { getCertificateByName, putCertificate } from './certificate.store.js';
@@ -50,7 +50,7 @@ export interface OperatorCertificate {
 const SERVER = 'platform';
 
 export class PlatformPki {
-  private ca: { row: CertificateRow; key: CryptoKey } | undefined;
+  private ca: { row: CertificateRow; key: CryptoKey; issuer: LoadedIssuer } | undefined;
   private server: CertificateRow | undefined;
   /** A subcloud's ICA key between its CSR and the signed ICA (enrollment). */
   private pendingCaKey: KeyPair | undefined;
@@ -66,15 +66,19 @@ export class PlatformPki {
     // A subcloud that enrolled over plain HTTP got no ICA and made a platform CA of its own (ensureCa).
     let row = (await getCertificateByName(this.deps.db, this.caType)) ?? (await getCertificateByName(this.deps.db, 'platform-ca'));
     if (!row && this.deps.role !== 'subcloud') row = await this.createRoot(this.caType);
-    if (row) this.ca = { row, key: await importSigningKey(row.key_pem!) };
+    if (row) this.ca = await this.loadCa(row);
     this.server = await getCertificateByName(this.deps.db, SERVER);
   }
 
   /** A subcloud whose system controller serves plain HTTP gets no ICA: it serves its API under a platform CA of its own. */
   async ensureCa(): Promise<void> {
     if (this.ca) return;
-    const row = await this.createRoot('platform-ca');
-    this.ca = { row, key: await importSigningKey(row.key_pem!) };
+    this.ca = await this.loadCa(await this.createRoot('platform-ca'));
+  }
+
+  private async loadCa(row: CertificateRow): Promise<{ row: CertificateRow; key: CryptoKey; issuer: LoadedIssuer }> {
+    const key = await importSigningKey(row.key_pem!);
+    return { row, key, issuer: await loadIssuer({ certPem: row.pem, key }) };
   }
 
   /** True once this controller has a CA (a subcloud: after enrolling). */
@@ -97,7 +101,7 @@ export class PlatformPki {
     return putCertificate(this.deps.db, now, { name: type, type, renewal: 'auto', pem, keyPem: pair.privateKeyPem });
   }
 
-  private requireCa(): { row: CertificateRow; key: CryptoKey } {
+  private requireCa(): { row: CertificateRow; key: CryptoKey; issuer: LoadedIssuer } {
     if (!this.ca) throw new Error('this controller has no CA yet (a subcloud gets its intermediate CA when it enrolls)');
     return this.ca;
   }
@@ -135,11 +139,11 @@ export class PlatformPki {
     return this.ca?.row.fingerprint;
   }
 
-  private async sign(input: { publicKey: CryptoKey; subject: string; usage: CertificateUsage; lifetimeMs: number; sans?: string[]; pathLength?: number }): Promise<string> {
+  private async sign(input: { publicKey: SubjectPublicKey; subject: string; usage: CertificateUsage; lifetimeMs: number; sans?: string[]; pathLength?: number }): Promise<string> {
     const ca = this.requireCa();
     const now = this.deps.clock.now();
     return issueCertificate({
-      issuer: { certPem: ca.row.pem, key: ca.key },
+      issuer: ca.issuer,
       subjectKeys: { publicKey: input.publicKey },
       subject: input.subject,
       usage: input.usage,
@@ -255,7 +259,7 @@ export class PlatformPki {
     if (!ours) throw new Error('the intermediate CA from the system controller is not for the key this subcloud asked with');
     const row = await putCertificate(this.deps.db, this.deps.clock.now(), { name: this.caType, type: this.caType, renewal: 'auto', pem: chain.join(''), keyPem: pair.privateKeyPem });
     this.pendingCaKey = undefined;
-    this.ca = { row, key: await importSigningKey(pair.privateKeyPem) };
+    this.ca = await this.loadCa(row);
   }
 }
 
