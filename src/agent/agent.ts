@@ -22,7 +22,7 @@ import { SoftwareWorker } from './deploy/software-worker.js';
 import { HttpError, JsonClient } from './http.js';
 import { StateDir, type AppliedState, type Credential } from './state-dir.js';
 import { prepareEnrollment } from '../pki/child-enrollment.js';
-import { hostPrincipal } from '../resources/certificates/certificate.types.js';
+import { hostPrincipal } from '../protocol/principals.js';
 import { tlsFetch } from '../pki/tls-fetch.js';
 import { certificateRefusalOf } from '../pki/verify-errors.js';
 

@@ -16,6 +16,7 @@ import { registerSoftwareCommands } from './commands/software.js';
 import { registerStrategyCommands } from './commands/strategy.js';
 import { registerSimCommand } from './commands/sim.js';
 import { registerUserCommands } from './commands/user.js';
+import { registerCertificateCommands } from './commands/certificate.js';
 import type { CliContext } from './context.js';
 import { OUTPUT_FORMATS } from './output.js';
 
@@ -40,6 +41,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerReleaseCommands(program, ctx);
   registerStrategyCommands(program, ctx);
   registerFleetStrategyCommands(program, ctx);
+  registerCertificateCommands(program, ctx);
   registerServeCommand(program, ctx);
   registerDemoCommand(program, ctx);
   registerAgentCommand(program, ctx);

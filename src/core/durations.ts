@@ -132,6 +132,17 @@ export const durations = {
   leafCertificateLifetimeMs: 365 * DAY,
   /** Renew a certificate Starling issued once this share of its lifetime has passed (cert-manager's default). */
   certificateRenewFraction: 2 / 3,
+  /** CAs raise 500.200 this long before they expire (StarlingX's alarm-before for CAs), leaves by the certificateAlarmBeforeDays setting. */
+  caAlarmBeforeMs: 180 * DAY,
+  /** The certificate expiry audit (500.200 / 500.210): hourly is ample for windows counted in days; renewals and installs run it at once. */
+  certificateAuditIntervalMs: 1 * HOUR,
+  /**
+   * How long the API listener lets a client resume its TLS session (a
+   * ticket) instead of a full handshake: a day, so sites back from an
+   * outage of hours reconnect cheaply. (Node's default, 5 minutes, left
+   * half of a PostgreSQL fleet's reconnect storm doing full handshakes.)
+   */
+  tlsSessionLifetimeMs: 24 * HOUR,
   /** Certificates are issued as valid from this long ago, so a peer whose clock is a little behind accepts them. */
   certificateBackdateMs: 5 * MINUTE,
   /** Agent HTTP requests give up after the long poll plus this margin. */

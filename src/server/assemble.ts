@@ -71,9 +71,13 @@ import { TransferGate } from '../api/transfer-gate.js';
 import type { SiteRole } from '../core/config.js';
 import type { Server as TlsServer } from 'node:tls';
 import { PlatformPki } from '../resources/certificates/platform-pki.js';
+import { CertificateMonitor } from '../resources/certificates/certificate.monitor.js';
+import { CertificateService } from '../resources/certificates/certificate.service.js';
+import { certificateRoutes } from '../resources/certificates/certificate.routes.js';
+import { alarmWindows } from '../resources/certificates/certificate.views.js';
 
 export interface AssembleDeps {
-  config: Pick<ServerConfig, 'bodyLimitBytes' | 'trustProxy' | 'reportIntervalMs'> & Partial<Pick<ServerConfig, 'subcloudAuditWindowMs'>>;
+  config: Pick<ServerConfig, 'bodyLimitBytes' | 'trustProxy' | 'reportIntervalMs'> & Partial<Pick<ServerConfig, 'subcloudAuditWindowMs' | 'certificateAlarmBeforeDays'>>;
   database: Database;
   log: Logger;
   clock: Clock;
@@ -126,6 +130,9 @@ export interface Assembled {
   routes: DeclaredRoute[];
   /** This controller's CA and certificates. */
   pki: PlatformPki;
+  certificates: CertificateService;
+  /** Certificate expiry alarms (500.200, 500.210): call tick() every audit interval. */
+  certificateMonitor: CertificateMonitor;
   /** Puts the PKI's current server certificate on the TLS listener (at start and after a renewal). */
   useServerTls(): void;
 }
@@ -174,6 +181,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
   const mtls = deps.https === true;
   const pki = new PlatformPki({ db, clock, role: deps.site?.role ?? 'standalone', systemName: deps.site?.systemName ?? 'starling', log, mtls });
   await pki.open();
+  const windows = alarmWindows(deps.config.certificateAlarmBeforeDays ?? 30, durations.caAlarmBeforeMs);
   const blobs = new BlobStore(deps.softwareDir);
   await blobs.open();
   const releases = new ReleaseService({ db, clock, store: blobs, changed: () => sync.refresh() });
@@ -205,6 +213,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
   const subcloudTransfers = new TransferGate(PRESTAGE_MAX_PARALLEL);
   const fleet = new FleetStrategyService({ db, clock, waiters, errors: subclouds.errorLog });
   const syncAudit = new SyncAudit({ db, clock, fault, sync, graceMs: durations.subcloudAuditWindowMs });
+  const certificateMonitor = new CertificateMonitor({ db, clock, fault, windows });
   const reports = new ReportService({ db, dialect: database.dialect, clock, fault, waiters, reportIntervalMs: deps.config.reportIntervalMs, log, observe: metrics.observeReport, softwareReported: (hostId, status) => deploy.softwareReported(hostId, status) });
 
   const app = Fastify({
@@ -216,7 +225,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     return503OnClosing: true,
     routerOptions: { maxParamLength: 256 },
     // Every client is asked for a certificate, none is required by the handshake: browsers and the CLI have none. Agents and subclouds are checked per request (client-certificate.ts).
-    ...(mtls ? { https: { requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' as const } } : {}),
+    ...(mtls ? { https: { requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' as const, sessionTimeout: durations.tlsSessionLifetimeMs / 1000 } } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandler(app);
@@ -235,6 +244,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     for (const close of [...openStreams]) close();
   });
 
+  const certificates = new CertificateService({ db, clock, pki, monitor: certificateMonitor, windows, useServerTls: () => useServerTls() });
   await app.register(
     async (api) => {
       await api.register(authRoutes({ auth }));
@@ -260,14 +270,15 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
       await api.register(fleetRoutes({ db, errors: subclouds.errorLog }));
       await api.register(fleetMapRoutes({ db, watcher: fleetMap, openStreams }));
       await api.register(reportRoutes({ reports, maxWaitMs: deps.config.reportIntervalMs }));
+      await api.register(certificateRoutes({ certificates }));
     },
     { prefix: '/api/v1' },
   );
   await app.ready();
-  const useServerTls = () => {
+  function useServerTls(): void {
     if (!mtls) return;
     const tls = pki.serverTls();
     (app.server as unknown as TlsServer).setSecureContext({ key: tls.key, cert: tls.cert, ca: tls.ca });
-  };
-  return { pki, useServerTls, app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, subcloudAudit, syncAudit, sync, waiters, heartbeat, blobs, subcloudTransfers, releases, deploy, strategy, fleet, routes };
+  }
+  return { pki, certificates, certificateMonitor, useServerTls, app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, subcloudAudit, syncAudit, sync, waiters, heartbeat, blobs, subcloudTransfers, releases, deploy, strategy, fleet, routes };
 }

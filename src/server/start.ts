@@ -129,6 +129,14 @@ export async function startController(config: ServerConfig, options: StartOption
     }
 
     const trust = https ? await putServerCertificate(config, parts) : undefined;
+    const held = uplink?.tlsCertificate;
+    if (held && uplink?.name) await parts.pki.recordIssued('subcloud-client', uplink.name, held);
+    const certificateAudit = startLoop({ name: 'certificate-audit', intervalMs: durations.certificateAuditIntervalMs, log, tick: async () => {
+      const changed = await parts.certificateMonitor.tick();
+      if (changed.raised || changed.cleared) log.info(changed, 'certificate audit: 500.200/500.210 raised/cleared');
+    } });
+    loops.push(certificateAudit);
+    await certificateAudit.runNow();
     if (!https) log.warn(PLAIN_HTTP_WARNING);
     const address = await parts.app.listen({ port: config.port, host: config.host });
     const url = address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost');

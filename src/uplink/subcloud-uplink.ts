@@ -138,6 +138,11 @@ export class SubcloudUplink {
     return this.record?.controller;
   }
 
+  /** This subcloud's client certificate (PEM), when it reports over mutual TLS. */
+  get tlsCertificate(): string | undefined {
+    return this.record?.tls?.cert;
+  }
+
   /** Enrolls if needed (or when a token is given); throws a clear error when it cannot. */
   async enroll(): Promise<UplinkRecord> {
     const stored = await this.options.store.read();

@@ -166,6 +166,11 @@ describe('TLS on every link: pinned enrollment, mutual TLS, and a machine in the
     const yes = await runBin(login, env, 'y\n');
     assert.equal(yes.code, 0, yes.err);
     assert.equal((await runBin(['alarm', 'summary'], env)).code, 0);
+    const certificates = await runBin(['certificate', 'list'], env);
+    assert.equal(certificates.code, 0, certificates.err);
+    assert.match(certificates.out, /Residual Time.*Expiry Date/);
+    assert.match(certificates.out, /\| platform +\| platform +\| 36\dd/);
+    assert.match(certificates.out, /fleet-root-ca/);
 
     link.retarget(mitm.port);
     const refused = await runBin(['alarm', 'summary'], env);

@@ -19,6 +19,7 @@ import type { CallerRole, Role } from '../users/roles.js';
 import { getUserById } from '../users/user.store.js';
 import type { UserService } from '../users/user.service.js';
 import type { LoginLimiter } from './login-limiter.js';
+import { hostPrincipal, subcloudPrincipal } from '../../protocol/principals.js';
 
 export interface Principal {
   /** The user's id, or for an agent its host's id. */
@@ -165,7 +166,7 @@ export class AuthService {
     if (token.startsWith(SUBCLOUD_PREFIX)) {
       const subcloud = await this.subcloudFor(sha256Hex(token));
       if (!subcloud) throw new UnauthenticatedError('unknown subcloud credential (deleted, rehomed or re-enrolled); enroll again with a new token');
-      return { userId: String(subcloud.id), name: `subcloud:${subcloud.name}`, role: 'subcloud', via: 'subcloud-credential' };
+      return { userId: String(subcloud.id), name: subcloudPrincipal(subcloud.name), role: 'subcloud', via: 'subcloud-credential' };
     }
     return token.startsWith(API_TOKEN_PREFIX) ? this.fromApiToken(token) : this.fromSession(token);
   }
@@ -173,7 +174,7 @@ export class AuthService {
   private async fromAgentCredential(token: string): Promise<Principal> {
     const host = await this.deps.agentCredentials?.(sha256Hex(token));
     if (!host) throw new UnauthenticatedError('unknown agent credential (host deleted or re-enrolled); enroll again with a new token');
-    return { userId: host.hostId, name: `host:${host.hostname}`, role: 'agent', via: 'agent-credential' };
+    return { userId: host.hostId, name: hostPrincipal(host.hostname), role: 'agent', via: 'agent-credential' };
   }
 
   private async fromSession(token: string): Promise<Principal> {

@@ -15,8 +15,14 @@ export interface CertificateWrite {
   owner?: string | null;
 }
 
-/** Inserts or replaces the row of that name, with the fields read from the certificate itself. */
+/** Inserts or replaces the row of that name, with the fields read from the certificate itself; returns it. */
 export async function putCertificate(db: Kysely<Schema>, now: number, write: CertificateWrite): Promise<CertificateRow> {
+  await writeCertificate(db, now, write);
+  return db.selectFrom('certificates').selectAll().where('name', '=', write.name).executeTakeFirstOrThrow();
+}
+
+/** The same, without reading the row back (one statement: what enrollment uses, once per child). */
+export async function writeCertificate(db: Kysely<Schema>, now: number, write: CertificateWrite): Promise<void> {
   const leaf = splitPemChain(write.pem)[0];
   if (!leaf) throw new Error(`certificate ${write.name}: no PEM certificate`);
   const info = describeCertificate(leaf);
@@ -39,7 +45,6 @@ export async function putCertificate(db: Kysely<Schema>, now: number, write: Cer
     .values({ id: newUuid(now), name: write.name, created_at: now, ...fields })
     .onConflict((oc) => oc.column('name').doUpdateSet(fields))
     .execute();
-  return db.selectFrom('certificates').selectAll().where('name', '=', write.name).executeTakeFirstOrThrow();
 }
 
 export const getCertificateByName = (db: Kysely<Schema>, name: string): Promise<CertificateRow | undefined> =>

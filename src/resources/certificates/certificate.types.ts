@@ -12,6 +12,9 @@
 export const CERTIFICATE_TYPES = ['platform', 'platform-ca', 'fleet-root-ca', 'subcloud-ica', 'host-client', 'subcloud-client', 'ssl-ca'] as const;
 export type CertificateType = (typeof CERTIFICATE_TYPES)[number];
 
+/** The types that are CAs: alarmed earlier, and replaced by a ca-update rather than renewed in place. */
+export const CA_TYPES: readonly CertificateType[] = ['platform-ca', 'fleet-root-ca', 'subcloud-ica', 'ssl-ca'];
+
 /** `auto`: Starling issued it and renews it; `manual`: an operator installed it and replaces it. */
 export const RENEWAL_MODES = ['auto', 'manual'] as const;
 export type RenewalMode = (typeof RENEWAL_MODES)[number];
@@ -19,7 +22,3 @@ export type RenewalMode = (typeof RENEWAL_MODES)[number];
 /** The certificate of this controller's own CA, by the site's role. */
 export const caTypeFor = (role: 'standalone' | 'systemcontroller' | 'subcloud'): CertificateType =>
   role === 'systemcontroller' ? 'fleet-root-ca' : role === 'subcloud' ? 'subcloud-ica' : 'platform-ca';
-
-/** Subjects in client certificates: the principal names the API already uses. */
-export const hostPrincipal = (hostname: string): string => `host:${hostname}`;
-export const subcloudPrincipal = (name: string): string => `subcloud:${name}`;

@@ -21,7 +21,7 @@ import { fingerprintOf } from '../../pki/fingerprint.js';
 import { issueCertificate, loadIssuer, type CertificateUsage, type LoadedIssuer, type SubjectPublicKey } from '../../pki/issue.js';
 import { generateKeyPair, importSigningKey, type KeyPair } from '../../pki/keys.js';
 import type { CryptoKey } from '../../pki/x509.js';
-import { getCertificateByName, putCertificate } from './certificate.store.js';
+import { getCertificateByName, putCertificate, writeCertificate } from './certificate.store.js';
 import { caTypeFor, type CertificateType } from './certificate.types.js';
 
 export interface PlatformPkiDeps {
@@ -164,8 +164,18 @@ export class PlatformPki {
     if (operator) return this.installServerCertificate(operator);
     const current = this.server;
     if (current?.renewal === 'manual') return;
+    if (current && !this.needsReissue(current, this.requireCa().row, sans)) return;
+    await this.issueServerCertificate(sans);
+  }
+
+  /** Reissues the API server certificate now, with the names it has (certificate renew). */
+  async renewServerCertificate(): Promise<void> {
+    if (!this.server) throw new Error('no API server certificate yet');
+    await this.issueServerCertificate(JSON.parse(this.server.sans) as string[]);
+  }
+
+  private async issueServerCertificate(sans: string[]): Promise<void> {
     const ca = this.requireCa();
-    if (current && !this.needsReissue(current, ca.row, sans)) return;
     const pair = await generateKeyPair();
     const leaf = await this.sign({ publicKey: pair.keys.publicKey, subject: `CN=${this.deps.systemName} API, O=Starling`, usage: 'server', lifetimeMs: durations.leafCertificateLifetimeMs, sans });
     this.server = await putCertificate(this.deps.db, this.deps.clock.now(), { name: SERVER, type: 'platform', renewal: 'auto', pem: leaf + ca.row.pem, keyPem: pair.privateKeyPem });
@@ -240,7 +250,7 @@ export class PlatformPki {
 
   /** Keeps a certificate issued to a child (public part only), for `certificate list` and expiry alarms. */
   async recordIssued(type: 'host-client' | 'subcloud-client' | 'subcloud-ica', owner: string, pem: string): Promise<void> {
-    await putCertificate(this.deps.db, this.deps.clock.now(), { name: `${type}/${owner}`, type, renewal: 'auto', pem, keyPem: null, owner });
+    await writeCertificate(this.deps.db, this.deps.clock.now(), { name: `${type}/${owner}`, type, renewal: 'auto', pem, keyPem: null, owner });
   }
 
   /** A subcloud, before enrolling: the request for its intermediate CA (the key stays here). */

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ErrorSchema } from '../../api/schemas.js';
 import { HOSTNAME_PATTERN, type HostService } from './host.service.js';
+import { hostPrincipal } from '../../protocol/principals.js';
 
 export const enrollRoutes =
   ({ hosts }: { hosts: HostService }): FastifyPluginAsyncTypebox =>
@@ -37,7 +38,7 @@ export const enrollRoutes =
         },
       },
       async (request) => {
-        request.auditUser = `host:${request.body.hostname}`;
+        request.auditUser = hostPrincipal(request.body.hostname);
         request.auditTarget = request.body.hostname;
         const { host, credential, certificate } = await hosts.enroll(request.body);
         return { hostname: host.hostname, host_id: host.id, credential, ...(certificate ? { certificate } : {}) };

@@ -19,7 +19,7 @@ import { DEFAULT_HOST_CONFIG, PERSONALITIES, type Personality } from './host.typ
 import { toHostView, type HostView } from './host.views.js';
 import { formatEnrollToken, parseEnrollToken } from '../../protocol/enroll-token.js';
 import type { PlatformPki } from '../certificates/platform-pki.js';
-import { hostPrincipal } from '../certificates/certificate.types.js';
+import { hostPrincipal } from '../../protocol/principals.js';
 
 export const HOSTNAME_PATTERN = '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$';
 const HOSTNAME_RE = new RegExp(HOSTNAME_PATTERN);

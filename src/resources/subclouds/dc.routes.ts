@@ -13,6 +13,7 @@ import { fleetAlarmSummary } from './fleet-summary.js';
 import type { SubcloudService } from './subcloud.service.js';
 import { SUBCLOUD_NAME_PATTERN } from './subcloud.types.js';
 import type { UplinkService } from './uplink.service.js';
+import { subcloudPrincipal } from '../../protocol/principals.js';
 
 const Counts = { critical: Type.Integer(), major: Type.Integer(), minor: Type.Integer(), warning: Type.Integer() };
 
@@ -51,7 +52,7 @@ export const dcRoutes =
       },
       async (request) => {
         const enrolled = await subclouds.enroll(request.body);
-        request.auditUser = `subcloud:${enrolled.name}`;
+        request.auditUser = subcloudPrincipal(enrolled.name);
         request.auditTarget = enrolled.name;
         return enrolled;
       },

@@ -12,7 +12,7 @@ import { ConflictError, InputError, NotFoundError, UnauthenticatedError } from '
 import { randomSecret, sha256Hex } from '../../core/ids.js';
 import { formatEnrollToken, parseEnrollToken } from '../../protocol/enroll-token.js';
 import type { PlatformPki } from '../certificates/platform-pki.js';
-import { subcloudPrincipal } from '../certificates/certificate.types.js';
+import { subcloudPrincipal } from '../../protocol/principals.js';
 import type { Schema, SubcloudRow } from '../../db/schema.js';
 import type { Waiters } from '../../protocol/long-poll.js';
 import type { GroupService } from './group.service.js';

@@ -1,0 +1,7 @@
+/**
+ * How a parent names its children, spelled once: the principal name in the
+ * API and the audit log, and the subject (CN) of the child's client
+ * certificate, which must match it for mutual TLS.
+ */
+export const hostPrincipal = (hostname: string): string => `host:${hostname}`;
+export const subcloudPrincipal = (name: string): string => `subcloud:${name}`;
