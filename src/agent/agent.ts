@@ -24,7 +24,7 @@ import { StateDir, type AppliedState, type Credential } from './state-dir.js';
 import { prepareEnrollment } from '../pki/child-enrollment.js';
 import { hostPrincipal } from '../protocol/principals.js';
 import { tlsFetch } from '../pki/tls-fetch.js';
-import { certificateRefusalOf } from '../pki/verify-errors.js';
+import { TrustWatch } from '../pki/trust-watch.js';
 
 export interface AgentOptions {
   controller: string;
@@ -70,8 +70,8 @@ export class HostAgent {
   desired: Desired | undefined;
   /** Consecutive failed exchanges (0 when connected). */
   failures = 0;
-  /** The controller's certificate was refused since the last good exchange (said once). */
-  private refusedTrust = false;
+  /** Says once when the controller's certificate is refused, and when it is trusted again. */
+  private readonly trust: TrustWatch;
   /** A configuration token the driver failed to apply (not retried until it changes). */
   private failedToken: string | undefined;
   private readonly software: SoftwareWorker | undefined;
@@ -82,6 +82,7 @@ export class HostAgent {
     this.queue = new OpQueue<AgentOp>(this.state.file('queue.json'));
     this.backoff = new Backoff({ baseMs: durations.agentBackoffBaseMs, capMs: durations.agentBackoffCapMs }, options.random);
     this.now = options.now ?? Date.now;
+    this.trust = new TrustWatch('controller', options.log);
     this.applied = this.state.read<AppliedState>('applied.json') ?? { generation: 0, config_token: null, completed_actions: [] };
     if (options.deploy) {
       this.software = new SoftwareWorker({
@@ -177,17 +178,12 @@ export class HostAgent {
         await this.exchange(this.intervalMs);
         this.backoff.reset();
         this.failures = 0;
-        this.refusedTrust = false;
+        this.trust.succeeded();
       } catch (err) {
         if (this.stopped) break;
         this.failures++;
         const delay = this.backoff.next();
-        const refusal = certificateRefusalOf(err);
-        if (refusal && !this.refusedTrust) {
-          // Once per episode: someone else answers at the controller's address.
-          this.options.log.error({ controller: this.options.controller, code: refusal }, `the controller at ${this.options.controller} presented a certificate that does not chain to the CA pinned at enrollment (${refusal}): refusing it; nothing is sent or applied; retrying`);
-        }
-        this.refusedTrust ||= refusal !== undefined;
+        this.trust.failed(this.options.controller, err);
         const status = err instanceof HttpError ? ` (HTTP ${err.status})` : '';
         this.options.log.warn({ err: (err as Error).message, retryInMs: delay, failures: this.failures }, `report failed${status}; retrying`);
         await new Promise((r) => setTimeout(r, delay));

@@ -12,7 +12,7 @@ export async function installOpenApi(app: FastifyInstance): Promise<void> {
         title: 'Starling API',
         version: VERSION,
         description:
-          'Edge cloud management after StarlingX. Authenticate with POST /api/v1/auth/login and send "Authorization: Bearer <token>". Every 4xx body is {code, message, field?}. Lists are paginated with limit and cursor (next_cursor).',
+          'Edge cloud management after StarlingX. Authenticate with POST /api/v1/auth/login and send "Authorization: Bearer <token>". Every 4xx body is {code, message, field?}. Lists are paginated with limit and cursor (next_cursor). Served over HTTPS with the controller\'s own CA (or an operator\'s certificate); host agents and subclouds must also present the client certificate issued to them at enrollment (mutual TLS).',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       tags: [
@@ -25,6 +25,7 @@ export async function installOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'hosts', description: 'Hosts: inventory, lifecycle, configuration (StarlingX system host-*)' },
         { name: 'agent', description: 'The host agent protocol: enroll, report' },
         { name: 'subclouds', description: 'Distributed cloud: subclouds and groups (StarlingX dcmanager)' },
+        { name: 'certificates', description: 'Certificates held or issued here: expiry, renewal, installation (StarlingX system certificate-*)' },
         { name: 'health', description: 'Liveness and readiness' },
       ],
     },

@@ -22,6 +22,7 @@ import { PLAIN_HTTP_WARNING } from '../api/health.js';
 import { ConfigError, InputError } from '../core/errors.js';
 import { serverSans } from '../resources/certificates/server-sans.js';
 import { displayFingerprint } from '../pki/fingerprint.js';
+import type { TrustHooks } from '../pki/trust-watch.js';
 
 export interface RunningController extends Assembled {
   url: string;
@@ -203,7 +204,7 @@ async function putServerCertificate(config: ServerConfig, parts: Assembled): Pro
 }
 
 /** 280.010 on a subcloud while its system controller's certificate is refused. */
-function trustAlarm(parts: Assembled): { refused(controller: string, code: string): Promise<void>; restored(controller: string): Promise<void> } {
+function trustAlarm(parts: Assembled): Required<TrustHooks> {
   const entity = (controller: string) => `system_controller=${new URL(controller).host}`;
   return {
     refused: async (controller, code) => {

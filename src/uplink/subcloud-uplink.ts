@@ -24,7 +24,7 @@ import type { SubcloudDesired, SubcloudReply, SubcloudReport } from '../protocol
 import type { SiteSource } from './site-source.js';
 import { prepareEnrollment, type EnrollmentKey } from '../pki/child-enrollment.js';
 import { tlsFetch } from '../pki/tls-fetch.js';
-import { certificateRefusalOf } from '../pki/verify-errors.js';
+import { TrustWatch, type TrustHooks } from '../pki/trust-watch.js';
 import type { UplinkRecord, UplinkStore } from './uplink-store.js';
 
 /**
@@ -67,7 +67,7 @@ export interface UplinkOptions {
    */
   enrollmentKey?: () => Promise<EnrollmentKey>;
   /** Told when the system controller's certificate is refused, and when it is trusted again (a real subcloud raises and clears 280.010). */
-  trust?: { refused(controller: string, code: string): Promise<void>; restored(controller: string): Promise<void> };
+  trust?: TrustHooks;
 }
 
 const direct: Transport = (send) => send();
@@ -100,8 +100,8 @@ export class SubcloudUplink {
   private wake: (() => void) | undefined;
   /** Consecutive failed exchanges (0 when connected). */
   failures = 0;
-  /** The controller whose certificate was refused, until an exchange with it succeeds again. */
-  private refusedTrust: string | undefined;
+  /** Says once when the system controller's certificate is refused, and when it is trusted again (280.010 on a real subcloud). */
+  private readonly trust: TrustWatch;
   /** Reports delivered (for the simulator's figures). */
   delivered = 0;
   /** Last desired state received. */
@@ -116,6 +116,7 @@ export class SubcloudUplink {
       options.random,
     );
     this.transport = options.transport ?? direct;
+    this.trust = new TrustWatch('system controller', options.log, options.trust);
     this.maxOps = options.maxOps ?? 1000;
     this.kick = createKicker(
       () => this.exchange(0),
@@ -230,11 +231,11 @@ export class SubcloudUplink {
         await this.exchange(this.acked < 0 ? 0 : this.intervalMs);
         this.backoff.reset();
         this.failures = 0;
-        this.trustRestored();
+        this.trust.succeeded();
       } catch (err) {
         if (this.stopped) break;
         this.failures++;
-        this.trustRefused(err);
+        if (this.record) this.trust.failed(this.record.controller, err);
         const delay = this.backoff.next();
         const status = err instanceof HttpError ? ` (HTTP ${err.status})` : '';
         this.options.log.warn({ err: (err as Error).message, retryInMs: delay, failures: this.failures }, `subcloud report failed${status}; retrying`);
@@ -248,27 +249,6 @@ export class SubcloudUplink {
         this.wake = undefined;
       }
     }
-  }
-
-  /** Said once per episode: a certificate that does not chain to the pinned CA means someone else answers. */
-  private trustRefused(err: unknown): void {
-    const code = certificateRefusalOf(err);
-    const controller = this.record?.controller;
-    if (!code || !controller || this.refusedTrust === controller) return;
-    this.refusedTrust = controller;
-    this.options.log.error(
-      { controller, code },
-      `the system controller at ${controller} presented a certificate that does not chain to the CA pinned at enrollment (${code}): refusing it; nothing is sent to it or applied from it; retrying`,
-    );
-    void this.options.trust?.refused(controller, code).catch((e: unknown) => this.options.log.error({ err: e }, 'could not raise 280.010'));
-  }
-
-  private trustRestored(): void {
-    const controller = this.refusedTrust;
-    if (!controller) return;
-    this.refusedTrust = undefined;
-    this.options.log.info({ controller }, "the system controller's certificate chains to the pinned CA again");
-    void this.options.trust?.restored(controller).catch((e: unknown) => this.options.log.error({ err: e }, 'could not clear 280.010'));
   }
 
   private async buildReport(waitMs: number): Promise<{ body: SubcloudReport; hash: string; includeStatus: boolean; more: boolean }> {

@@ -35,7 +35,7 @@ export function registerAgentCommand(program: Command, ctx: CliContext): void {
     .command('agent')
     .description('Run the host agent: enroll once, then report inventory and heartbeat and apply the desired configuration')
     .requiredOption('--controller <url>', 'site controller URL, e.g. http://controller-0:6385')
-    .option('--enroll-token <token>', 'one-time token from "starling host add" (first start, or to re-enroll)')
+    .option('--enroll-token <token>', 'one-time token from "starling host add" (first start, or to re-enroll); it pins the controller\'s CA, so the agent refuses any other before sending it')
     .option('--hostname <name>', 'this host\'s name (default: the machine\'s hostname)')
     .option('--state-dir <dir>', 'folder for the credential and queue (default: ~/.local/state/starling/agent)')
     .addOption(new Option('--driver <driver>', 'host driver: linux reads this machine; sim simulates one').choices(['linux', 'sim']).default('linux'))

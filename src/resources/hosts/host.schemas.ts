@@ -52,6 +52,6 @@ export const AddHostBody = Type.Object(
 
 export const EnrollTicketSchema = Type.Object({
   host: HostSchema,
-  enroll_token: Type.String({ description: 'One-time; give it to the agent with --enroll-token' }),
+  enroll_token: Type.String({ description: "One-time; give it to the agent with --enroll-token. On a controller serving TLS it ends in .<sha256 of the controller's CA>, which the agent pins" }),
   expires_at: Type.String({ format: 'date-time' }),
 });
