@@ -84,7 +84,7 @@ export async function siteOf2000(): Promise<Row[]> {
   });
 
   const swarm = startSwarm();
-  swarm.send({ type: 'start', url: serve.url, hosts, intervalMs: LOAD.intervalMs, staggerMs: LOAD.intervalMs });
+  swarm.send({ type: 'start', url: serve.url, ...(serve.ca ? { ca: serve.ca } : {}), hosts, intervalMs: LOAD.intervalMs, staggerMs: LOAD.intervalMs });
   const enrolled = await swarm.next('enrolled', 120_000);
   log(`swarm pid ${swarm.pid}: ${LOAD.agents} agents enrolled in ${enrolled.seconds.toFixed(1)} s; starting them over ${LOAD.intervalMs / 1000} s`);
   const up = await swarm.next('up', LOAD.intervalMs + 60_000);

@@ -17,12 +17,14 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
+import type * as EnrollmentModule from '../../src/pki/child-enrollment.js';
 import type * as InventoryModule from '../../src/agent/inventory/index.js';
 import type * as VersionModule from '../../src/core/version.js';
 import type { AgentOp, AgentStatus, Reply } from '../../src/protocol/agent-wire.js';
 
 export type ToSwarm =
-  | { type: 'start'; url: string; hosts: Array<{ hostname: string; token: string }>; intervalMs: number; staggerMs: number }
+  | { type: 'start'; url: string; ca?: string; hosts: Array<{ hostname: string; token: string }>; intervalMs: number; staggerMs: number }
   | { type: 'probe'; perSecond: number }
   | { type: 'snapshot' };
 
@@ -40,12 +42,23 @@ const ENROLL_CONCURRENCY = 8;
 const fromDist = async <T>(path: string): Promise<T> => (await import(new URL(`../../dist/${path}`, import.meta.url).href)) as T;
 const { readInventory, readResourceStats } = await fromDist<typeof InventoryModule>('agent/inventory/index.js');
 const { VERSION } = await fromDist<typeof VersionModule>('core/version.js');
+const { enrollmentKey, clientTlsOptions } = await fromDist<typeof EnrollmentModule>('pki/child-enrollment.js');
+
+/**
+ * Over HTTPS each simulated agent enrolls with a certificate request and
+ * reports over mutual TLS on its own connection, as a real agent does. They
+ * share one key pair (as the fleet simulator's sites do), so the swarm's
+ * CPU goes to the protocol; the controller still verifies and signs each.
+ */
+const tls: { ca?: string; key?: EnrollmentModule.EnrollmentKey } = {};
+const agentFor = (options: http.AgentOptions, cert?: string): http.Agent =>
+  tls.ca ? new https.Agent({ ...options, ...clientTlsOptions({ ca: tls.ca, ...(cert && tls.key ? { cert, key: tls.key.privateKeyPem } : {}) }) }) : new http.Agent(options);
 
 const send = (m: FromSwarm) => process.send!(m);
 
 function post(agent: http.Agent, url: string, body: string, token: string | undefined, timeoutMs: number): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const req = http.request(
+    const req = (url.startsWith('https:') ? https : http).request(
       url,
       {
         method: 'POST',
@@ -88,8 +101,8 @@ async function inventoryTemplate(): Promise<InventoryModule.Inventory> {
 const hashOf = (status: AgentStatus) => createHash('sha256').update(JSON.stringify(status)).digest('hex').slice(0, 16);
 
 class SimAgent {
-  /** Its own connection, as each real agent has. */
-  readonly http = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  /** Its own connection (with its client certificate over TLS), as each real agent has; a second for the probe's short reports. */
+  readonly http: http.Agent;
   private seq = 0;
   private known = 0;
   private ackedHash: string | undefined;
@@ -105,7 +118,9 @@ class SimAgent {
     hostname: string,
     inventory: InventoryModule.Inventory,
     stats: InventoryModule.ResourceStats,
+    certificate?: string,
   ) {
+    this.http = agentFor({ keepAlive: true, maxSockets: 2 }, certificate);
     // A MAC of its own, so 2,000 inventories are not one string.
     const n = Number(/\d+$/.exec(hostname)?.[0] ?? 0);
     const mac = `02:00:00:00:${((n >> 8) & 255).toString(16).padStart(2, '0')}:${(n & 255).toString(16).padStart(2, '0')}`;
@@ -157,7 +172,6 @@ class SimAgent {
 const counters = { replies: 0, errors: 0, lastError: null as string | null, inFlight: 0 };
 let probeMs: number[] = [];
 let probeTimer: NodeJS.Timeout | undefined;
-const probeHttp = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
 async function runAgent(agent: SimAgent, intervalMs: number, onFirstReply: () => void): Promise<void> {
   let first = true;
@@ -182,15 +196,18 @@ async function start(m: Extract<ToSwarm, { type: 'start' }>): Promise<SimAgent[]
   const inventory = await inventoryTemplate();
   const stats = await readResourceStats('/');
   const t0 = performance.now();
-  const enrollHttp = new http.Agent({ keepAlive: true, maxSockets: ENROLL_CONCURRENCY });
+  if (m.ca) Object.assign(tls, { ca: m.ca, key: await enrollmentKey() });
+  const enrollHttp = agentFor({ keepAlive: true, maxSockets: ENROLL_CONCURRENCY });
   const agents: SimAgent[] = new Array(m.hosts.length);
   let next = 0;
   const enroller = async () => {
     while (next < m.hosts.length) {
       const i = next++;
       const { hostname, token } = m.hosts[i]!;
-      const { credential } = (await post(enrollHttp, `${m.url}/api/v1/agent/enroll`, JSON.stringify({ token, hostname }), undefined, 30_000)) as { credential: string };
-      agents[i] = new SimAgent(m.url, credential, hostname, inventory, stats);
+      const secret = tls.ca ? token.replace(/\.[0-9a-f]{64}$/, '') : token;
+      const body = JSON.stringify({ token: secret, hostname, ...(tls.key ? { csr: tls.key.csr } : {}) });
+      const { credential, certificate } = (await post(enrollHttp, `${m.url}/api/v1/agent/enroll`, body, undefined, 30_000)) as { credential: string; certificate?: string };
+      agents[i] = new SimAgent(m.url, credential, hostname, inventory, stats, certificate);
     }
   };
   await Promise.all(Array.from({ length: ENROLL_CONCURRENCY }, enroller));
@@ -217,8 +234,9 @@ function probe(agents: SimAgent[], perSecond: number): void {
     busy = true;
     const agent = agents[turn++ % agents.length]!;
     const t0 = performance.now();
+    // Under mutual TLS a connection carries one agent's certificate, so the probe uses the agent's own (its second socket beside the held long poll).
     agent
-      .exchange(0, probeHttp)
+      .exchange(0)
       .then(() => probeMs.push(performance.now() - t0))
       .catch((err: Error) => {
         counters.errors++;

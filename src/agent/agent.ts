@@ -21,10 +21,9 @@ import type { Deployer } from './deploy/deployer.js';
 import { SoftwareWorker } from './deploy/software-worker.js';
 import { HttpError, JsonClient } from './http.js';
 import { StateDir, type AppliedState, type Credential } from './state-dir.js';
-import { prepareEnrollment } from '../pki/child-enrollment.js';
 import { hostPrincipal } from '../protocol/principals.js';
-import { tlsFetch } from '../pki/tls-fetch.js';
 import { TrustWatch } from '../pki/trust-watch.js';
+import { tlsFetch } from '../pki/tls-fetch.js';
 
 export interface AgentOptions {
   controller: string;
@@ -117,6 +116,8 @@ export class HostAgent {
     let tls: Credential['tls'];
     try {
       // The controller's chain is checked against the token's pin before the token is sent.
+      // Loaded only to enroll: the X.509 library is not part of a running agent's memory.
+      const { prepareEnrollment } = await import('../pki/child-enrollment.js');
       const prepared = await prepareEnrollment(this.options.controller, this.options.enrollToken, hostPrincipal(this.options.hostname), durations.cliRequestTimeoutMs);
       const client = new JsonClient(this.options.controller, prepared.tls ? { ca: prepared.tls.ca } : undefined);
       try {

@@ -7,7 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { durations } from '../core/durations.js';
-import { clientTlsOptions, type ClientTls } from '../pki/child-enrollment.js';
+import { clientTlsOptions, type ClientTls } from '../pki/client-tls.js';
 
 export class HttpError extends Error {
   constructor(

@@ -6,7 +6,7 @@
 import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { writeDurably } from '../core/durable-file.js';
 import { join } from 'node:path';
-import type { ClientTls } from '../pki/child-enrollment.js';
+import type { ClientTls } from '../pki/client-tls.js';
 
 export interface Credential {
   controller: string;

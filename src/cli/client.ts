@@ -4,8 +4,8 @@ import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { durations } from '../core/durations.js';
 import { CliError } from './errors.js';
-import { tlsFetch } from '../pki/tls-fetch.js';
 import { explainCertificateRefusal } from './trust.js';
+import { tlsFetch } from '../pki/tls-fetch.js';
 
 export interface ApiClient {
   readonly url: string;

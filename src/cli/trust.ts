@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { durations } from '../core/durations.js';
-import { splitPemChain } from '../pki/certificate.js';
+import { splitPemChain } from '../pki/pem.js';
 import { displayFingerprint, fingerprintOf } from '../pki/fingerprint.js';
 import { presentedChain } from '../pki/peer-chain.js';
 import { CERTIFICATE_REFUSAL_CODES } from '../pki/verify-errors.js';

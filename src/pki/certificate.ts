@@ -18,10 +18,7 @@ export interface CertificateInfo {
   fingerprint: string;
 }
 
-/** Every certificate in a PEM text, in order (leaf first for a chain). */
-export function splitPemChain(text: string): string[] {
-  return [...text.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)].map((m) => `${m[0]}\n`);
-}
+export { splitPemChain } from './pem.js';
 
 /** Parses one PEM certificate; throws a plain Error saying it is not one. */
 export function parseCertificate(pem: string): x509.X509Certificate {

@@ -12,18 +12,7 @@ import { displayFingerprint } from './fingerprint.js';
 import { generateKeyPair } from './keys.js';
 import { presentedChain } from './peer-chain.js';
 
-/** What a child trusts and presents on its link: the pinned CA, its client certificate and key (PEM). */
-export interface ClientTls {
-  ca: string;
-  cert?: string;
-  key?: string;
-}
-
-/** node https.Agent / tls.connect options for a ClientTls: the pinned CA is the trust anchor, even when it is an intermediate. */
-export function clientTlsOptions(tls: ClientTls | undefined): { ca?: string; cert?: string; key?: string; allowPartialTrustChain?: boolean } {
-  if (!tls) return {};
-  return { ca: tls.ca, allowPartialTrustChain: true, ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}) };
-}
+export { clientTlsOptions, type ClientTls } from './client-tls.js';
 
 /** The parent presented no certificate from the CA the token pins: someone else is answering at that address. */
 export class PinMismatchError extends Error {

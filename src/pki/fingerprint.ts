@@ -4,8 +4,7 @@
  * parent's CA before it sends anything secret (kubeadm's
  * --discovery-token-ca-cert-hash does the same).
  */
-import { createHash } from 'node:crypto';
-import { x509 } from './x509.js';
+import { createHash, X509Certificate } from 'node:crypto';
 
 export const FINGERPRINT_PATTERN = /^[0-9a-f]{64}$/;
 
@@ -15,7 +14,7 @@ export function fingerprintOfDer(der: ArrayBuffer | Uint8Array): string {
 
 /** The fingerprint of the first certificate in a PEM text. */
 export function fingerprintOf(pem: string): string {
-  return fingerprintOfDer(new x509.X509Certificate(pem).rawData);
+  return fingerprintOfDer(new X509Certificate(pem).raw);
 }
 
 /** node's `fingerprint256` (colon-separated upper-case hex) in our form. */

@@ -13,7 +13,7 @@ import { SubcloudUplink } from '../uplink/subcloud-uplink.js';
 import { memoryUplinkStore } from '../uplink/uplink-store.js';
 import { VirtualSubcloud } from './virtual-subcloud.js';
 import { tlsFetch } from '../pki/tls-fetch.js';
-import { enrollmentKey, type EnrollmentKey } from '../pki/child-enrollment.js';
+import type { EnrollmentKey } from '../pki/child-enrollment.js';
 import { impairedFetch, seededRandom, WanLink, type Random, type WanProfile } from './wan/index.js';
 
 export const SIMULATED_MARK = '[simulated]';
@@ -121,7 +121,7 @@ export class FleetSimulator {
       transport: impairedFetch(link),
       random: () => backoffRandom.next(),
       ...(this.options.backoff ? { backoff: this.options.backoff } : {}),
-      enrollmentKey: () => (this.sharedKey ??= enrollmentKey()),
+      enrollmentKey: () => (this.sharedKey ??= import('../pki/child-enrollment.js').then((m) => m.enrollmentKey())),
     });
     // As a real subcloud does, it keeps trying while its link is down or the
     // system controller is busy; only a refused token is final.

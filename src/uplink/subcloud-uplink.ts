@@ -22,7 +22,7 @@ import { createKicker } from '../protocol/kicker.js';
 import { createSerial } from '../protocol/serial.js';
 import type { SubcloudDesired, SubcloudReply, SubcloudReport } from '../protocol/subcloud-wire.js';
 import type { SiteSource } from './site-source.js';
-import { prepareEnrollment, type EnrollmentKey } from '../pki/child-enrollment.js';
+import type { EnrollmentKey } from '../pki/child-enrollment.js';
 import { tlsFetch } from '../pki/tls-fetch.js';
 import { TrustWatch, type TrustHooks } from '../pki/trust-watch.js';
 import type { UplinkRecord, UplinkStore } from './uplink-store.js';
@@ -167,6 +167,7 @@ export class SubcloudUplink {
     let client: JsonClient | undefined;
     try {
       // The system controller's chain is checked against the token's pin before the token is sent.
+      const { prepareEnrollment } = await import('../pki/child-enrollment.js');
       const key = await this.options.enrollmentKey?.();
       const prepared = await this.transport(() => prepareEnrollment(controller, token, undefined, durations.cliRequestTimeoutMs, key), { requestBytes: 300, responseBytes: 1500 });
       const ca = this.options.ca?.needed() ? this.options.ca : undefined;

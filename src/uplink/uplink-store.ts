@@ -6,7 +6,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Schema } from '../db/schema.js';
-import type { ClientTls } from '../pki/child-enrollment.js';
+import type { ClientTls } from '../pki/client-tls.js';
 
 export interface UplinkRecord {
   controller: string;
