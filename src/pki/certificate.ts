@@ -64,8 +64,3 @@ export function describeCertificate(pem: string): CertificateInfo {
     fingerprint: fingerprintOfDer(cert.raw),
   };
 }
-
-/** The common name of a distinguished name ("CN=host:worker-0, O=Starling" → "host:worker-0"). */
-export function commonNameOf(dn: string): string | undefined {
-  return new x509.Name(dn).getField('CN')[0];
-}

@@ -6,8 +6,6 @@
  */
 import { createHash, X509Certificate } from 'node:crypto';
 
-export const FINGERPRINT_PATTERN = /^[0-9a-f]{64}$/;
-
 export function fingerprintOfDer(der: ArrayBuffer | Uint8Array): string {
   return createHash('sha256').update(der instanceof Uint8Array ? der : new Uint8Array(der)).digest('hex');
 }

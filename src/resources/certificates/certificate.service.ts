@@ -9,7 +9,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { ConflictError, InputError, NotFoundError } from '../../core/errors.js';
 import type { CertificateRow, Schema } from '../../db/schema.js';
-import { splitPemChain } from '../../pki/certificate.js';
+import { splitPemChain } from '../../pki/pem.js';
 import { fingerprintOf } from '../../pki/fingerprint.js';
 import { putCertificate } from './certificate.store.js';
 import { CA_TYPES, type CertificateType } from './certificate.types.js';
