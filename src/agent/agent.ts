@@ -19,11 +19,12 @@ import type { HostConfig } from '../resources/hosts/host.types.js';
 import type { HostDriver } from './drivers/driver.js';
 import type { Deployer } from './deploy/deployer.js';
 import { SoftwareWorker } from './deploy/software-worker.js';
-import { HttpError, JsonClient } from './http.js';
+import { HttpError, JsonClient, retireClient } from './http.js';
 import { StateDir, type AppliedState, type Credential } from './state-dir.js';
 import { hostPrincipal } from '../protocol/principals.js';
 import { TrustWatch } from '../pki/trust-watch.js';
 import { tlsFetch } from '../pki/tls-fetch.js';
+import { ClientRenewal } from '../pki/client-renewal.js';
 
 export interface AgentOptions {
   controller: string;
@@ -74,6 +75,10 @@ export class HostAgent {
   /** A configuration token the driver failed to apply (not retried until it changes). */
   private failedToken: string | undefined;
   private readonly software: SoftwareWorker | undefined;
+  /** Renews the client certificate and takes new CAs to trust, over the reports. */
+  private renewal: ClientRenewal;
+  /** Clients on the old certificate, closed once their long poll is over. */
+  private readonly retiring = new Set<JsonClient>();
 
   constructor(private readonly options: AgentOptions) {
     this.state = new StateDir(options.stateDir);
@@ -82,6 +87,7 @@ export class HostAgent {
     this.backoff = new Backoff({ baseMs: durations.agentBackoffBaseMs, capMs: durations.agentBackoffCapMs }, options.random);
     this.now = options.now ?? Date.now;
     this.trust = new TrustWatch('controller', options.log);
+    this.renewal = new ClientRenewal({ commonName: hostPrincipal(options.hostname), log: options.log }, undefined);
     this.applied = this.state.read<AppliedState>('applied.json') ?? { generation: 0, config_token: null, completed_actions: [] };
     if (options.deploy) {
       this.software = new SoftwareWorker({
@@ -142,10 +148,33 @@ export class HostAgent {
 
   private use(credential: Credential): Credential {
     this.credential = credential;
+    this.renewal = new ClientRenewal({ commonName: hostPrincipal(credential.hostname), log: this.options.log }, credential.renewal);
     this.client.close();
     this.client = new JsonClient(credential.controller, credential.tls);
     this.fetchOverLink = tlsFetch(credential.tls);
     return credential;
+  }
+
+  /**
+   * Takes the certificate part of a reply: a renewed certificate or new CAs
+   * are written with the credential before they are used, and new
+   * connections use them; the one holding a long poll finishes on the old.
+   */
+  private async takeRenewal(reply: Reply): Promise<void> {
+    const credential = this.credential!;
+    const outcome = await this.renewal.take(credential.tls, reply);
+    if (!outcome.tls && !outcome.pendingChanged) return;
+    const next: Credential = { ...credential, ...(outcome.tls ? { tls: outcome.tls } : {}) };
+    if (this.renewal.pending) next.renewal = this.renewal.pending;
+    else delete next.renewal;
+    this.state.write('credential.json', next);
+    this.credential = next;
+    if (outcome.tls) {
+      retireClient(this.client, this.intervalMs + durations.agentRequestMarginMs, this.retiring);
+      this.client = new JsonClient(next.controller, next.tls);
+      this.fetchOverLink = tlsFetch(next.tls);
+    }
+    if (outcome.kick) this.kick();
   }
 
   /** Enrolls, then runs the report loop until stop(). */
@@ -158,6 +187,7 @@ export class HostAgent {
   async stop(): Promise<void> {
     this.stopped = true;
     this.client.close();
+    for (const old of this.retiring) old.close();
     await this.loopDone;
   }
 
@@ -224,6 +254,7 @@ export class HostAgent {
       ops: this.queue.pending(),
       known_generation: this.knownGeneration,
       wait_ms: waitMs,
+      ...this.renewal.fields(credential.tls),
     };
     const reply = await this.client.post<Reply>('/api/v1/agent/report', body, { token: credential.credential, timeoutMs: waitMs + durations.agentRequestMarginMs });
     if (includeStatus) this.ackedHash = hash;
@@ -231,6 +262,7 @@ export class HostAgent {
     this.needStatus = reply.need_status ?? false;
     this.queue.ack(reply.ack_op_seq);
     this.intervalMs = reply.report_interval_ms;
+    await this.inOrder(() => this.takeRenewal(reply));
     const desired = reply.desired;
     if (desired) await this.inOrder(() => this.applyDesired(desired));
   }

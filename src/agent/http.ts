@@ -102,3 +102,15 @@ export class JsonClient {
     this.agent.destroy();
   }
 }
+
+/**
+ * Closes a client replaced by one with new TLS material once the long poll
+ * it may hold is over; `retiring` holds it meanwhile, so stopping closes it.
+ */
+export function retireClient(client: JsonClient, afterMs: number, retiring: Set<JsonClient>): void {
+  retiring.add(client);
+  setTimeout(() => {
+    client.close();
+    retiring.delete(client);
+  }, afterMs).unref();
+}

@@ -7,6 +7,7 @@ import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { writeDurably } from '../core/durable-file.js';
 import { join } from 'node:path';
 import type { ClientTls } from '../pki/client-tls.js';
+import type { PendingRenewal } from '../pki/client-renewal.js';
 
 export interface Credential {
   controller: string;
@@ -15,6 +16,8 @@ export interface Credential {
   credential: string;
   /** The site controller's CA pinned at enrollment, the agent's client certificate and key (mutual TLS); absent over plain HTTP. */
   tls?: ClientTls;
+  /** A certificate renewal request sent and not yet answered (its new key stays here). */
+  renewal?: PendingRenewal;
 }
 
 export interface AppliedState {

@@ -20,6 +20,16 @@ interface PeerIdentity {
   error: string | undefined;
   commonName: string | undefined;
   issuerFingerprint: string | undefined;
+  /** Validity of the certificate presented (epoch ms), for renewal. */
+  notBefore: number | undefined;
+  notAfter: number | undefined;
+}
+
+/** The client certificate on a request's connection, as the parent's renewal looks at it. */
+export interface PresentedCertificate {
+  notBefore: number;
+  notAfter: number;
+  issuerFingerprint: string | undefined;
 }
 
 /** Read once per connection: a keep-alive connection carries one peer certificate. */
@@ -36,6 +46,8 @@ function peerOf(socket: TLSSocket): PeerIdentity {
       error: present ? (socket.authorizationError ? String(socket.authorizationError) : undefined) : 'no client certificate was sent',
       commonName: Array.isArray(cn) ? cn[0] : cn,
       issuerFingerprint: present && cert.issuerCertificate?.fingerprint256 ? fromNodeFingerprint(cert.issuerCertificate.fingerprint256) : undefined,
+      notBefore: present ? Date.parse(cert.valid_from) : undefined,
+      notAfter: present ? Date.parse(cert.valid_to) : undefined,
     };
     seen.set(socket, peer);
   }
@@ -51,4 +63,13 @@ export function requireClientCertificate(request: FastifyRequest, principal: str
   if (!peer.authorized) throw new UnauthenticatedError(`client certificate refused (${peer.error ?? 'not issued by this controller'}): ${how}`);
   if (peer.commonName !== principal) throw new UnauthenticatedError(`the client certificate is for ${peer.commonName ?? 'nobody'}, not ${principal}: ${how}`);
   if (!issuerFingerprint || peer.issuerFingerprint !== issuerFingerprint) throw new UnauthenticatedError(`the client certificate was not issued by this controller's CA: ${how}`);
+}
+
+/** The authorized client certificate on this request's connection, if any (read once per connection). */
+export function presentedCertificate(request: FastifyRequest): PresentedCertificate | undefined {
+  const socket = request.raw.socket as TLSSocket;
+  if (!socket.encrypted) return undefined;
+  const peer = peerOf(socket);
+  if (!peer.authorized || peer.notBefore === undefined || peer.notAfter === undefined) return undefined;
+  return { notBefore: peer.notBefore, notAfter: peer.notAfter, issuerFingerprint: peer.issuerFingerprint };
 }

@@ -11,6 +11,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { StringEnum, Text } from '../api/schemas.js';
 import { SEVERITIES } from '../resources/alarms/catalogue.js';
+import { RenewalReplyFields, RenewalReportFields } from './certificate-wire.js';
 
 export const AgentOpSchema = Type.Object(
   {
@@ -80,6 +81,7 @@ export const ReportSchema = Type.Object(
     ops: Type.Array(Type.Object({ seq: Type.Integer({ minimum: 1 }), op: AgentOpSchema }, { additionalProperties: false }), { maxItems: 1000 }),
     known_generation: Type.Integer({ minimum: 0 }),
     wait_ms: Type.Integer({ minimum: 0, maximum: 120_000, description: 'Hold the reply up to this long until the desired state changes' }),
+    ...RenewalReportFields,
   },
   { additionalProperties: false },
 );
@@ -101,6 +103,7 @@ export const ReplySchema = Type.Object({
   need_status: Type.Optional(Type.Boolean()),
   desired: Type.Optional(DesiredSchema),
   report_interval_ms: Type.Integer(),
+  ...RenewalReplyFields,
 });
 export type Reply = Static<typeof ReplySchema>;
 

@@ -5,3 +5,6 @@
  */
 export const hostPrincipal = (hostname: string): string => `host:${hostname}`;
 export const subcloudPrincipal = (name: string): string => `subcloud:${name}`;
+
+/** The host name or subcloud name a principal names. */
+export const principalOwner = (principal: string): string => principal.slice(principal.indexOf(':') + 1);

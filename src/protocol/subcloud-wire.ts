@@ -16,6 +16,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { StringEnum, Text } from '../api/schemas.js';
 import { SEVERITIES } from '../resources/alarms/catalogue.js';
+import { CaRenewalReplyFields, CaRenewalReportFields, RenewalReplyFields, RenewalReportFields } from './certificate-wire.js';
 
 export const SubcloudOpSchema = Type.Object(
   {
@@ -112,6 +113,8 @@ export const SubcloudReportSchema = Type.Object(
     /** The subcloud has moved to another system controller (rehome): this one should let it go. */
     rehomed_to: Type.Optional(Type.String({ maxLength: 2048 })),
     wait_ms: Type.Integer({ minimum: 0, maximum: 120_000 }),
+    ...RenewalReportFields,
+    ...CaRenewalReportFields,
   },
   { additionalProperties: false },
 );
@@ -144,5 +147,7 @@ export const SubcloudReplySchema = Type.Object({
   need_snapshot: Type.Optional(Type.Boolean()),
   desired: Type.Optional(SubcloudDesiredSchema),
   report_interval_ms: Type.Integer(),
+  ...RenewalReplyFields,
+  ...CaRenewalReplyFields,
 });
 export type SubcloudReply = Static<typeof SubcloudReplySchema>;

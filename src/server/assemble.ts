@@ -71,6 +71,7 @@ import { TransferGate } from '../api/transfer-gate.js';
 import type { SiteRole } from '../core/config.js';
 import type { Server as TlsServer } from 'node:tls';
 import { PlatformPki } from '../resources/certificates/platform-pki.js';
+import { ChildRenewal } from '../resources/certificates/child-renewal.js';
 import { CertificateMonitor } from '../resources/certificates/certificate.monitor.js';
 import { CertificateService } from '../resources/certificates/certificate.service.js';
 import { certificateRoutes } from '../resources/certificates/certificate.routes.js';
@@ -130,6 +131,8 @@ export interface Assembled {
   routes: DeclaredRoute[];
   /** This controller's CA and certificates. */
   pki: PlatformPki;
+  /** Renews children's certificates over their reports. */
+  renewal: ChildRenewal;
   certificates: CertificateService;
   /** Certificate expiry alarms (500.200, 500.210): call tick() every audit interval. */
   certificateMonitor: CertificateMonitor;
@@ -191,6 +194,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
   const groups = new GroupService({ db, clock });
   const subclouds = new SubcloudService({ db, clock, groups, waiters, pki, credentialsChanged: () => auth.invalidateSubclouds() });
   const hosts = new HostService({ db, clock, system, fault, pki });
+  const renewal = new ChildRenewal({ pki, clock, log: log.child({ part: 'certificates' }) });
   const heartbeat = new HeartbeatMonitor({
     db,
     dialect: database.dialect,
@@ -265,11 +269,11 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
       await api.register(enrollRoutes({ hosts }));
       await api.register(subcloudRoutes({ subclouds, groups }));
       await api.register(
-        dcRoutes({ db, subclouds, uplink: new UplinkService({ db, dialect: database.dialect, clock, fault, waiters, sync, errors: subclouds.errorLog, credentialsChanged: () => auth.invalidateSubclouds(), reportIntervalMs: deps.config.reportIntervalMs, jobReported: (trx, subcloud, status, now) => fleet.reported(trx, subcloud, status, now), jobFinished: () => fleet.stepFinished() }), maxWaitMs: deps.config.reportIntervalMs }),
+        dcRoutes({ db, subclouds, uplink: new UplinkService({ db, dialect: database.dialect, clock, fault, waiters, sync, errors: subclouds.errorLog, credentialsChanged: () => auth.invalidateSubclouds(), reportIntervalMs: deps.config.reportIntervalMs, jobReported: (trx, subcloud, status, now) => fleet.reported(trx, subcloud, status, now), jobFinished: () => fleet.stepFinished() }), renewal, maxWaitMs: deps.config.reportIntervalMs }),
       );
       await api.register(fleetRoutes({ db, errors: subclouds.errorLog }));
       await api.register(fleetMapRoutes({ db, watcher: fleetMap, openStreams }));
-      await api.register(reportRoutes({ reports, maxWaitMs: deps.config.reportIntervalMs }));
+      await api.register(reportRoutes({ reports, renewal, maxWaitMs: deps.config.reportIntervalMs }));
       await api.register(certificateRoutes({ certificates }));
     },
     { prefix: '/api/v1' },
@@ -280,5 +284,5 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     const tls = pki.serverTls();
     (app.server as unknown as TlsServer).setSecureContext({ key: tls.key, cert: tls.cert, ca: tls.ca });
   }
-  return { pki, certificates, certificateMonitor, useServerTls, app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, subcloudAudit, syncAudit, sync, waiters, heartbeat, blobs, subcloudTransfers, releases, deploy, strategy, fleet, routes };
+  return { pki, renewal, certificates, certificateMonitor, useServerTls, app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, subcloudAudit, syncAudit, sync, waiters, heartbeat, blobs, subcloudTransfers, releases, deploy, strategy, fleet, routes };
 }

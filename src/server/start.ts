@@ -15,7 +15,7 @@ import { migrateToLatest } from '../db/migrate.js';
 import { pruneEvents } from '../resources/events/event.store.js';
 import { DbSite } from '../uplink/db-site.js';
 import { SiteJobRunner } from '../uplink/site-job.js';
-import { SubcloudUplink } from '../uplink/subcloud-uplink.js';
+import { SubcloudUplink, type SiteCa } from '../uplink/subcloud-uplink.js';
 import { databaseUplinkStore } from '../uplink/uplink-store.js';
 import { assemble, type Assembled } from './assemble.js';
 import { PLAIN_HTTP_WARNING } from '../api/health.js';
@@ -121,7 +121,8 @@ export async function startController(config: ServerConfig, options: StartOption
         ...(config.enrollToken ? { enrollToken: config.enrollToken } : {}),
         log: log.child({ part: 'uplink' }),
         ...(options.uplinkBackoff ? { backoff: options.uplinkBackoff } : {}),
-        ...(https ? { ca: { needed: () => !parts.pki.ready, request: () => parts.pki.caRequest(), install: (chain: string) => parts.pki.installCa(chain) } } : {}),
+        ...(https ? { ca: siteCa(parts) } : {}),
+        certificateRenewed: (pem) => parts.pki.recordIssued('subcloud-client', uplink?.name ?? config.systemName, pem),
         trust: trustAlarm(parts),
       });
       // Enrolls first: a subcloud that cannot enroll says why and does not start.
@@ -133,6 +134,8 @@ export async function startController(config: ServerConfig, options: StartOption
     const held = uplink?.tlsCertificate;
     if (held && uplink?.name) await parts.pki.recordIssued('subcloud-client', uplink.name, held);
     const certificateAudit = startLoop({ name: 'certificate-audit', intervalMs: durations.certificateAuditIntervalMs, log, tick: async () => {
+      // The API certificate Starling issued renews itself at two thirds of its life, on the listener at once.
+      if (https && (await parts.pki.renewServerCertificateIfDue())) parts.useServerTls();
       const changed = await parts.certificateMonitor.tick();
       if (changed.raised || changed.cleared) log.info(changed, 'certificate audit: 500.200/500.210 raised/cleared');
     } });
@@ -204,6 +207,20 @@ async function putServerCertificate(config: ServerConfig, parts: Assembled): Pro
 }
 
 /** 280.010 on a subcloud while its system controller's certificate is refused. */
+/** A real subcloud's intermediate CA, as its uplink asks for it at enrollment and renews it over its reports. */
+function siteCa(parts: Assembled): SiteCa {
+  return {
+    needed: () => !parts.pki.ready,
+    request: () => parts.pki.caRequest(),
+    install: (chain) => parts.pki.installCa(chain),
+    renewalRequest: () => parts.pki.caRenewalRequest(),
+    installRenewal: async (chain) => {
+      await parts.pki.installRenewedCa(chain);
+      parts.useServerTls();
+    },
+  };
+}
+
 function trustAlarm(parts: Assembled): Required<TrustHooks> {
   const entity = (controller: string) => `system_controller=${new URL(controller).host}`;
   return {

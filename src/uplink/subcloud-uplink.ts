@@ -16,7 +16,7 @@
 import { contentToken } from '../core/canonical.js';
 import { durations } from '../core/durations.js';
 import type { Logger } from '../core/logging.js';
-import { HttpError, JsonClient } from '../agent/http.js';
+import { HttpError, JsonClient, retireClient } from '../agent/http.js';
 import { Backoff } from '../protocol/backoff.js';
 import { createKicker } from '../protocol/kicker.js';
 import { createSerial } from '../protocol/serial.js';
@@ -26,6 +26,8 @@ import type { EnrollmentKey } from '../pki/child-enrollment.js';
 import { tlsFetch } from '../pki/tls-fetch.js';
 import { TrustWatch, type TrustHooks } from '../pki/trust-watch.js';
 import type { UplinkRecord, UplinkStore } from './uplink-store.js';
+import { ClientRenewal } from '../pki/client-renewal.js';
+import { subcloudPrincipal } from '../protocol/principals.js';
 
 /**
  * A real subcloud's own CA: at its first enrollment it asks the system
@@ -38,6 +40,10 @@ export interface SiteCa {
   needed(): boolean;
   request(): Promise<string>;
   install(chainPem: string): Promise<void>;
+  /** A request to renew the CA (same key) once it is due, else undefined. */
+  renewalRequest(): Promise<string | undefined>;
+  /** Puts the renewed CA in place (and what it signed, reissued under it). */
+  installRenewal(chainPem: string): Promise<void>;
 }
 
 /** Wraps each HTTP exchange (the simulator puts a bad link here). */
@@ -66,6 +72,8 @@ export interface UplinkOptions {
    * controller still checks and signs every request).
    */
   enrollmentKey?: () => Promise<EnrollmentKey>;
+  /** Told of a renewed client certificate, once stored (a real subcloud lists it among its certificates). */
+  certificateRenewed?: (certPem: string) => Promise<void>;
   /** Told when the system controller's certificate is refused, and when it is trusted again (a real subcloud raises and clears 280.010). */
   trust?: TrustHooks;
 }
@@ -76,6 +84,8 @@ const LINK_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
 
 export class SubcloudUplink {
   private record: UplinkRecord | undefined;
+  /** Counts switches of system controller or enrollment: a reply from before one is the old link's. */
+  private link = 0;
   private client: JsonClient | undefined;
   /** fetch over the current link's TLS, for release content. */
   private fetchOverLink: typeof fetch = globalThis.fetch;
@@ -106,6 +116,10 @@ export class SubcloudUplink {
   delivered = 0;
   /** Last desired state received. */
   desired: SubcloudDesired | undefined;
+  /** Renews the client certificate and takes new CAs to trust, over the reports. */
+  private renewal: ClientRenewal | undefined;
+  /** Clients on the old certificate, closed once their long poll is over. */
+  private readonly retiring = new Set<JsonClient>();
 
   constructor(private readonly options: UplinkOptions) {
     this.backoff = new Backoff(
@@ -192,6 +206,16 @@ export class SubcloudUplink {
   private use(record: UplinkRecord): UplinkRecord {
     this.client?.close();
     this.record = record;
+    this.link++;
+    const shared = this.options.enrollmentKey;
+    this.renewal = new ClientRenewal(
+      {
+        commonName: subcloudPrincipal(record.name),
+        log: this.options.log,
+        ...(shared ? { makeKey: async () => shared().then((k) => ({ key: k.privateKeyPem, csr: k.csr })) } : {}),
+      },
+      record.renewal,
+    );
     this.client = new JsonClient(record.controller, record.tls);
     this.fetchOverLink = tlsFetch(record.tls);
     // A new system controller (or a new enrollment): a new history.
@@ -215,6 +239,7 @@ export class SubcloudUplink {
     this.stopped = true;
     this.unsubscribe?.();
     this.client?.close();
+    for (const old of this.retiring) old.close();
     this.wake?.();
     await this.loopDone;
   }
@@ -268,6 +293,7 @@ export class SubcloudUplink {
       }
     }
     const snapshot = this.needSnapshot ? await site.snapshot() : undefined;
+    const caCsr = this.record?.tls ? await this.options.ca?.renewalRequest() : undefined;
     const body: SubcloudReport = {
       seq: ++this.reportSeq,
       status_hash: hash,
@@ -277,6 +303,8 @@ export class SubcloudUplink {
       known_generation: this.knownGeneration,
       ...(this.knownSync !== undefined ? { known_sync: this.knownSync } : {}),
       wait_ms: waitMs,
+      ...this.renewal?.fields(this.record?.tls),
+      ...(caCsr ? { ca_csr: caCsr } : {}),
     };
     return { body, hash, includeStatus, more };
   }
@@ -299,9 +327,10 @@ export class SubcloudUplink {
   private async exchange(waitMs: number): Promise<void> {
     const record = this.record!;
     const client = this.client!;
+    const link = this.link;
     const { body, hash, includeStatus, more } = await this.buildReport(waitMs);
     const reply = await this.post(client, record, body);
-    if (record !== this.record) return; // switched system controller meanwhile: this reply is the old one's
+    if (link !== this.link) return; // switched system controller meanwhile: this reply is the old one's
     this.delivered++;
     // The link is back: the main loop's long poll need not sit out its backoff.
     this.wake?.();
@@ -312,8 +341,44 @@ export class SubcloudUplink {
     if (reply.need_snapshot) this.needSnapshot = true;
     this.intervalMs = reply.report_interval_ms;
     if (more || reply.need_snapshot) this.kick();
+    await this.inOrder(() => this.takeRenewal(link, reply));
     const desired = reply.desired;
     if (desired) await this.inOrder(() => this.applyDesired(desired));
+  }
+
+  /**
+   * Takes the certificate part of a reply: a renewed client certificate or
+   * new CAs are stored with the link before they are used (new connections
+   * use them; the one holding a long poll finishes on the old), a renewed
+   * intermediate CA is put in place.
+   */
+  private async takeRenewal(link: number, reply: SubcloudReply): Promise<void> {
+    const record = this.record;
+    if (link !== this.link || !record || !this.renewal) return;
+    if (reply.ca_certificate) {
+      try {
+        await this.options.ca?.installRenewal(reply.ca_certificate);
+        this.options.log.info("renewed this subcloud's intermediate CA");
+      } catch (err) {
+        this.options.log.error({ err: (err as Error).message }, 'could not install the renewed intermediate CA');
+      }
+    } else if (reply.ca_certificate_error) {
+      this.options.log.warn({ err: reply.ca_certificate_error }, "the system controller refused to renew this subcloud's intermediate CA");
+    }
+    const outcome = await this.renewal.take(record.tls, reply);
+    if (!outcome.tls && !outcome.pendingChanged) return;
+    const next: UplinkRecord = { ...record, ...(outcome.tls ? { tls: outcome.tls } : {}) };
+    if (this.renewal.pending) next.renewal = this.renewal.pending;
+    else delete next.renewal;
+    await this.options.store.write(next);
+    this.record = next;
+    if (next.tls?.cert && next.tls.cert !== record.tls?.cert) await this.options.certificateRenewed?.(next.tls.cert);
+    if (outcome.tls) {
+      retireClient(this.client!, this.intervalMs + durations.agentRequestMarginMs, this.retiring);
+      this.client = new JsonClient(next.controller, next.tls);
+      this.fetchOverLink = tlsFetch(next.tls);
+    }
+    if (outcome.kick) this.kick();
   }
 
   private async applyDesired(desired: SubcloudDesired): Promise<void> {

@@ -7,6 +7,7 @@
 import type { Kysely } from 'kysely';
 import type { Schema } from '../db/schema.js';
 import type { ClientTls } from '../pki/client-tls.js';
+import type { PendingRenewal } from '../pki/client-renewal.js';
 
 export interface UplinkRecord {
   controller: string;
@@ -15,6 +16,8 @@ export interface UplinkRecord {
   credential: string;
   /** The system controller's CA pinned at enrollment, this subcloud's client certificate and key (mutual TLS); absent over plain HTTP. */
   tls?: ClientTls;
+  /** A client certificate renewal request sent and not yet answered (its new key stays here). */
+  renewal?: PendingRenewal;
 }
 
 export interface UplinkStore {

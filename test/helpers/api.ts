@@ -39,6 +39,8 @@ export interface TestApiOptions {
   reportIntervalMs?: number;
   /** Serve HTTPS with mutual TLS for agents and subclouds, as a system controller with its fleet root CA (`.caPem` to trust it). */
   https?: boolean;
+  /** Where the controller's clock starts (epoch ms; default now). A clock started in the past lets a test move it on while the certificates it issues stay valid in real time, which TLS checks. */
+  clockStart?: number;
 }
 
 export async function createTestApi(database: TestDatabase, options: TestApiOptions = {}): Promise<TestApi> {
@@ -50,7 +52,7 @@ export async function createTestApi(database: TestDatabase, options: TestApiOpti
     },
   });
   const log = createLogger({ level: 'info', destination: sink });
-  const clock = new ManualClock(Date.now());
+  const clock = new ManualClock(options.clockStart ?? Date.now());
   const softwareDir = await mkdtemp(join(tmpdir(), 'starling-software-'));
   const parts = await assemble({
     softwareDir,

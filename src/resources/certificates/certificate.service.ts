@@ -16,7 +16,7 @@ import { CA_TYPES, type CertificateType } from './certificate.types.js';
 import type { CertificateMonitor } from './certificate.monitor.js';
 import { toCertificateView, type AlarmWindows, type CertificateDetail, type CertificateView } from './certificate.views.js';
 import { decodeCursor, keysetPage } from '../../api/cursor.js';
-import type { PlatformPki } from './platform-pki.js';
+import { renewAt, type PlatformPki } from './platform-pki.js';
 
 export interface CertificateFilter {
   type?: CertificateType;
@@ -114,7 +114,11 @@ export class CertificateService {
     if (row.renewal === 'manual') throw new ConflictError(`certificate ${row.name} was installed by an operator (renewal manual): install its replacement with "starling certificate install"`, 'certificate');
     if ((CA_TYPES as readonly string[]).includes(row.type)) throw new ConflictError(`certificate ${row.name} is a CA (${row.type}): a CA is replaced by rotating it, not renewed in place`, 'certificate');
     if (row.type !== 'platform') {
-      throw new ConflictError(`certificate ${row.name} (${row.type}) belongs to ${row.owner ?? 'a child'}, whose private key never leaves it: renew it by enrolling it again with a new token (${row.type === 'host-client' ? `starling host enroll-token ${row.owner}` : 'starling subcloud add on the system controller'})`, 'certificate');
+      throw new ConflictError(
+        `certificate ${row.name} (${row.type}) belongs to ${row.owner ?? 'a child'}, whose private key never leaves it: it renews itself over its report channel from ${new Date(renewAt(row)).toISOString().slice(0, 10)}; ` +
+          `to replace it at once, enroll it again with a new token (${row.type === 'host-client' ? `starling host enroll-token ${row.owner}` : `starling subcloud add ${row.owner} --migrate`})`,
+        'certificate',
+      );
     }
     await this.deps.pki.renewServerCertificate();
     this.deps.useServerTls();

@@ -19,7 +19,7 @@ import { splitPemChain } from '../../pki/certificate.js';
 import { createCsr, readCsr } from '../../pki/csr.js';
 import { fingerprintOf } from '../../pki/fingerprint.js';
 import { issueCertificate, loadIssuer, type CertificateUsage, type LoadedIssuer, type SubjectPublicKey } from '../../pki/issue.js';
-import { generateKeyPair, importSigningKey, type KeyPair } from '../../pki/keys.js';
+import { generateKeyPair, importSigningKey, keyPairFromPem, type KeyPair } from '../../pki/keys.js';
 import type { CryptoKey } from '../../pki/x509.js';
 import { getCertificateByName, putCertificate, writeCertificate } from './certificate.store.js';
 import { caTypeFor, type CertificateType } from './certificate.types.js';
@@ -54,6 +54,8 @@ export class PlatformPki {
   private server: CertificateRow | undefined;
   /** A subcloud's ICA key between its CSR and the signed ICA (enrollment). */
   private pendingCaKey: KeyPair | undefined;
+  /** A subcloud's request to renew its intermediate CA, until answered. */
+  private pendingCaRenewal: string | undefined;
 
   constructor(private readonly deps: PlatformPkiDeps) {}
 
@@ -124,6 +126,11 @@ export class PlatformPki {
     return { pem: anchor, fingerprint: fingerprintOf(anchor) };
   }
 
+  /** The CAs this controller's children trust it by (the serving anchor), sent to a child whose trust is not current. */
+  get trustBundle(): string[] {
+    return [this.servingAnchor.pem];
+  }
+
   /** True when children must enroll with a certificate request (mutual TLS). */
   get mtls(): boolean {
     return this.deps.mtls;
@@ -172,6 +179,14 @@ export class PlatformPki {
   async renewServerCertificate(): Promise<void> {
     if (!this.server) throw new Error('no API server certificate yet');
     await this.issueServerCertificate(JSON.parse(this.server.sans) as string[]);
+  }
+
+  /** Reissues the API certificate Starling issued once it is due (two thirds of its life, or its CA changed); true when it did. */
+  async renewServerCertificateIfDue(): Promise<boolean> {
+    const current = this.server;
+    if (!current || current.renewal === 'manual' || !this.ca || !this.needsReissue(current, this.ca.row, [])) return false;
+    await this.renewServerCertificate();
+    return true;
   }
 
   private async issueServerCertificate(sans: string[]): Promise<void> {
@@ -233,11 +248,29 @@ export class PlatformPki {
    * request naming another identity, or asking for names (SANs) a client
    * certificate does not carry, is refused.
    */
-  async signClientCertificate(principal: string, csrPem: string): Promise<string> {
+  async signClientCertificate(principal: string, csrPem: string, previous?: string): Promise<string> {
     const csr = await readCsrField(csrPem, 'csr');
     if (csr.sans.length) throw new InputError(`a client certificate request may not ask for subject alternative names (it asked for ${csr.sans.join(', ')})`, 'csr');
     if (csr.commonName !== undefined && csr.commonName !== principal) throw new InputError(`the request names ${csr.commonName}, but this enrollment is for ${principal}`, 'csr');
+    // The same request again (its reply was lost on the link): the same certificate, so both sides list one.
+    if (previous && this.isCurrentFor(previous, new Uint8Array(csr.publicKey.rawData))) return splitPemChain(previous)[0]!;
     return this.sign({ publicKey: csr.publicKey, subject: `CN=${principal}, O=Starling`, usage: 'client', lifetimeMs: durations.leafCertificateLifetimeMs });
+  }
+
+  /** True when `pem` was issued by this CA, recently (not due for renewal), for that public key (SPKI DER). */
+  private isCurrentFor(pem: string, spki: Uint8Array): boolean {
+    const cert = new X509Certificate(splitPemChain(pem)[0]!);
+    const issued = { not_before: Date.parse(cert.validFrom), not_after: Date.parse(cert.validTo) };
+    return (
+      cert.checkIssued(new X509Certificate(this.requireCa().row.pem)) &&
+      this.deps.clock.now() < renewAt(issued) &&
+      Buffer.from(cert.publicKey.export({ type: 'spki', format: 'der' })).equals(spki)
+    );
+  }
+
+  /** The certificate last issued to a child, as recorded. */
+  async issuedTo(type: 'host-client' | 'subcloud-client' | 'subcloud-ica', owner: string): Promise<CertificateRow | undefined> {
+    return getCertificateByName(this.deps.db, `${type}/${owner}`);
   }
 
   /** Signs a subcloud's intermediate CA (it may sign leaves only); returns it with the chain above it. */
@@ -257,6 +290,33 @@ export class PlatformPki {
   async caRequest(): Promise<string> {
     this.pendingCaKey = await generateKeyPair();
     return createCsr(this.pendingCaKey);
+  }
+
+  /**
+   * A subcloud, each report: once its intermediate CA is two thirds through
+   * its life, a request to renew it with the same key (what it signed stays
+   * valid, and its agents' trust in the old certificate holds until the new
+   * one reaches them). The same request until it is answered.
+   */
+  async caRenewalRequest(): Promise<string | undefined> {
+    const ca = this.ca;
+    if (!ca || ca.row.type !== 'subcloud-ica' || this.deps.clock.now() < renewAt(ca.row)) return undefined;
+    this.pendingCaRenewal ??= await createCsr(await keyPairFromPem(ca.row.key_pem!));
+    return this.pendingCaRenewal;
+  }
+
+  /** A subcloud: puts its renewed intermediate CA in place, and reissues the API certificate under it (unless an operator's). */
+  async installRenewedCa(chainPem: string): Promise<void> {
+    const ca = this.requireCa();
+    const chain = splitPemChain(chainPem);
+    const spki = (key: ReturnType<typeof createPublicKey>) => key.export({ type: 'spki', format: 'der' });
+    if (!chain[0] || !spki(new X509Certificate(chain[0]).publicKey).equals(spki(createPublicKey(ca.row.key_pem!)))) {
+      throw new Error('the renewed intermediate CA is not for the key this subcloud holds');
+    }
+    const row = await putCertificate(this.deps.db, this.deps.clock.now(), { name: ca.row.name, type: ca.row.type as CertificateType, renewal: 'auto', pem: chain.join(''), keyPem: ca.row.key_pem });
+    this.ca = await this.loadCa(row);
+    this.pendingCaRenewal = undefined;
+    if (this.server && this.server.renewal === 'auto') await this.renewServerCertificate();
   }
 
   /** A subcloud, on enrolling: installs the intermediate CA its system controller signed. */

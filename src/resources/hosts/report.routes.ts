@@ -4,9 +4,12 @@ import { errorResponses } from '../../api/schemas.js';
 import { ReplySchema, ReportSchema } from '../../protocol/agent-wire.js';
 import { AGENTS } from '../users/roles.js';
 import type { ReportService } from './report.service.js';
+import { presentedCertificate } from '../../api/client-certificate.js';
+import { principalOwner } from '../../protocol/principals.js';
+import type { ChildRenewal } from '../certificates/child-renewal.js';
 
 export const reportRoutes =
-  ({ reports, maxWaitMs }: { reports: ReportService; maxWaitMs: number }): FastifyPluginAsyncTypebox =>
+  ({ reports, renewal, maxWaitMs }: { reports: ReportService; renewal: ChildRenewal; maxWaitMs: number }): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.post(
       '/agent/report',
@@ -16,14 +19,19 @@ export const reportRoutes =
         schema: {
           tags: ['agent'],
           summary: "A host agent's report: heartbeat, status when changed, queued alarm operations; replies with the desired state",
-          description: 'Held up to wait_ms (long poll) while the agent is up to date, so desired-state changes reach it at once.',
+          description:
+            'Held up to wait_ms (long poll) while the agent is up to date, so desired-state changes reach it at once. ' +
+            'Over mutual TLS it also renews the client certificate (renew_certificate, then csr → certificate) and hands out the CAs to trust (trust_token → trust); a report with a csr is answered at once.',
           body: ReportSchema,
           response: { 200: ReplySchema, ...errorResponses },
         },
       },
       async (request) => {
-        const report = { ...request.body, wait_ms: Math.min(request.body.wait_ms, maxWaitMs) };
-        return reports.handle(request.principal!.userId, report);
+        const principal = request.principal!;
+        const report = { ...request.body, wait_ms: request.body.csr ? 0 : Math.min(request.body.wait_ms, maxWaitMs) };
+        const reply = await reports.handle(principal.userId, report);
+        const renewed = await renewal.answer({ principal: principal.name, type: 'host-client', owner: principalOwner(principal.name) }, report, presentedCertificate(request));
+        return { ...reply, ...renewed };
       },
     );
   };

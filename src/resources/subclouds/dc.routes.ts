@@ -13,12 +13,14 @@ import { fleetAlarmSummary } from './fleet-summary.js';
 import type { SubcloudService } from './subcloud.service.js';
 import { SUBCLOUD_NAME_PATTERN } from './subcloud.types.js';
 import type { UplinkService } from './uplink.service.js';
-import { subcloudPrincipal } from '../../protocol/principals.js';
+import { principalOwner, subcloudPrincipal } from '../../protocol/principals.js';
+import { presentedCertificate } from '../../api/client-certificate.js';
+import type { ChildRenewal } from '../certificates/child-renewal.js';
 
 const Counts = { critical: Type.Integer(), major: Type.Integer(), minor: Type.Integer(), warning: Type.Integer() };
 
 export const dcRoutes =
-  ({ db, subclouds, uplink, maxWaitMs }: { db: Kysely<Schema>; subclouds: SubcloudService; uplink: UplinkService; maxWaitMs: number }): FastifyPluginAsyncTypebox =>
+  ({ db, subclouds, uplink, renewal, maxWaitMs }: { db: Kysely<Schema>; subclouds: SubcloudService; uplink: UplinkService; renewal: ChildRenewal; maxWaitMs: number }): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.post(
       '/dc/enroll',
@@ -66,11 +68,23 @@ export const dcRoutes =
         schema: {
           tags: ['subclouds'],
           summary: "A subcloud's report: heartbeat, status when changed, alarm deltas; replies with its desired state (long poll)",
+          description:
+            'Over mutual TLS it also renews the client certificate (renew_certificate, then csr → certificate) and the intermediate CA (ca_csr → ca_certificate), ' +
+            'and hands out the CAs to trust (trust_token → trust); a report with a request is answered at once.',
           body: SubcloudReportSchema,
           response: { 200: SubcloudReplySchema, ...errorResponses },
         },
       },
-      async (request) => uplink.handle(Number(request.principal!.userId), { ...request.body, wait_ms: Math.min(request.body.wait_ms, maxWaitMs) }),
+      async (request) => {
+        const principal = request.principal!;
+        const body = request.body;
+        const asks = body.csr !== undefined || body.ca_csr !== undefined;
+        const reply = await uplink.handle(Number(principal.userId), { ...body, wait_ms: asks ? 0 : Math.min(body.wait_ms, maxWaitMs) });
+        const owner = principalOwner(principal.name);
+        const renewed = await renewal.answer({ principal: principal.name, type: 'subcloud-client', owner }, body, presentedCertificate(request));
+        const ca = body.ca_csr !== undefined && renewal.ready ? await renewal.answerCa(owner, body.ca_csr) : {};
+        return { ...reply, ...renewed, ...ca };
+      },
     );
 
     app.get(

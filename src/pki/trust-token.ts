@@ -1,0 +1,14 @@
+/**
+ * A short name for a set of CA certificates: the same set gives the same
+ * token however its PEM text is laid out or ordered, so a child and its
+ * parent compare what they trust in 16 characters per report.
+ */
+import { createHash } from 'node:crypto';
+import { fingerprintOf } from './fingerprint.js';
+import { splitPemChain } from './pem.js';
+
+export function trustTokenOf(pems: string | string[]): string {
+  const list = typeof pems === 'string' ? splitPemChain(pems) : pems.flatMap(splitPemChain);
+  const fingerprints = [...new Set(list.map(fingerprintOf))].sort();
+  return createHash('sha256').update(fingerprints.join(',')).digest('hex').slice(0, 16);
+}
