@@ -32,6 +32,12 @@ export interface PresentedCertificate {
   issuerFingerprint: string | undefined;
 }
 
+/** The command that gives a child a new enroll token, by its principal (`host:<h>`, `subcloud:<n>`). */
+const reenrollCommand = (principal: string): string => {
+  const [kind, name] = [principal.slice(0, principal.indexOf(':')), principal.slice(principal.indexOf(':') + 1)];
+  return kind === 'subcloud' ? `starling subcloud enroll-token ${name}` : `starling host enroll-token ${name}`;
+};
+
 /** Read once per connection: a keep-alive connection carries one peer certificate. */
 const seen = new WeakMap<TLSSocket, PeerIdentity>();
 
@@ -60,6 +66,10 @@ export function requireClientCertificate(request: FastifyRequest, principal: str
   const how = `${principal} must connect with the client certificate it was issued when it enrolled (mutual TLS); enroll again with a new token if it has none`;
   if (!socket.encrypted) throw new UnauthenticatedError(`a client certificate is required and this connection is not TLS: ${how}`);
   const peer = peerOf(socket);
+  if (!peer.authorized && peer.error === 'CERT_HAS_EXPIRED') {
+    const when = peer.notAfter !== undefined ? ` on ${new Date(peer.notAfter).toISOString()}` : '';
+    throw new UnauthenticatedError(`the client certificate of ${principal} expired${when}, and an expired certificate is never accepted: issue a new enroll token (${reenrollCommand(principal)}) and enroll again with it`);
+  }
   if (!peer.authorized) throw new UnauthenticatedError(`client certificate refused (${peer.error ?? 'not issued by this controller'}): ${how}`);
   if (peer.commonName !== principal) throw new UnauthenticatedError(`the client certificate is for ${peer.commonName ?? 'nobody'}, not ${principal}: ${how}`);
   if (!issuerFingerprint || peer.issuerFingerprint !== issuerFingerprint) throw new UnauthenticatedError(`the client certificate was not issued by this controller's CA: ${how}`);

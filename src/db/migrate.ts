@@ -11,6 +11,7 @@ import { softwareDeploy } from './migrations/0008_software_deploy.js';
 import { swStrategy } from './migrations/0009_sw_strategy.js';
 import { fleetStrategy } from './migrations/0010_fleet_strategy.js';
 import { certificates } from './migrations/0011_certificates.js';
+import { subcloudCertificates } from './migrations/0012_subcloud_certificates.js';
 
 /**
  * Versioned migrations, the same list for both backends, applied in name
@@ -29,6 +30,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0009_sw_strategy': swStrategy(),
     '0010_fleet_strategy': fleetStrategy(),
     '0011_certificates': certificates(),
+    '0012_subcloud_certificates': subcloudCertificates(),
   };
 }
 

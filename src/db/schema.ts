@@ -184,6 +184,8 @@ export interface SubcloudsTable {
   rehome: string | null;
   /** JSON SiteJob the subcloud is to carry out (fleet orchestration); null for none. */
   orchestration: string | null;
+  /** Expiry of the subcloud's soonest-expiring certificate, as it last reported (epoch ms); null until it reports one. */
+  certificate_expires_at: number | null;
   created_at: number;
   updated_at: number;
 }

@@ -92,6 +92,13 @@ export const SubcloudStatusSchema = Type.Object(
     releases: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 1000 })),
     /** The orchestration job's progress, while the system controller gives one. */
     orchestration: Type.Optional(SiteJobStatusSchema),
+    /** The subcloud's certificate that expires first (the fleet's certificate expiry view). */
+    certificates: Type.Optional(
+      Type.Object(
+        { soonest: Type.Object({ name: Type.String({ maxLength: 255 }), type: Type.String({ maxLength: 32 }), not_after: Type.Integer({ description: 'epoch ms' }) }, { additionalProperties: false }) },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -271,7 +271,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
       await api.register(
         dcRoutes({ db, subclouds, uplink: new UplinkService({ db, dialect: database.dialect, clock, fault, waiters, sync, errors: subclouds.errorLog, credentialsChanged: () => auth.invalidateSubclouds(), reportIntervalMs: deps.config.reportIntervalMs, jobReported: (trx, subcloud, status, now) => fleet.reported(trx, subcloud, status, now), jobFinished: () => fleet.stepFinished() }), renewal, maxWaitMs: deps.config.reportIntervalMs }),
       );
-      await api.register(fleetRoutes({ db, errors: subclouds.errorLog }));
+      await api.register(fleetRoutes({ db, clock, errors: subclouds.errorLog }));
       await api.register(fleetMapRoutes({ db, watcher: fleetMap, openStreams }));
       await api.register(reportRoutes({ reports, renewal, maxWaitMs: deps.config.reportIntervalMs }));
       await api.register(certificateRoutes({ certificates }));

@@ -97,12 +97,14 @@ export class DbSite implements SiteSource {
     const endpoints: Record<string, string> = {};
     for (const ep of SYNC_ENDPOINTS) endpoints[ep.type] = ep.hash(await ep.held(this.deps.db));
     const orchestration = await this.deps.jobs.status();
+    const soonest = await this.deps.db.selectFrom('certificates').select(['name', 'type', 'not_after']).orderBy('not_after').limit(1).executeTakeFirst();
     return {
       software_version: VERSION,
       hosts: { total: hosts.reduce((t, h) => t + Number(h.n), 0), available: n('available'), degraded: n('degraded'), failed: n('failed'), offline: n('offline') },
       endpoints,
       releases: (await deployedReleases(this.deps.db)).releases,
       ...(orchestration ? { orchestration } : {}),
+      ...(soonest ? { certificates: { soonest: { name: soonest.name, type: soonest.type, not_after: Number(soonest.not_after) } } } : {}),
     };
   }
 

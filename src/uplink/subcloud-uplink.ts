@@ -169,10 +169,12 @@ export class SubcloudUplink {
       }
       return this.use({ ...stored, controller });
     }
-    if (!this.options.controller || !this.options.enrollToken) {
+    // Enrolling again (a new token from "subcloud enroll-token") goes to the system controller it knows unless told another.
+    const controller = this.options.controller ?? stored?.controller;
+    if (!controller || !this.options.enrollToken) {
       throw new Error('this subcloud has not enrolled yet: give --system-controller URL and --enroll-token T (printed by "starling subcloud add" on the system controller)');
     }
-    const record = await this.enrollWith(this.options.controller, this.options.enrollToken);
+    const record = await this.enrollWith(controller, this.options.enrollToken);
     await this.options.store.write(record);
     return this.use(record);
   }

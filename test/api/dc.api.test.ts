@@ -48,6 +48,22 @@ describeEachBackend('subcloud protocol on the system controller', (ctx) => {
     assert.equal(manage.status, 200, 'online and deployed: manage is allowed now');
   });
 
+  test("the fleet's certificate expiry: subclouds by their soonest-expiring certificate, with their 500.200/500.210", async () => {
+    assert.deepEqual((await api.request('reader', 'GET', '/api/v1/fleet/certificates')).body, { totals: { subclouds_reporting: 0, subclouds_expiring: 0, subclouds_expired: 0 }, items: [] }, 'none reported yet');
+    const notAfter = api.clock.now() + 12 * 86_400_000 + 1000;
+    const certificates = { soonest: { name: 'platform', type: 'platform', not_after: notAfter } };
+    const expiring = raise('500.200', 'system.certificate.mode=platform.uuid=0190', 'major');
+    assert.equal((await report({ status: { ...status, certificates }, snapshot: { up_to_seq: 1, alarms: [expiring] } })).status, 200);
+    const fleet = (await api.request('reader', 'GET', '/api/v1/fleet/certificates?limit=5')).body;
+    assert.deepEqual(fleet.totals, { subclouds_reporting: 1, subclouds_expiring: 1, subclouds_expired: 0 });
+    assert.deepEqual(fleet.items, [
+      { name: 'rural-7', availability_status: 'online', soonest: { name: 'platform', type: 'platform', expiry_date: new Date(notAfter).toISOString(), residual_days: 12 }, expiring: 1, expired: 0 },
+    ]);
+    const bad = await api.request('reader', 'GET', '/api/v1/fleet/certificates?limit=0');
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.message, /limit/);
+  });
+
   test('alarm deltas apply exactly once; counts and the fleet summary follow', async () => {
     const ops = [
       { seq: 1, op: raise('100.104', 'host=controller-0.filesystem=/var', 'critical') },

@@ -25,7 +25,27 @@ describe('starling subcloud and subcloud-group commands', () => {
     assert.match(manage.err, /^Error: cannot manage farm-12: it is offline \(rule: manage needs an online, deployed subcloud; --force overrides\) \[HTTP 409\]$/);
     assert.match((await cli.run('subcloud', 'errors', 'farm-12')).out, /No errors present/);
     assert.match((await cli.run('subcloud', 'update', 'farm-12', '--description', 'irrigation')).out, /\| description +\| irrigation/);
+    const token = await cli.run('subcloud', 'enroll-token', 'farm-12');
+    assert.equal(token.code, 0, token.err);
+    assert.match(token.out, /^Enroll token for farm-12 \(one use, until .*\):\n {2}stse_\S+\nOn the subcloud: starling serve --role subcloud --enroll-token stse_/);
     assert.equal((await cli.run('subcloud', 'delete', 'farm-12')).code, 0);
+    const gone = await cli.run('subcloud', 'enroll-token', 'farm-12');
+    assert.equal(gone.code, 1);
+    assert.match(gone.err, /subcloud farm-12 not found/);
+  });
+
+  test('certificate fleet: the subclouds whose certificates expire soonest', async () => {
+    const { api } = live;
+    const added = await api.request('admin', 'POST', '/api/v1/subclouds', { name: 'mast-3' });
+    const { credential } = (await api.request(null, 'POST', '/api/v1/dc/enroll', { token: added.body.enroll_token, name: 'mast-3' })).body;
+    const notAfter = api.clock.now() + 40 * 86_400_000 + 1000;
+    const status = { software_version: '0.1.0', hosts: { total: 1, available: 1, degraded: 0, failed: 0, offline: 0 }, endpoints: {}, certificates: { soonest: { name: 'subcloud-ica', type: 'subcloud-ica', not_after: notAfter } } };
+    const r = await api.request(null, 'POST', '/api/v1/dc/report', { seq: 1, status_hash: 'c', status, ops: [], snapshot: { up_to_seq: 0, alarms: [] }, known_generation: 0, wait_ms: 0 }, { authorization: `Bearer ${credential}` });
+    assert.equal(r.status, 200, r.text);
+    const out = await cli.run('certificate', 'fleet');
+    assert.equal(out.code, 0, out.err);
+    assert.match(out.out, /^1 subclouds reporting certificates; 0 with one expiring \(500\.200\), 0 with one expired \(500\.210\)/);
+    assert.match(out.out, /\| mast-3 +\| online +\| subcloud-ica +\| subcloud-ica +\| \S+ +\| 40 +\| 0 +\| 0 +\|/);
   });
 });
 

@@ -12,13 +12,14 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterEach, beforeEach, test } from 'node:test';
 import { HostAgent } from '../../src/agent/agent.js';
 import { SimDriver } from '../../src/agent/drivers/sim.js';
 import { loadServerConfig } from '../../src/core/config.js';
 import { createLogger, silentLogger } from '../../src/core/logging.js';
 import { startController, type RunningController } from '../../src/server/start.js';
-import { createTestApi, type TestApi } from '../helpers/api.js';
+import { createTestApi, PASSWORDS, type TestApi } from '../helpers/api.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { Link } from '../helpers/link.js';
 
@@ -56,6 +57,8 @@ function loseFirstCertificate(api: TestApi, link: Link): { issued: () => number 
   };
   return { issued: () => issued };
 }
+
+const YEAR = 365 * DAY;
 
 describeEachBackend('certificate renewal over the report channel', (ctx) => {
   let api: TestApi;
@@ -138,6 +141,9 @@ describeEachBackend('certificate renewal over the report channel', (ctx) => {
     });
     await until('online', async () => (await api.request('reader', 'GET', '/api/v1/subclouds/edge-1')).body.availability_status === 'online');
     const first = subcloud.uplink!.tlsCertificate!;
+    const fleet = await until('its certificates in the fleet view', async () => (await api.request('reader', 'GET', '/api/v1/fleet/certificates')).body.items[0]);
+    assert.equal(fleet.name, 'edge-1');
+    assert.ok(fleet.soonest.residual_days > 300, `its soonest certificate (${fleet.soonest.name}) has most of a year left`);
 
     const lost = loseFirstCertificate(api, link);
     stopFlapping = flap(link, 15_000, 1000);
@@ -157,5 +163,90 @@ describeEachBackend('certificate renewal over the report channel', (ctx) => {
     const before = await lastReport();
     api.clock.advance(2000);
     await until('a report after the renewal', async () => (await lastReport()) !== before, 40_000);
+  });
+
+  /** Sessions are checked against the controller's clock: after moving it back, log in again. */
+  const relogin = async () => {
+    for (const role of ['admin', 'reader'] as const) {
+      const res = await api.request(null, 'POST', '/api/v1/auth/login', { username: role, password: PASSWORDS[role] });
+      api.tokens[role] = res.body.token;
+    }
+  };
+
+  test('a host whose certificate expired while it was away is refused, never accepted; a new enroll token brings it back', async () => {
+    const added = await api.request('admin', 'POST', '/api/v1/hosts', { hostname: 'controller-0', personality: 'controller' });
+    const stateDir = mkdtempSync(join(tmpdir(), 'starling-expired-agent-'));
+    const reports: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        const line = JSON.parse(String(chunk)) as { msg: string; err?: string };
+        if (line.msg.startsWith('report failed')) reports.push(line.err ?? '');
+        done();
+      },
+    });
+    const makeAgent = (enrollToken?: string) =>
+      new HostAgent({
+        controller: link.url,
+        hostname: 'controller-0',
+        stateDir,
+        ...(enrollToken ? { enrollToken } : {}),
+        driver: new SimDriver(),
+        inventory: async () => ({ cpu: 'sim', memory: { total_mib: 1024, numa: [] }, disks: [], nics: [], kernel: {}, os: {} }),
+        log: createLogger({ level: 'warn', destination: sink }),
+        random: () => 0.05,
+      });
+    // Enrolled two years ago: its certificate ran out a year ago.
+    api.clock.set(Date.now() - 2 * YEAR);
+    await makeAgent(added.body.enroll_token).enroll();
+    api.clock.set(Date.now());
+    await relogin();
+    const away = makeAgent();
+    await away.start();
+    cleanups.push(async () => {
+      await away.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    });
+    await until('refused reports', () => reports.length >= 2);
+    assert.match(reports[0]!, /the client certificate of host:controller-0 expired on \d{4}-.*never accepted: issue a new enroll token \(starling host enroll-token controller-0\) and enroll again/);
+    const host = await ctx.database.db.selectFrom('hosts').select(['last_report_at']).where('hostname', '=', 'controller-0').executeTakeFirstOrThrow();
+    assert.equal(host.last_report_at, null, 'no report with the expired certificate was accepted');
+    await away.stop();
+
+    const token = await api.request('admin', 'POST', '/api/v1/hosts/controller-0/enroll-token');
+    assert.equal(token.status, 201);
+    const back = makeAgent(token.body.enroll_token);
+    reports.length = 0;
+    await back.start();
+    cleanups.push(() => back.stop());
+    await until('host online', async () => (await api.request('reader', 'GET', '/api/v1/hosts/controller-0')).body.availability === 'online');
+    const renewed = JSON.parse(readFileSync(join(stateDir, 'credential.json'), 'utf8')).tls.cert;
+    assert.ok(Date.parse(new X509Certificate(renewed).validTo) > Date.now() + 300 * DAY);
+  });
+
+  test('a subcloud whose certificate expired while it was away comes back with "subcloud enroll-token" and a restart with the token', async () => {
+    const added = await api.request('admin', 'POST', '/api/v1/subclouds', { name: 'edge-1' });
+    const dir = mkdtempSync(join(tmpdir(), 'starling-expired-subcloud-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const start = (flags: Record<string, unknown>) =>
+      startController(loadServerConfig({ env: {}, flags: { port: 0, host: '127.0.0.1', dataDir: dir, adminPassword: 'local-admin-pw', role: 'subcloud', ...flags } }), { log: silentLogger(), uplinkBackoff: { baseMs: 100, capMs: 300 } });
+    api.clock.set(Date.now() - 2 * YEAR);
+    await link.down(); // enrolls, then finds the link gone
+    const enrolling = start({ systemController: link.url, enrollToken: added.body.enroll_token });
+    await new Promise((r) => setTimeout(r, 200));
+    await link.up();
+    const away = await enrolling;
+    api.clock.set(Date.now());
+    await relogin();
+    const row = async () => ctx.database.db.selectFrom('subclouds').select(['last_report_at', 'availability_status']).where('name', '=', 'edge-1').executeTakeFirstOrThrow();
+    await until('refused reports', () => (away.uplink!.failures >= 2 ? true : undefined));
+    assert.equal((await row()).last_report_at, null, 'no report with the expired certificate was accepted');
+    await away.close();
+
+    const token = await api.request('admin', 'POST', '/api/v1/subclouds/edge-1/enroll-token');
+    assert.equal(token.status, 201, token.text);
+    const back = await start({ enrollToken: token.body.enroll_token });
+    cleanups.push(() => back.close());
+    await until('online again', async () => (await row()).availability_status === 'online');
+    assert.ok(Date.parse(new X509Certificate(back.uplink!.tlsCertificate!).validTo) > Date.now() + 300 * DAY);
   });
 });

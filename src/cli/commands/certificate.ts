@@ -1,4 +1,4 @@
-/** `starling certificate list | show | install | renew` (StarlingX `system certificate-list | certificate-show | certificate-install`). */
+/** `starling certificate list | fleet | show | install | renew` (StarlingX `system certificate-list | certificate-show | certificate-install`). */
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { CERTIFICATE_TYPES } from '../../resources/certificates/certificate.types.js';
@@ -43,6 +43,31 @@ export function registerCertificateCommands(program: Command, ctx: CliContext): 
     .action(async (o: { expired?: boolean; soonToExpiry?: string; type?: string; all?: boolean }, cmd: Command) => {
       const { items } = await fetchPages<Row>(ctx, '/api/v1/certificates', { expired: o.expired, soon_to_expiry: o.soonToExpiry, type: o.type, limit: 1000 }, o.all ?? false);
       ctx.out(renderList(ctx.format(cmd), items, COLUMNS));
+    });
+
+  certificate
+    .command('fleet')
+    .description("On a system controller: the subclouds whose certificates expire soonest, with their 500.200/500.210 alarms")
+    .option('--limit <n>', 'how many subclouds', '20')
+    .action(async (o: { limit: string }, cmd: Command) => {
+      const fleet = await ctx.client().request<{ totals: Row; items: Row[] }>('GET', '/api/v1/fleet/certificates', { query: { limit: o.limit } });
+      const format = ctx.format(cmd);
+      if (format !== 'table') return ctx.out(renderObject(format, fleet));
+      const t = fleet.totals;
+      ctx.out(`${t.subclouds_reporting} subclouds reporting certificates; ${t.subclouds_expiring} with one expiring (500.200), ${t.subclouds_expired} with one expired (500.210)`);
+      const soonest = (r: Row) => (r.soonest ?? {}) as Row;
+      ctx.out(
+        renderList(format, fleet.items, [
+          { header: 'Subcloud', value: (r: Row) => r.name },
+          { header: 'Availability', value: (r: Row) => r.availability_status },
+          { header: 'Certificate', value: (r: Row) => soonest(r).name },
+          { header: 'Type', value: (r: Row) => soonest(r).type },
+          { header: 'Expiry Date', value: (r: Row) => soonest(r).expiry_date },
+          { header: 'Residual Days', value: (r: Row) => soonest(r).residual_days },
+          { header: '500.200', value: (r: Row) => r.expiring },
+          { header: '500.210', value: (r: Row) => r.expired },
+        ]),
+      );
     });
 
   certificate

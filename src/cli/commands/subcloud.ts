@@ -74,6 +74,16 @@ export function registerSubcloudCommands(program: Command, ctx: CliContext): voi
     });
 
   subcloud
+    .command('enroll-token')
+    .description('Issue a new one-time enroll token for a known subcloud (its client certificate expired while it was offline, or it lost its credential)')
+    .argument('<subcloud>')
+    .action(async (ref: string) => {
+      const t = await ctx.client().request<{ subcloud: SubcloudDetail; enroll_token: string; expires_at: string }>('POST', `${path(ref)}/enroll-token`);
+      ctx.out(`Enroll token for ${t.subcloud.name} (one use, until ${t.expires_at}):\n  ${t.enroll_token}`);
+      ctx.out(`On the subcloud: starling serve --role subcloud --enroll-token ${t.enroll_token}`);
+    });
+
+  subcloud
     .command('update')
     .description('Change a subcloud: description, location, group, or the system controller it reports to')
     .argument('<subcloud>')

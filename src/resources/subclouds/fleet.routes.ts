@@ -1,7 +1,7 @@
 /**
  * Fleet-wide views on the system controller: every subcloud's active alarms
- * (/api/v1/fleet/alarms) and the subclouds' active errors grouped by cause
- * (/api/v1/fleet/errors).
+ * (/api/v1/fleet/alarms), the subclouds' active errors grouped by cause
+ * (/api/v1/fleet/errors), and their certificate expiry (/api/v1/fleet/certificates).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
@@ -12,6 +12,8 @@ import type { Schema } from '../../db/schema.js';
 import { SEVERITIES } from '../alarms/catalogue.js';
 import { ANY_ROLE } from '../users/roles.js';
 import { listFleetAlarms } from './fleet-alarms.js';
+import { fleetCertificates } from './fleet-certificates.js';
+import type { Clock } from '../../core/clock.js';
 import { FLEET_EXAMPLES, type SubcloudErrors } from './subcloud-errors.js';
 import { SUBCLOUD_NAME_PATTERN } from './subcloud.types.js';
 
@@ -53,8 +55,27 @@ const FleetErrorGroupSchema = Type.Object(
   { title: 'FleetErrorGroup' },
 );
 
+const FleetCertificateSchema = Type.Object(
+  {
+    name: Type.String({ description: 'Subcloud name' }),
+    availability_status: Type.String(),
+    soonest: Type.Union([
+      Type.Object({
+        name: Type.String({ description: "The certificate's name on the subcloud" }),
+        type: Type.String(),
+        expiry_date: Type.String({ format: 'date-time' }),
+        residual_days: Type.Integer({ description: 'Days left (negative once expired)' }),
+      }),
+      Type.Null(),
+    ]),
+    expiring: Type.Integer({ description: 'Its active 500.200 alarms (a certificate inside its warning window)' }),
+    expired: Type.Integer({ description: 'Its active 500.210 alarms (an expired certificate)' }),
+  },
+  { title: 'FleetCertificate' },
+);
+
 export const fleetRoutes =
-  ({ db, errors }: { db: Kysely<Schema>; errors: SubcloudErrors }): FastifyPluginAsyncTypebox =>
+  ({ db, clock, errors }: { db: Kysely<Schema>; clock: Clock; errors: SubcloudErrors }): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.get(
       '/fleet/alarms',
@@ -90,5 +111,30 @@ export const fleetRoutes =
         },
       },
       async () => ({ items: await errors.fleetByCause() }),
+    );
+
+    app.get(
+      '/fleet/certificates',
+      {
+        config: { roles: ANY_ROLE },
+        schema: {
+          tags: ['subclouds', 'certificates'],
+          summary: 'The subclouds whose certificates expire soonest, with their certificate alarms (500.200, 500.210), and fleet totals',
+          description: 'Each subcloud reports its soonest-expiring certificate in its status; subclouds that have not reported one are not listed.',
+          querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 20 }) }, { additionalProperties: false }),
+          response: {
+            200: Type.Object({
+              totals: Type.Object({
+                subclouds_reporting: Type.Integer({ description: 'Subclouds that reported their certificates' }),
+                subclouds_expiring: Type.Integer({ description: 'Subclouds with a 500.200 active' }),
+                subclouds_expired: Type.Integer({ description: 'Subclouds with a 500.210 active' }),
+              }),
+              items: Type.Array(FleetCertificateSchema),
+            }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request) => fleetCertificates(db, clock.now(), request.query.limit),
     );
   };

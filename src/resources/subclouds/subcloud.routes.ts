@@ -71,6 +71,23 @@ export const subcloudRoutes =
         return reply.status(201).send(await subclouds.add(request.body));
       },
     );
+    app.post(
+      '/subclouds/:subcloud/enroll-token',
+      {
+        config: { roles: ADMINS },
+        schema: {
+          tags: ['subclouds'],
+          summary: 'Issue a new one-time enroll token for a known subcloud',
+          description:
+            'The way back for a subcloud whose client certificate expired while it was offline longer than its lifetime, or that lost its credential: ' +
+            'run "starling serve --role subcloud --enroll-token T" on it. Its current credential works until it enrolls with the new token.',
+          params: SubcloudRef,
+          response: { 201: Type.Object({ subcloud: SubcloudDetailSchema, enroll_token: Type.String(), expires_at: Type.String({ format: 'date-time' }) }), ...errorResponses },
+        },
+      },
+      async (request, reply) => reply.status(201).send(await subclouds.reissueEnrollToken(request.params.subcloud)),
+    );
+
     app.patch(
       '/subclouds/:subcloud',
       { config: { roles: ADMINS }, schema: { tags: ['subclouds'], summary: 'Change description, location, group, or the system controller it reports to', params: SubcloudRef, body: UpdateSubcloudBody, response: { 200: SubcloudDetailSchema, ...errorResponses } } },

@@ -194,6 +194,24 @@ export class SubcloudService {
   }
 
   /**
+   * Issues a new one-time enroll token for a subcloud this system controller
+   * knows: the way back for one whose client certificate expired while it
+   * was offline longer than its lifetime (an expired certificate is never
+   * accepted), or whose credential was lost. Its current credential works
+   * until it enrolls with the new token.
+   */
+  async reissueEnrollToken(ref: string): Promise<{ subcloud: SubcloudDetail; enroll_token: string; expires_at: string }> {
+    const row = await this.row(ref);
+    if (row.deploy_status === 'secondary') throw new ConflictError(`subcloud ${row.name} reports to another system controller now (${row.system_controller_url ?? 'unknown'}): issue its token there`, 'subcloud');
+    if (['rehome-pending', 'rehoming'].includes(row.deploy_status)) throw new ConflictError(`subcloud ${row.name} is ${row.deploy_status}: its rehome token is still the one to use`, 'subcloud');
+    const now = this.deps.clock.now();
+    const token = SUBCLOUD_TOKEN_PREFIX + randomSecret(24);
+    const expires = now + durations.enrollTokenTtlMs;
+    await this.deps.db.updateTable('subclouds').set({ enroll_token_hash: sha256Hex(token), enroll_expires_at: expires, updated_at: now }).where('id', '=', row.id).execute();
+    return { subcloud: await this.show(String(row.id)), enroll_token: formatEnrollToken(token, this.deps.pki?.tokenPin()), expires_at: new Date(expires).toISOString() };
+  }
+
+  /**
    * Reconfigures a subcloud centrally; the change reaches it as desired
    * state. A new `system_controller_url` alone is a new address of this
    * system controller; with `enroll_token` (from `subcloud add --migrate` on

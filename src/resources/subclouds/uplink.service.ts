@@ -171,6 +171,7 @@ export class UplinkService {
       change.status = JSON.stringify(report.status);
       change.status_hash = report.status_hash;
       change.software_version = report.status.software_version;
+      change.certificate_expires_at = report.status.certificates?.soonest.not_after ?? null;
       applied = report.status.endpoints;
       await this.recordEndpoints(trx, subcloud.id, applied, sync, now);
       if (report.status.orchestration) jobFinished = (await this.deps.jobReported?.(trx, subcloud, report.status.orchestration, now)) ?? false;
