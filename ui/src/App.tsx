@@ -9,6 +9,7 @@ import { UserContext, useResource, type User } from './hooks';
 import { href, useRoute } from './router';
 import { Alarms } from './views/Alarms';
 import { Audit } from './views/Audit';
+import { Certificates } from './views/Certificates';
 import { Events } from './views/Events';
 import { HostDetail } from './views/HostDetail';
 import { Hosts } from './views/Hosts';
@@ -26,6 +27,7 @@ const NAV: Array<{ route: string; label: string; admin?: boolean }> = [
   { route: 'hosts', label: 'Hosts' },
   { route: 'software', label: 'Software' },
   { route: 'strategies', label: 'Strategies' },
+  { route: 'certificates', label: 'Certificates' },
   { route: 'users', label: 'Users', admin: true },
   { route: 'audit', label: 'Audit log', admin: true },
 ];
@@ -45,6 +47,8 @@ function View({ route }: { route: string[] }) {
       return <Software />;
     case 'strategies':
       return <Strategies />;
+    case 'certificates':
+      return <Certificates />;
     case 'users':
       return <Users />;
     case 'audit':

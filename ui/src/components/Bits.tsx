@@ -30,7 +30,34 @@ export function Loading({ what }: { what: string }) {
   return <p className="muted">Loading {what}…</p>;
 }
 
-export function Table({ caption, head, rows, empty }: { caption: string; head: string[]; rows: ReactNode[][]; empty?: string }) {
+/** A column header that sorts the table: a button in the header cell, its order announced through aria-sort. */
+export interface SortableHead {
+  label: string;
+  sort: 'ascending' | 'descending';
+  onSort: () => void;
+}
+
+interface TableProps {
+  caption: string;
+  head: Array<string | SortableHead>;
+  rows: ReactNode[][];
+  empty?: string;
+  /** A class per row (by index), e.g. to colour it by state; the row must also say the state in text. */
+  rowClass?: (index: number) => string | undefined;
+}
+
+function HeadCell({ head }: { head: string | SortableHead }) {
+  if (typeof head === 'string') return <th scope="col">{head}</th>;
+  return (
+    <th scope="col" aria-sort={head.sort}>
+      <button type="button" className="sort" onClick={head.onSort}>
+        {head.label} <span aria-hidden="true">{head.sort === 'ascending' ? '▲' : '▼'}</span>
+      </button>
+    </th>
+  );
+}
+
+export function Table({ caption, head, rows, empty, rowClass }: TableProps) {
   return (
     <div className="table-wrap">
       <table>
@@ -38,9 +65,7 @@ export function Table({ caption, head, rows, empty }: { caption: string; head: s
         <thead>
           <tr>
             {head.map((h) => (
-              <th key={h} scope="col">
-                {h}
-              </th>
+              <HeadCell key={typeof h === 'string' ? h : h.label} head={h} />
             ))}
           </tr>
         </thead>
@@ -53,7 +78,7 @@ export function Table({ caption, head, rows, empty }: { caption: string; head: s
             </tr>
           ) : (
             rows.map((r, i) => (
-              <tr key={i}>
+              <tr key={i} className={rowClass?.(i)}>
                 {r.map((c, j) => (
                   <td key={j}>{c}</td>
                 ))}
