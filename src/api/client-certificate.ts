@@ -60,8 +60,8 @@ function peerOf(socket: TLSSocket): PeerIdentity {
   return peer;
 }
 
-/** Throws UnauthenticatedError unless the request's connection carries `principal`'s certificate from the CA `issuerFingerprint`. */
-export function requireClientCertificate(request: FastifyRequest, principal: string, issuerFingerprint: string | undefined): void {
+/** Throws UnauthenticatedError unless the request's connection carries `principal`'s certificate from one of the CAs `issuerFingerprints` (two during a root rotation). */
+export function requireClientCertificate(request: FastifyRequest, principal: string, issuerFingerprints: readonly string[]): void {
   const socket = request.raw.socket as TLSSocket;
   const how = `${principal} must connect with the client certificate it was issued when it enrolled (mutual TLS); enroll again with a new token if it has none`;
   if (!socket.encrypted) throw new UnauthenticatedError(`a client certificate is required and this connection is not TLS: ${how}`);
@@ -72,7 +72,7 @@ export function requireClientCertificate(request: FastifyRequest, principal: str
   }
   if (!peer.authorized) throw new UnauthenticatedError(`client certificate refused (${peer.error ?? 'not issued by this controller'}): ${how}`);
   if (peer.commonName !== principal) throw new UnauthenticatedError(`the client certificate is for ${peer.commonName ?? 'nobody'}, not ${principal}: ${how}`);
-  if (!issuerFingerprint || peer.issuerFingerprint !== issuerFingerprint) throw new UnauthenticatedError(`the client certificate was not issued by this controller's CA: ${how}`);
+  if (!peer.issuerFingerprint || !issuerFingerprints.includes(peer.issuerFingerprint)) throw new UnauthenticatedError(`the client certificate was not issued by this controller's CA: ${how}`);
 }
 
 /** The authorized client certificate on this request's connection, if any (read once per connection). */

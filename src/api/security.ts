@@ -62,7 +62,7 @@ export interface SecurityDeps {
    * certificate issued to them by the CA with this fingerprint. Absent on a
    * plain-HTTP controller (--insecure-http) and for in-process tests.
    */
-  clientCertificates?: { issuerFingerprint(): string | undefined };
+  clientCertificates?: { issuerFingerprints(): readonly string[] };
 }
 
 const MACHINE_CREDENTIALS = new Set<Principal['via']>(['agent-credential', 'subcloud-credential']);
@@ -96,7 +96,7 @@ export function installSecurity(app: FastifyInstance, deps: SecurityDeps): Decla
     if (config.public || !config.roles) return;
     const principal = await deps.auth.authenticate(request.headers.authorization);
     request.principal = principal;
-    if (deps.clientCertificates && MACHINE_CREDENTIALS.has(principal.via)) requireClientCertificate(request, principal.name, deps.clientCertificates.issuerFingerprint());
+    if (deps.clientCertificates && MACHINE_CREDENTIALS.has(principal.via)) requireClientCertificate(request, principal.name, deps.clientCertificates.issuerFingerprints());
     if (!config.roles.includes(principal.role)) {
       throw new NotAllowedError(`role ${principal.role} may not ${request.method} ${request.routeOptions.url}; allowed: ${config.roles.join(', ')}`);
     }

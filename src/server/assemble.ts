@@ -65,6 +65,7 @@ import { deployRoutes } from '../resources/software/deploy.routes.js';
 import { SwStrategyService } from '../resources/strategies/sw-strategy.service.js';
 import { strategyRoutes } from '../resources/strategies/strategy.routes.js';
 import { FleetStrategyService } from '../resources/strategies/fleet-strategy.service.js';
+import { CaUpdateRunner } from '../resources/strategies/ca-update.runner.js';
 import { fleetStrategyRoutes } from '../resources/strategies/fleet-strategy.routes.js';
 import { PRESTAGE_MAX_PARALLEL } from '../resources/strategies/fleet-strategy.types.js';
 import { TransferGate } from '../api/transfer-gate.js';
@@ -215,7 +216,8 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     errors: subclouds.errorLog,
   });
   const subcloudTransfers = new TransferGate(PRESTAGE_MAX_PARALLEL);
-  const fleet = new FleetStrategyService({ db, clock, waiters, errors: subclouds.errorLog });
+  const caUpdate = mtls && deps.site?.role === 'systemcontroller' ? new CaUpdateRunner({ db, clock, pki, renewal, useServerTls: () => useServerTls() }) : undefined;
+  const fleet = new FleetStrategyService({ db, clock, waiters, errors: subclouds.errorLog, ...(caUpdate ? { caUpdate } : {}) });
   const syncAudit = new SyncAudit({ db, clock, fault, sync, graceMs: durations.subcloudAuditWindowMs });
   const certificateMonitor = new CertificateMonitor({ db, clock, fault, windows });
   const reports = new ReportService({ db, dialect: database.dialect, clock, fault, waiters, reportIntervalMs: deps.config.reportIntervalMs, log, observe: metrics.observeReport, softwareReported: (hostId, status) => deploy.softwareReported(hostId, status) });
@@ -233,7 +235,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandler(app);
-  const routes = installSecurity(app, { auth, db, clock, log, ...(mtls ? { clientCertificates: { issuerFingerprint: () => pki.clientIssuerFingerprint } } : {}) });
+  const routes = installSecurity(app, { auth, db, clock, log, ...(mtls ? { clientCertificates: { issuerFingerprints: () => pki.clientIssuerFingerprints } } : {}) });
   installRequestMetrics(app, metrics);
   installConnectionMetrics(app, metrics, mtls);
   await installOpenApi(app);

@@ -213,7 +213,7 @@ function siteCa(parts: Assembled): SiteCa {
     needed: () => !parts.pki.ready,
     request: () => parts.pki.caRequest(),
     install: (chain) => parts.pki.installCa(chain),
-    renewalRequest: () => parts.pki.caRenewalRequest(),
+    renewalRequest: (asked) => parts.pki.caRenewalRequest(asked),
     installRenewal: async (chain) => {
       await parts.pki.installRenewedCa(chain);
       parts.useServerTls();

@@ -41,7 +41,7 @@ export interface SiteCa {
   request(): Promise<string>;
   install(chainPem: string): Promise<void>;
   /** A request to renew the CA (same key) once it is due, else undefined. */
-  renewalRequest(): Promise<string | undefined>;
+  renewalRequest(asked: boolean): Promise<string | undefined>;
   /** Puts the renewed CA in place (and what it signed, reissued under it). */
   installRenewal(chainPem: string): Promise<void>;
 }
@@ -120,6 +120,8 @@ export class SubcloudUplink {
   private renewal: ClientRenewal | undefined;
   /** Clients on the old certificate, closed once their long poll is over. */
   private readonly retiring = new Set<JsonClient>();
+  /** The system controller asked for the intermediate CA to be reissued (a root rotation). */
+  private caAsked = false;
 
   constructor(private readonly options: UplinkOptions) {
     this.backoff = new Backoff(
@@ -295,7 +297,7 @@ export class SubcloudUplink {
       }
     }
     const snapshot = this.needSnapshot ? await site.snapshot() : undefined;
-    const caCsr = this.record?.tls ? await this.options.ca?.renewalRequest() : undefined;
+    const caCsr = this.record?.tls ? await this.options.ca?.renewalRequest(this.caAsked) : undefined;
     const body: SubcloudReport = {
       seq: ++this.reportSeq,
       status_hash: hash,
@@ -357,9 +359,14 @@ export class SubcloudUplink {
   private async takeRenewal(link: number, reply: SubcloudReply): Promise<void> {
     const record = this.record;
     if (link !== this.link || !record || !this.renewal) return;
+    if (reply.renew_ca && !this.caAsked) {
+      this.caAsked = true;
+      this.kick();
+    }
     if (reply.ca_certificate) {
       try {
         await this.options.ca?.installRenewal(reply.ca_certificate);
+        this.caAsked = false;
         this.options.log.info("renewed this subcloud's intermediate CA");
       } catch (err) {
         this.options.log.error({ err: (err as Error).message }, 'could not install the renewed intermediate CA');

@@ -15,6 +15,22 @@ const path = '/api/v1/sw-update-strategy';
 function render(format: OutputFormat, s: FleetStrategyView): string {
   if (format !== 'table') return renderObject(format, s);
   const finished = s.steps.complete + s.steps.failed + s.steps.aborted;
+  if (s.ca_update) {
+    const c = s.ca_update;
+    return renderObject(format, {
+      'strategy type': s.type,
+      state: s.state,
+      phase: c.phase ?? (s.state === 'initial' ? 'not started (the new root CA is made on apply)' : 'none'),
+      progress: progressBar(finished, s.steps.total),
+      steps: `${s.steps.in_progress} in progress, ${s.steps.complete} complete, ${s.steps.failed} failed, ${s.steps.aborted} aborted, ${s.steps.initial} not started`,
+      'old root CA': c.old_root ?? '',
+      'new root CA': c.new_root ?? '',
+      'new root subject': c.subject ?? '',
+      'new root expiry': c.expiry_date ?? '',
+      'stop on failure': s.stop_on_failure,
+      reason: s.reason,
+    });
+  }
   const summary = renderObject(format, {
     'strategy type': s.type,
     release: s.release_id,
@@ -26,7 +42,7 @@ function render(format: OutputFormat, s: FleetStrategyView): string {
     'max parallel subclouds': s.max_parallel_subclouds,
     'stop on failure': s.stop_on_failure,
     'with prestage': s.with_prestage,
-    'prestage bandwidth': s.job.bytes_per_second ? `${((s.job.bytes_per_second * 8) / 1e6).toFixed(1)} Mbit/s per subcloud` : 'no cap',
+    'prestage bandwidth': s.job?.bytes_per_second ? `${((s.job.bytes_per_second * 8) / 1e6).toFixed(1)} Mbit/s per subcloud` : 'no cap',
     reason: s.reason,
   });
   if (!s.failures_by_cause.length) return summary;
@@ -62,7 +78,9 @@ const stepColumns = [
 ];
 
 interface CreateOptions {
-  release: string;
+  release?: string;
+  expiryDate?: string;
+  subject?: string;
   group?: string;
   subcloud?: string;
   subcloudApplyType?: string;
@@ -87,9 +105,14 @@ export function registerFleetStrategyCommands(program: Command, ctx: CliContext)
   const fleet = program.command('fleet-strategy').description('The fleet strategy on the system controller: roll a release out to subclouds (StarlingX dcmanager sw-deploy-strategy, prestage-strategy)');
   fleet
     .command('create')
-    .description('Create a sw-deploy or prestage strategy: one step per managed, online subcloud that lacks the release')
-    .argument('<type>', 'sw-deploy | prestage')
-    .requiredOption('--release <id>', 'the release (sw-deploy: deployed on the system controller first)')
+    .description(
+      'Create a sw-deploy or prestage strategy (one step per managed, online subcloud that lacks the release), ' +
+        'or a ca-update (rotate the fleet root CA: every subcloud trusts both roots, renews under the new one, then drops the old)',
+    )
+    .argument('<type>', 'sw-deploy | prestage | ca-update')
+    .option('--release <id>', 'sw-deploy, prestage: the release (sw-deploy: deployed on the system controller first)')
+    .option('--expiry-date <date>', "ca-update: the new root CA's expiry (default ten years from apply)")
+    .option('--subject <dn>', 'ca-update: the new root CA\'s subject, e.g. "CN=fleet root CA 2027, O=Example"')
     .option('--group <name>', 'only this subcloud group (its apply type and max parallel apply)')
     .option('--subcloud <name>', 'only this subcloud')
     .addOption(new Option('--subcloud-apply-type <type>', 'parallel, or serial (one at a time)').choices(['parallel', 'serial']))
@@ -102,12 +125,15 @@ export function registerFleetStrategyCommands(program: Command, ctx: CliContext)
     .option('--max-parallel-worker-hosts <n>', "each subcloud's site strategy (2-10)")
     .addOption(new Option('--alarm-restrictions <level>', "each subcloud's site strategy").choices(ALARM_RESTRICTIONS))
     .action(async (type: string, o: CreateOptions, cmd: Command) => {
-      if (type !== 'sw-deploy' && type !== 'prestage') throw new Error(`fleet strategy type ${type}: sw-deploy or prestage`);
+      if (type !== 'sw-deploy' && type !== 'prestage' && type !== 'ca-update') throw new Error(`fleet strategy type ${type}: sw-deploy, prestage or ca-update`);
+      if (type !== 'ca-update' && !o.release) throw new Error(`--release is required for a ${type} strategy`);
       const mbps = o.prestageMbps === undefined ? undefined : Number(o.prestageMbps);
       if (mbps !== undefined && !(mbps >= 0)) throw new Error(`--prestage-mbps: not a number of Mbit/s: ${o.prestageMbps}`);
       const body = {
         type,
-        release: o.release,
+        ...(o.release ? { release: o.release } : {}),
+        ...(o.expiryDate ? { expiry_date: o.expiryDate } : {}),
+        ...(o.subject ? { subject: o.subject } : {}),
         ...(o.group ? { group: o.group } : {}),
         ...(o.subcloud ? { subcloud: o.subcloud } : {}),
         ...(o.subcloudApplyType ? { subcloud_apply_type: o.subcloudApplyType } : {}),

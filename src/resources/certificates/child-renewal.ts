@@ -30,8 +30,22 @@ export interface RenewingChild {
   owner: string;
 }
 
+/** What a child last showed on its report while a root rotation runs. */
+export interface ChildSeen {
+  /** The token of the CAs it trusts its parent by. */
+  trust?: string;
+  /** The CA of the client certificate on its connection. */
+  issuer?: string;
+}
+
 export class ChildRenewal {
   private trust: { pems: string[]; token: string } | undefined;
+  /**
+   * By principal, while a root rotation runs: what the ca-update strategy
+   * reads to move each subcloud's step. Kept in memory: after a restart the
+   * next report (within an interval) tells it again.
+   */
+  readonly seen = new Map<string, ChildSeen>();
 
   constructor(private readonly deps: ChildRenewalDeps) {}
 
@@ -56,6 +70,8 @@ export class ChildRenewal {
   /** The renewal and trust part of a reply to a child's report. */
   async answer(child: RenewingChild, report: RenewalReport, presented: PresentedCertificate | undefined): Promise<RenewalReply> {
     if (!this.ready) return {};
+    if (this.deps.pki.rotationState) this.seen.set(child.principal, { ...(report.trust_token ? { trust: report.trust_token } : {}), ...(presented?.issuerFingerprint ? { issuer: presented.issuerFingerprint } : {}) });
+    else if (this.seen.size) this.seen.clear();
     const reply: RenewalReply = {};
     if (report.trust_token !== undefined) {
       const trust = this.currentTrust();
@@ -79,6 +95,19 @@ export class ChildRenewal {
       reply.renew_certificate = true;
     }
     return reply;
+  }
+
+  /** The token of a set of CAs, as children send it (cached for the current trust). */
+  tokenOf(pems: string[]): string {
+    return pems.join('') === this.currentTrust().pems.join('') ? this.currentTrust().token : trustTokenOf(pems);
+  }
+
+  /** True when a subcloud's intermediate CA is to be reissued: during a root rotation, once the new root signs and its ICA is not from it. */
+  async caDue(subcloud: string): Promise<boolean> {
+    const phase = this.deps.pki.rotationState?.phase;
+    if (phase !== 'update-certs' && phase !== 'trust-new') return false;
+    const ica = await this.deps.pki.issuedTo('subcloud-ica', subcloud);
+    return ica !== undefined && !this.deps.pki.signedNow(ica.pem);
   }
 
   /** A subcloud's request to renew its intermediate CA. */

@@ -48,10 +48,30 @@ export interface OperatorCertificate {
 }
 
 const SERVER = 'platform';
+/** During a fleet root CA rotation: the new root, and the new root signed by the old one (for children that trust only the old). */
+const NEXT_ROOT = 'fleet-root-ca-next';
+const CROSS_ROOT = 'fleet-root-ca-cross';
+const ROTATION_SETTING = 'ca_rotation';
+
+/**
+ * A fleet root CA rotation's phases (after StarlingX kube-rootca-update):
+ * - `trust-both`: children are handed both roots; everything is still signed by the old one;
+ * - `update-certs`: the new root signs (children renew under it); the API presents its new
+ *   certificate with the new root cross-signed by the old, so a child that trusts only the
+ *   old (offline during trust-both) still connects and catches up;
+ * - `trust-new`: children are handed the new root alone; the old is no longer accepted.
+ */
+export const ROTATION_PHASES = ['trust-both', 'update-certs', 'trust-new'] as const;
+export type RotationPhase = (typeof ROTATION_PHASES)[number];
+
+type LoadedCa = { row: CertificateRow; key: CryptoKey; issuer: LoadedIssuer };
 
 export class PlatformPki {
-  private ca: { row: CertificateRow; key: CryptoKey; issuer: LoadedIssuer } | undefined;
+  /** The CA that signs (during a rotation's update-certs and trust-new phases: the new root). */
+  private ca: LoadedCa | undefined;
   private server: CertificateRow | undefined;
+  /** A fleet root CA rotation under way. */
+  private rotation: { phase: RotationPhase; old: LoadedCa; next: LoadedCa; cross: CertificateRow } | undefined;
   /** A subcloud's ICA key between its CSR and the signed ICA (enrollment). */
   private pendingCaKey: KeyPair | undefined;
   /** A subcloud's request to renew its intermediate CA, until answered. */
@@ -70,6 +90,21 @@ export class PlatformPki {
     if (!row && this.deps.role !== 'subcloud') row = await this.createRoot(this.caType);
     if (row) this.ca = await this.loadCa(row);
     this.server = await getCertificateByName(this.deps.db, SERVER);
+    await this.loadRotation();
+  }
+
+  private async loadRotation(): Promise<void> {
+    const setting = await this.deps.db.selectFrom('settings').select('value').where('key', '=', ROTATION_SETTING).executeTakeFirst();
+    const next = await getCertificateByName(this.deps.db, NEXT_ROOT);
+    const cross = await getCertificateByName(this.deps.db, CROSS_ROOT);
+    const old = await getCertificateByName(this.deps.db, 'fleet-root-ca');
+    if (!setting || !next || !cross || !old) {
+      this.rotation = undefined;
+      return;
+    }
+    const phase = (JSON.parse(setting.value) as { phase: RotationPhase }).phase;
+    this.rotation = { phase, old: await this.loadCa(old), next: await this.loadCa(next), cross };
+    this.ca = phase === 'trust-both' ? this.rotation.old : this.rotation.next;
   }
 
   /** A subcloud whose system controller serves plain HTTP gets no ICA: it serves its API under a platform CA of its own. */
@@ -78,7 +113,7 @@ export class PlatformPki {
     this.ca = await this.loadCa(await this.createRoot('platform-ca'));
   }
 
-  private async loadCa(row: CertificateRow): Promise<{ row: CertificateRow; key: CryptoKey; issuer: LoadedIssuer }> {
+  private async loadCa(row: CertificateRow): Promise<LoadedCa> {
     const key = await importSigningKey(row.key_pem!);
     return { row, key, issuer: await loadIssuer({ certPem: row.pem, key }) };
   }
@@ -88,22 +123,22 @@ export class PlatformPki {
     return this.ca !== undefined;
   }
 
-  private async createRoot(type: CertificateType): Promise<CertificateRow> {
+  private async createRoot(type: CertificateType, options: { name?: string; subject?: string; notAfter?: number } = {}): Promise<CertificateRow> {
     const pair = await generateKeyPair();
     const now = this.deps.clock.now();
     const label = type === 'fleet-root-ca' ? 'fleet root CA' : 'platform CA';
     const pem = await issueCertificate({
       subjectKeys: pair.keys,
-      subject: `CN=${this.deps.systemName} ${label}, O=Starling`,
+      subject: options.subject ?? `CN=${this.deps.systemName} ${label}, O=Starling`,
       usage: 'ca',
       notBefore: new Date(now - durations.certificateBackdateMs),
-      notAfter: new Date(now + durations.rootCaLifetimeMs),
+      notAfter: new Date(options.notAfter ?? now + durations.rootCaLifetimeMs),
     });
     this.deps.log.info({ type, fingerprint: fingerprintOf(pem) }, `created this controller's ${label}`);
-    return putCertificate(this.deps.db, now, { name: type, type, renewal: 'auto', pem, keyPem: pair.privateKeyPem });
+    return putCertificate(this.deps.db, now, { name: options.name ?? type, type, renewal: 'auto', pem, keyPem: pair.privateKeyPem });
   }
 
-  private requireCa(): { row: CertificateRow; key: CryptoKey; issuer: LoadedIssuer } {
+  private requireCa(): LoadedCa {
     if (!this.ca) throw new Error('this controller has no CA yet (a subcloud gets its intermediate CA when it enrolls)');
     return this.ca;
   }
@@ -121,14 +156,101 @@ export class PlatformPki {
    */
   get servingAnchor(): { pem: string; fingerprint: string } {
     if (!this.server) throw new Error('no API server certificate yet');
-    const chain = this.server.renewal === 'manual' ? splitPemChain(this.server.pem) : splitPemChain(this.requireCa().row.pem).slice(0, 1);
+    // While the API presents the new root cross-signed by the old, the old root is at the top of what it presents.
+    const top = this.rotation?.phase === 'update-certs' ? this.rotation.old.row.pem : this.requireCa().row.pem;
+    const chain = this.server.renewal === 'manual' ? splitPemChain(this.server.pem) : splitPemChain(top).slice(0, 1);
     const anchor = chain[chain.length - 1]!;
     return { pem: anchor, fingerprint: fingerprintOf(anchor) };
   }
 
-  /** The CAs this controller's children trust it by (the serving anchor), sent to a child whose trust is not current. */
+  /** The CAs this controller's children trust it by, sent to a child whose trust is not current: during a rotation both roots, then the new one alone. */
   get trustBundle(): string[] {
-    return [this.servingAnchor.pem];
+    const r = this.rotation;
+    if (!r) return [this.servingAnchor.pem];
+    return r.phase === 'trust-new' ? [r.next.row.pem] : [r.old.row.pem, r.next.row.pem];
+  }
+
+  /** The CAs whose client certificates this controller accepts (fingerprints): its own, and during a rotation both roots until trust-new. */
+  get clientIssuerFingerprints(): string[] {
+    const r = this.rotation;
+    if (r && r.phase !== 'trust-new') return [r.old.row.fingerprint, r.next.row.fingerprint];
+    return this.ca ? [this.ca.row.fingerprint] : [];
+  }
+
+  /** The rotation under way, if any: its phase and both roots. */
+  get rotationState(): { phase: RotationPhase; old: CertificateRow; next: CertificateRow } | undefined {
+    const r = this.rotation;
+    return r ? { phase: r.phase, old: r.old.row, next: r.next.row } : undefined;
+  }
+
+  /**
+   * Starts a fleet root CA rotation (system controller): makes the new root
+   * and the new root cross-signed by the old, in phase trust-both. A
+   * rotation already under way is kept (its new root too).
+   */
+  async beginRotation(options: { subject?: string; notAfter?: number }): Promise<void> {
+    if (this.deps.role !== 'systemcontroller') throw new Error('only a system controller rotates the fleet root CA');
+    if (this.rotation) return;
+    const old = this.requireCa();
+    const next = await this.createRoot('fleet-root-ca', { name: NEXT_ROOT, ...options });
+    const nextCa = await this.loadCa(next);
+    const crossPem = await issueCertificate({
+      issuer: old.issuer,
+      subjectKeys: { publicKey: nextCa.issuer.cert.publicKey },
+      subject: nextCa.issuer.cert.subject,
+      usage: 'ca',
+      notBefore: new Date(this.deps.clock.now() - durations.certificateBackdateMs),
+      notAfter: new Date(next.not_after),
+    });
+    await putCertificate(this.deps.db, this.deps.clock.now(), { name: CROSS_ROOT, type: 'fleet-root-ca', renewal: 'auto', pem: crossPem, keyPem: null });
+    await this.setRotationPhase('trust-both');
+  }
+
+  /** Moves the rotation to a phase (persisted; the signing CA follows). The caller reissues the API certificate and puts it on the listener. */
+  async setRotationPhase(phase: RotationPhase): Promise<void> {
+    const value = JSON.stringify({ phase });
+    await this.deps.db
+      .insertInto('settings')
+      .values({ key: ROTATION_SETTING, value })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+      .execute();
+    await this.loadRotation();
+    this.deps.log.info({ phase }, 'fleet root CA rotation: phase');
+  }
+
+  /** Ends a rotation in trust-new: the new root becomes the fleet root CA, and the old one and the cross-signed one are deleted. */
+  async finishRotation(): Promise<void> {
+    const r = this.rotation;
+    if (!r || r.phase !== 'trust-new') throw new Error('a rotation finishes from its trust-new phase');
+    const now = this.deps.clock.now();
+    await this.deps.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('certificates').where('name', 'in', [NEXT_ROOT, CROSS_ROOT, 'fleet-root-ca']).execute();
+      await putCertificate(trx, now, { name: 'fleet-root-ca', type: 'fleet-root-ca', renewal: 'auto', pem: r.next.row.pem, keyPem: r.next.row.key_pem });
+      await trx.deleteFrom('settings').where('key', '=', ROTATION_SETTING).execute();
+    });
+    this.rotation = undefined;
+    this.ca = await this.loadCa((await getCertificateByName(this.deps.db, 'fleet-root-ca'))!);
+    this.deps.log.info({ fingerprint: this.ca.row.fingerprint }, 'fleet root CA rotation finished: the old root is gone');
+  }
+
+  /**
+   * Abandons a rotation: from trust-both, back to the old root alone (the
+   * new one was never used); from a later phase, both roots stay trusted
+   * (some children hold certificates from each), until a new ca-update.
+   */
+  async abortRotation(): Promise<void> {
+    const r = this.rotation;
+    if (!r) return;
+    if (r.phase === 'trust-both') {
+      await this.deps.db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('certificates').where('name', 'in', [NEXT_ROOT, CROSS_ROOT]).execute();
+        await trx.deleteFrom('settings').where('key', '=', ROTATION_SETTING).execute();
+      });
+      this.rotation = undefined;
+      this.ca = r.old;
+    } else if (r.phase === 'trust-new') {
+      await this.setRotationPhase('update-certs');
+    }
   }
 
   /** True when children must enroll with a certificate request (mutual TLS). */
@@ -141,7 +263,7 @@ export class PlatformPki {
     return this.deps.mtls && this.server ? this.servingAnchor.fingerprint : undefined;
   }
 
-  /** Fingerprint of the CA whose client certificates this controller accepts. */
+  /** Fingerprint of the CA that signs children's certificates now (what a renewal moves them to). */
   get clientIssuerFingerprint(): string | undefined {
     return this.ca?.row.fingerprint;
   }
@@ -238,7 +360,12 @@ export class PlatformPki {
   /** Key, chain and client CAs for the API's TLS listener. */
   serverTls(): ServerTlsMaterial {
     if (!this.server?.key_pem) throw new Error('no API server certificate yet');
-    return { key: this.server.key_pem, cert: this.server.pem, ca: splitPemChain(this.requireCa().row.pem) };
+    const r = this.rotation;
+    if (!r || this.server.renewal === 'manual') return { key: this.server.key_pem, cert: this.server.pem, ca: r ? [r.old.row.pem, r.next.row.pem] : splitPemChain(this.requireCa().row.pem) };
+    const leaf = splitPemChain(this.server.pem)[0]!;
+    // update-certs: the new root cross-signed by the old, then the old, so a child that trusts either finds its root.
+    const chain = r.phase === 'update-certs' ? leaf + r.cross.pem + r.old.row.pem : leaf + this.requireCa().row.pem;
+    return { key: this.server.key_pem, cert: chain, ca: r.phase === 'trust-new' ? [r.next.row.pem] : [r.old.row.pem, r.next.row.pem] };
   }
 
   /**
@@ -266,6 +393,11 @@ export class PlatformPki {
       this.deps.clock.now() < renewAt(issued) &&
       Buffer.from(cert.publicKey.export({ type: 'spki', format: 'der' })).equals(spki)
     );
+  }
+
+  /** True when `pem` (its first certificate) was issued by the CA that signs now. */
+  signedNow(pem: string): boolean {
+    return new X509Certificate(splitPemChain(pem)[0]!).checkIssued(new X509Certificate(this.requireCa().row.pem));
   }
 
   /** The certificate last issued to a child, as recorded. */
@@ -296,11 +428,12 @@ export class PlatformPki {
    * A subcloud, each report: once its intermediate CA is two thirds through
    * its life, a request to renew it with the same key (what it signed stays
    * valid, and its agents' trust in the old certificate holds until the new
-   * one reaches them). The same request until it is answered.
+   * one reaches them); at once when its system controller asks (a root
+   * rotation). The same request until it is answered.
    */
-  async caRenewalRequest(): Promise<string | undefined> {
+  async caRenewalRequest(asked = false): Promise<string | undefined> {
     const ca = this.ca;
-    if (!ca || ca.row.type !== 'subcloud-ica' || this.deps.clock.now() < renewAt(ca.row)) return undefined;
+    if (!ca || ca.row.type !== 'subcloud-ica' || (!asked && this.deps.clock.now() < renewAt(ca.row))) return undefined;
     this.pendingCaRenewal ??= await createCsr(await keyPairFromPem(ca.row.key_pem!));
     return this.pendingCaRenewal;
   }

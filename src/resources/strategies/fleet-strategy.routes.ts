@@ -25,17 +25,26 @@ const StepSchema = Type.Object(
 const StrategySchema = Type.Object(
   {
     type: StringEnum(FLEET_TYPES),
-    release_id: Type.String(),
+    release_id: Type.String({ description: 'sw-deploy and prestage: the release; empty for ca-update' }),
+    ca_update: Type.Optional(
+      Type.Object({
+        phase: Type.Union([StringEnum(['trust-both', 'update-certs', 'trust-new'] as const), Type.Null()], { description: 'The rotation phase: both roots trusted, certificates renewed under the new root, the new root alone' }),
+        old_root: Type.Union([Type.String(), Type.Null()]),
+        new_root: Type.Union([Type.String(), Type.Null()]),
+        subject: Type.Union([Type.String(), Type.Null()]),
+        expiry_date: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+      }),
+    ),
     state: StringEnum(FLEET_STATES),
     subcloud_apply_type: StringEnum(['parallel', 'serial'] as const),
     max_parallel_subclouds: Type.Integer(),
     stop_on_failure: Type.Boolean(),
     with_prestage: Type.Boolean(),
     target: Type.Object({ group: Type.Optional(Type.String()), subcloud: Type.Optional(Type.String()) }),
-    job: Type.Object({
+    job: Type.Optional(Type.Object({
       strategy: Type.Object({ controller_apply_type: Type.String(), worker_apply_type: Type.String(), max_parallel_worker_hosts: Type.Integer(), alarm_restrictions: Type.String() }),
       bytes_per_second: Type.Integer({ description: 'Per-subcloud bandwidth cap while fetching content; 0 for none' }),
-    }),
+    }, { description: 'sw-deploy and prestage: the site strategy options and fetch cap' })),
     reason: Type.String(),
     steps: Type.Object({ total: Type.Integer(), initial: Type.Integer(), in_progress: Type.Integer(), complete: Type.Integer(), failed: Type.Integer(), aborted: Type.Integer() }),
     failures_by_cause: Type.Array(Type.Object({ cause: Type.String(), what: Type.String(), repair: Type.String(), count: Type.Integer(), subclouds: Type.Array(Type.String()), evidence: Type.String() })),
@@ -47,7 +56,9 @@ const StrategySchema = Type.Object(
 const CreateSchema = Type.Object(
   {
     type: StringEnum(FLEET_TYPES),
-    release: Type.String({ minLength: 1, maxLength: 64 }),
+    release: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'sw-deploy and prestage: the release' })),
+    expiry_date: Type.Optional(Type.String({ maxLength: 64, description: "ca-update: the new root CA's expiry date (default ten years)" })),
+    subject: Type.Optional(Type.String({ maxLength: 255, description: 'ca-update: the new root CA\'s subject (e.g. "CN=fleet root CA 2027, O=Example")' })),
     group: Type.Optional(Type.String({ maxLength: 255, description: 'Target a subcloud group (its apply type and max parallel apply)' })),
     subcloud: Type.Optional(Type.String({ maxLength: 255, description: 'Target one subcloud' })),
     subcloud_apply_type: Type.Optional(StringEnum(['parallel', 'serial'] as const)),
@@ -75,14 +86,16 @@ export const fleetStrategyRoutes =
         config: { roles: OPERATORS },
         schema: {
           tags,
-          summary: 'Create a fleet sw-deploy or prestage strategy',
-          description: 'One step per managed, online subcloud that lacks the release (sw-deploy: whose software is out-of-sync). Fails when a target\'s sync is unknown, when nothing needs doing, or when a group\'s settings are overridden.',
+          summary: 'Create a fleet sw-deploy, prestage or ca-update strategy',
+          description:
+            'sw-deploy and prestage: one step per managed, online subcloud that lacks the release (sw-deploy: whose software is out-of-sync). Fails when a target\'s sync is unknown, when nothing needs doing, or when a group\'s settings are overridden. ' +
+            'ca-update: rotates the fleet root CA (after kube-rootca-update), one step per enrolled subcloud: both roots trusted, certificates renewed under the new root, the old root dropped.',
           body: CreateSchema,
           response: { 200: StrategySchema, ...errorResponses },
         },
       },
       async (request) => {
-        request.auditTarget = `${request.body.type} ${request.body.release}`;
+        request.auditTarget = request.body.release ? `${request.body.type} ${request.body.release}` : request.body.type;
         return fleet.create(request.body);
       },
     );

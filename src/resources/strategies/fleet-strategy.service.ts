@@ -32,6 +32,7 @@ import { causeText } from './fleet-causes.js';
 import { fleetTargets, jobOptions, pickSteps } from './fleet-strategy.targets.js';
 import { failuresByCause, listFleetSteps, showFleetStrategy, type StepFilter } from './fleet-strategy.views.js';
 import { subcloudWaitKey } from '../subclouds/uplink.service.js';
+import type { CaUpdateRunner } from './ca-update.runner.js';
 import {
   MAX_PARALLEL_SUBCLOUDS,
   PRESTAGE_MAX_PARALLEL,
@@ -44,7 +45,6 @@ import {
   type FleetState,
   type FleetStepView,
   type FleetStrategyView,
-  type FleetType,
   type StepCause,
 } from './fleet-strategy.types.js';
 
@@ -56,7 +56,7 @@ export class FleetStrategyService {
   private wake: (() => void) | undefined;
   private wakePending: NodeJS.Timeout | undefined;
 
-  constructor(private readonly deps: { db: Kysely<Schema>; clock: Clock; waiters: Waiters; errors: SubcloudErrors; stepTimeoutMs?: number }) {}
+  constructor(private readonly deps: { db: Kysely<Schema>; clock: Clock; waiters: Waiters; errors: SubcloudErrors; stepTimeoutMs?: number; caUpdate?: CaUpdateRunner }) {}
 
   /** Called (soon, coalesced) when a step finished: a slot is free, so the runner need not wait for its next tick. */
   onWake(wake: () => void): void {
@@ -79,6 +79,10 @@ export class FleetStrategyService {
 
   async create(input: FleetCreate): Promise<FleetStrategyView> {
     const { db, clock } = this.deps;
+    if (input.type === 'ca-update') return this.createCaUpdate(input);
+    if (!input.release) throw new InputError(`required for a ${input.type} strategy`, 'release');
+    if (input.expiry_date !== undefined || input.subject !== undefined) throw new InputError('expiry_date and subject are for a ca-update strategy', input.expiry_date !== undefined ? 'expiry_date' : 'subject');
+    const release_id = input.release;
     if (input.group && input.subcloud) throw new InputError('subcloud_group and cloud_name cannot both be given: target a group or one subcloud', 'group');
     if (input.group && (input.subcloud_apply_type !== undefined || input.max_parallel_subclouds !== undefined)) {
       throw new InputError(`subcloud_apply_type and max_parallel_subclouds come from group ${input.group}'s settings and cannot be overridden ("starling subcloud-group update" changes them)`, input.subcloud_apply_type !== undefined ? 'subcloud_apply_type' : 'max_parallel_subclouds');
@@ -108,7 +112,7 @@ export class FleetStrategyService {
     if (applyType === 'serial') maxParallel = 1;
     if (input.type === 'prestage') maxParallel = Math.min(maxParallel, PRESTAGE_MAX_PARALLEL);
 
-    const steps = pickSteps(input, await fleetTargets(this.deps.db, input, groupId));
+    const steps = pickSteps({ ...input, release: release_id }, await fleetTargets(this.deps.db, input, groupId));
 
     const job = jobOptions(input);
     const now = clock.now();
@@ -120,7 +124,7 @@ export class FleetStrategyService {
           id: 1,
           uuid,
           type: input.type,
-          release_id: input.release,
+          release_id,
           subcloud_apply_type: applyType,
           max_parallel_subclouds: maxParallel,
           stop_on_failure: input.stop_on_failure ? 1 : 0,
@@ -155,8 +159,72 @@ export class FleetStrategyService {
     return this.show();
   }
 
-  show(): Promise<FleetStrategyView> {
-    return showFleetStrategy(this.deps.db);
+  /**
+   * A ca-update strategy: one step for every enrolled subcloud, online or
+   * not (one offline keeps its step and catches up when it returns); the
+   * new root CA is made when it is applied.
+   */
+  private async createCaUpdate(input: FleetCreate): Promise<FleetStrategyView> {
+    const { db, clock } = this.deps;
+    const runner = this.deps.caUpdate;
+    if (!runner) throw new ConflictError('a ca-update rotates the fleet root CA of a system controller that serves TLS (--insecure-http has none)', 'type');
+    for (const field of ['release', 'group', 'subcloud', 'with_prestage', 'prestage_mbps', 'controller_apply_type', 'worker_apply_type', 'max_parallel_worker_hosts', 'alarm_restrictions', 'subcloud_apply_type', 'max_parallel_subclouds'] as const) {
+      if (input[field] !== undefined) throw new InputError(`not for a ca-update strategy (it covers every enrolled subcloud at once)`, field);
+    }
+    const now = clock.now();
+    let notAfter: number | undefined;
+    if (input.expiry_date !== undefined) {
+      notAfter = Date.parse(input.expiry_date);
+      if (!Number.isFinite(notAfter)) throw new InputError(`not a date: ${input.expiry_date} (e.g. 2036-12-01)`, 'expiry_date');
+      if (notAfter < now + 2 * durations.leafCertificateLifetimeMs) throw new InputError(`${input.expiry_date} is too soon: a root CA must outlive the certificates it signs (at least ${Math.round((2 * durations.leafCertificateLifetimeMs) / 86_400_000)} days from now)`, 'expiry_date');
+    }
+    if (input.subject !== undefined && !/^(?:[A-Za-z]+=[^,=]+)(?:, ?[A-Za-z]+=[^,=]+)*$/.test(input.subject)) throw new InputError(`not a distinguished name: ${input.subject} (e.g. "CN=fleet root CA 2027, O=Example")`, 'subject');
+    const existing = await this.row();
+    if (existing) throw new ConflictError(`a ${existing.type} fleet strategy already exists (${existing.state}); delete it first`);
+    const steps = await runner.targets();
+    if (!steps.length) throw new ConflictError('Strategy has no steps to apply: no enrolled subcloud');
+    const uuid = randomUUID();
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('fleet_strategy')
+        .values({
+          id: 1,
+          uuid,
+          type: 'ca-update',
+          release_id: '',
+          subcloud_apply_type: 'parallel',
+          max_parallel_subclouds: steps.length,
+          stop_on_failure: input.stop_on_failure ? 1 : 0,
+          with_prestage: 0,
+          target: '{}',
+          options: JSON.stringify({ ...(input.subject ? { subject: input.subject } : {}), ...(notAfter !== undefined ? { not_after: notAfter } : {}) }),
+          state: 'initial',
+          reason: '',
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      const rows = steps.map((t): FleetStrategyStepsTable => ({ subcloud_id: t.id, subcloud_name: t.name, job_key: uuid, stage: 1, state: STEP_INITIAL, details: '', progress: null, cause: null, started_at: null, finished_at: null, updated_at: now }));
+      for (const slice of chunk(rows, 500)) await trx.insertInto('fleet_strategy_steps').values(slice).execute();
+    });
+    return this.show();
+  }
+
+  async show(): Promise<FleetStrategyView> {
+    const view = await showFleetStrategy(this.deps.db);
+    if (view.type !== 'ca-update') return view;
+    const options = JSON.parse((await this.row())!.options) as { subject?: string; not_after?: number };
+    const rotation = this.deps.caUpdate?.rotation();
+    return {
+      ...view,
+      ca_update: {
+        phase: rotation?.phase ?? null,
+        old_root: rotation ? `sha256:${rotation.old.fingerprint}` : null,
+        new_root: rotation ? `sha256:${rotation.next.fingerprint}` : null,
+        subject: rotation?.next.subject ?? options.subject ?? null,
+        expiry_date: rotation ? new Date(rotation.next.not_after).toISOString() : options.not_after ? new Date(options.not_after).toISOString() : null,
+      },
+    };
   }
 
   steps(filter: StepFilter = {}): Promise<{ items: FleetStepView[]; total: number }> {
@@ -167,6 +235,10 @@ export class FleetStrategyService {
     const row = await this.row();
     if (!row) throw new NotFoundError('no fleet strategy');
     if (row.state !== 'initial') throw new ConflictError(`the fleet strategy is ${row.state}; only an initial strategy can be applied`);
+    if (row.type === 'ca-update') {
+      const options = JSON.parse(row.options) as { subject?: string; not_after?: number };
+      await this.deps.caUpdate!.begin({ ...(options.subject ? { subject: options.subject } : {}), ...(options.not_after ? { notAfter: options.not_after } : {}) }, this.deps.clock.now());
+    }
     await this.deps.db.updateTable('fleet_strategy').set({ state: 'applying', updated_at: this.deps.clock.now() }).where('id', '=', 1).execute();
     await this.tick();
     return this.show();
@@ -216,6 +288,7 @@ export class FleetStrategyService {
     if (!row || (row.state !== 'applying' && row.state !== 'abort requested' && row.state !== 'aborting')) return 0;
     const now = clock.now();
     await this.timeouts(now);
+    if (row.type === 'ca-update') return this.tickCaUpdate(row, now);
     const active = Number(
       (await db.selectFrom('fleet_strategy_steps').select(sql<number>`count(*)`.as('n')).where('state', 'not in', STEP_NOT_RUNNING).executeTakeFirst())?.n ?? 0,
     );
@@ -251,6 +324,24 @@ export class FleetStrategyService {
     return 0;
   }
 
+  /** A ca-update's pass: its runner moves the steps and the phases; an abort or the end is written here. */
+  private async tickCaUpdate(row: { state: string; stop_on_failure: number }, now: number): Promise<number> {
+    const runner = this.deps.caUpdate!;
+    let end: { state: FleetState; reason: string } | undefined;
+    if (row.state !== 'applying') end = { state: 'aborted', reason: await runner.abort() };
+    else {
+      const outcome = await runner.tick(row.stop_on_failure === 1, now);
+      if (outcome.done) end = { state: outcome.state, reason: outcome.reason };
+    }
+    if (!end) return 0;
+    const { state, reason } = end;
+    await this.deps.db.transaction().execute(async (trx) => {
+      await trx.updateTable('fleet_strategy_steps').set({ state: 'aborted', finished_at: now, updated_at: now }).where('state', 'not in', STEP_DONE).execute();
+      await trx.updateTable('fleet_strategy').set({ state, reason, updated_at: now }).where('id', '=', 1).execute();
+    });
+    return 0;
+  }
+
   /**
    * Starts up to `slots` steps in order; a subcloud no longer online or
    * managed fails its step instead. Within a stage, subclouds holding a
@@ -275,7 +366,7 @@ export class FleetStrategyService {
     // A stable sort: stage order is kept, and name order among equals.
     const next = candidates.map((c, i) => ({ c, i, w: waiting(c) })).sort((a, b) => a.c.stage - b.c.stage || a.w - b.w || a.i - b.i).slice(0, slots).map((x) => x.c);
     const options = JSON.parse(row.options) as Pick<SiteJob, 'strategy' | 'bytes_per_second'>;
-    const job: SiteJob = { key: row.uuid, type: row.type as FleetType, release_id: row.release_id, prestage: row.with_prestage === 1, ...options };
+    const job: SiteJob = { key: row.uuid, type: row.type as SiteJob['type'], release_id: row.release_id, prestage: row.with_prestage === 1, ...options };
     const ready = next.filter((n) => n.availability_status === 'online' && n.management_state === 'managed');
     const missed = next.filter((n) => !ready.includes(n));
     const sent = (row.type === 'prestage' ? PRESTAGE_STEP : SW_DEPLOY_STEP).sent;

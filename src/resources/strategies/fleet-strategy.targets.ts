@@ -43,7 +43,7 @@ export function pickSteps(input: FleetCreate, targets: Target[]): Target[] {
   if (unknown.length) {
     throw new ConflictError(`software sync status is unknown for ${unknown.length} subcloud(s) (${unknown.slice(0, 5).map((t) => t.name).join(', ')}${unknown.length > 5 ? ', ...' : ''}); wait for them to report, or leave them out`, 'sync_status');
   }
-  const lacks = (t: Target) => !(t.status ? ((JSON.parse(t.status) as { releases?: string[] }).releases ?? []) : []).includes(input.release);
+  const lacks = (t: Target) => !(t.status ? ((JSON.parse(t.status) as { releases?: string[] }).releases ?? []) : []).includes(input.release ?? '');
   const steps = eligible.filter((t) => (input.type === 'prestage' ? lacks(t) : t.sync_status === 'out-of-sync' && lacks(t)));
   if (!steps.length) throw new ConflictError(`Strategy has no steps to apply: no managed, online subcloud${input.group ? ` in group ${input.group}` : ''} needs ${input.release}`);
   return steps;

@@ -5,7 +5,7 @@
 import type { SiteJob, SiteJobState } from '../../protocol/subcloud-wire.js';
 import type { AlarmRestrictions } from './sw-strategy.plan.js';
 
-export const FLEET_TYPES = ['sw-deploy', 'prestage'] as const;
+export const FLEET_TYPES = ['sw-deploy', 'prestage', 'ca-update'] as const;
 export type FleetType = (typeof FLEET_TYPES)[number];
 export const FLEET_STATES = ['initial', 'applying', 'abort requested', 'aborting', 'complete', 'aborted', 'failed'] as const;
 export type FleetState = (typeof FLEET_STATES)[number];
@@ -43,7 +43,11 @@ export const MAX_PARALLEL_SUBCLOUDS = 5000;
 
 export interface FleetCreate {
   type: FleetType;
-  release: string;
+  /** sw-deploy and prestage: the release. */
+  release?: string;
+  /** ca-update: the new root CA's expiry (ISO date) and subject (DN). */
+  expiry_date?: string;
+  subject?: string;
   group?: string;
   subcloud?: string;
   subcloud_apply_type?: 'parallel' | 'serial';
@@ -92,13 +96,16 @@ export interface CauseGroup {
 export interface FleetStrategyView {
   type: FleetType;
   release_id: string;
+  /** ca-update: the rotation's phase and both roots. */
+  ca_update?: { phase: 'trust-both' | 'update-certs' | 'trust-new' | null; old_root: string | null; new_root: string | null; subject: string | null; expiry_date: string | null };
   state: FleetState;
   subcloud_apply_type: 'parallel' | 'serial';
   max_parallel_subclouds: number;
   stop_on_failure: boolean;
   with_prestage: boolean;
   target: { group?: string; subcloud?: string };
-  job: Pick<SiteJob, 'strategy' | 'bytes_per_second'>;
+  /** sw-deploy and prestage: each subcloud's site strategy options and fetch cap. */
+  job?: Pick<SiteJob, 'strategy' | 'bytes_per_second'>;
   reason: string;
   steps: { total: number; initial: number; in_progress: number; complete: number; failed: number; aborted: number };
   failures_by_cause: CauseGroup[];

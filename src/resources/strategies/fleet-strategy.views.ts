@@ -28,7 +28,7 @@ export async function showFleetStrategy(db: Kysely<Schema>): Promise<FleetStrate
     stop_on_failure: row.stop_on_failure === 1,
     with_prestage: row.with_prestage === 1,
     target: JSON.parse(row.target) as FleetStrategyView['target'],
-    job: JSON.parse(row.options) as FleetStrategyView['job'],
+    ...(row.type === 'ca-update' ? {} : { job: JSON.parse(row.options) as FleetStrategyView['job'] }),
     reason: row.reason,
     steps: {
       total: count(() => true),

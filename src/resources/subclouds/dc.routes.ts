@@ -82,7 +82,7 @@ export const dcRoutes =
         const reply = await uplink.handle(Number(principal.userId), { ...body, wait_ms: asks ? 0 : Math.min(body.wait_ms, maxWaitMs) });
         const owner = principalOwner(principal.name);
         const renewed = await renewal.answer({ principal: principal.name, type: 'subcloud-client', owner }, body, presentedCertificate(request));
-        const ca = body.ca_csr !== undefined && renewal.ready ? await renewal.answerCa(owner, body.ca_csr) : {};
+        const ca = !renewal.ready ? {} : body.ca_csr !== undefined ? await renewal.answerCa(owner, body.ca_csr) : (await renewal.caDue(owner)) ? { renew_ca: true } : {};
         return { ...reply, ...renewed, ...ca };
       },
     );
