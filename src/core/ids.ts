@@ -18,5 +18,13 @@ export function newUuid(now = Date.now()): string {
 /** A random secret as URL-safe text (`bytes` of entropy). */
 export const randomSecret = (bytes = 32): string => randomBytes(bytes).toString('base64url');
 
+/** A generated password: never starting with "-", which a command line (`login --password P`) would read as an option. */
+export function randomPassword(bytes = 12): string {
+  for (;;) {
+    const password = randomSecret(bytes);
+    if (!password.startsWith('-')) return password;
+  }
+}
+
 /** Hex sha256, used to store API tokens so that the database never holds one. */
 export const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');

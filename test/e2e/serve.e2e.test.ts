@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
 import { TEST_PG_URL } from '../helpers/backends.js';
-import { runBin, startServe } from '../helpers/processes.js';
+import { runBin, startServe, type Served } from '../helpers/processes.js';
 import { testFetch } from '../helpers/tls.js';
 
 const pgReachable = await (async () => {
@@ -44,7 +44,15 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     const dataDir = join(home, 'data');
     const cliEnv = { HOME: home, XDG_CONFIG_HOME: join(home, 'cfg') };
     let dropSchema: (() => Promise<void>) | undefined;
+    // A failed assertion must not leave a controller running (it would hold the test file open).
+    const started: Served[] = [];
+    const serve = async (args: string[]) => {
+      const served = await startServe(args, {});
+      started.push(served);
+      return served;
+    };
     after(async () => {
+      for (const s of started) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
       await dropSchema?.();
       rmSync(home, { recursive: true, force: true });
     });
@@ -56,7 +64,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         dropSchema = s.drop;
         dbArgs.push('--database-url', s.url);
       }
-      const first = await startServe(dbArgs, {});
+      const first = await serve(dbArgs);
       const password = /with password: (\S+)/.exec(first.output())?.[1];
       assert.ok(password, `password printed:\n${first.output()}`);
 
@@ -77,7 +85,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       first.child.kill('SIGKILL');
       await first.exited;
 
-      const second = await startServe(dbArgs, {});
+      const second = await serve(dbArgs);
       assert.doesNotMatch(second.output(), /with password/, 'the admin exists; no new password');
       const env = { ...cliEnv, STARLING_URL: second.url };
       const listed = await runBin(['alarm', 'list', '-o', 'json'], env);

@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { randomSecret } from '../../core/ids.js';
+import { randomPassword } from '../../core/ids.js';
 import { createLogger } from '../../core/logging.js';
 import type { RaiseInput } from '../../resources/alarms/fault.service.js';
 import { createClient } from '../client.js';
@@ -54,7 +54,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
       if (!Number.isFinite(deploySeconds) || deploySeconds < 0 || deploySeconds > 3600) throw new CliError(`--deploy-seconds: 0 to 3600, not "${flags.deploySeconds}"`);
       const dataDir = resolve(ctx.cwd, flags.dataDir);
       prepareFolder(dataDir);
-      const adminPassword = ctx.processEnv.STARLING_ADMIN_PASSWORD || randomSecret(12);
+      const adminPassword = ctx.processEnv.STARLING_ADMIN_PASSWORD || randomPassword(12);
       const config = configFromFlags(ctx, { port: flags.port, dataDir, host: '127.0.0.1', logLevel: ctx.processEnv.STARLING_LOG_LEVEL ?? 'warn' }, { adminPassword, databaseUrl: undefined, insecureHttp: true });
       const { startController } = await import('../../server/start.js');
       const controller = await startController(config, { log: createLogger({ level: config.logLevel }) });

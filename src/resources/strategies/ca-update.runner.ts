@@ -38,6 +38,9 @@ export const CA_UPDATE_STEP = {
   trustNew: 'updating-trust-new-ca',
 } as const;
 
+/** Step states done with the current phase, waiting for the rest of the fleet (no step timeout). */
+export const CA_UPDATE_WAITING: readonly string[] = [CA_UPDATE_STEP.trustBothDone, CA_UPDATE_STEP.certsDone];
+
 export interface CaUpdateDeps {
   db: Kysely<Schema>;
   clock: Clock;

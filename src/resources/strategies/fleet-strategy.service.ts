@@ -32,7 +32,7 @@ import { causeText } from './fleet-causes.js';
 import { fleetTargets, jobOptions, pickSteps } from './fleet-strategy.targets.js';
 import { failuresByCause, listFleetSteps, showFleetStrategy, type StepFilter } from './fleet-strategy.views.js';
 import { subcloudWaitKey } from '../subclouds/uplink.service.js';
-import type { CaUpdateRunner } from './ca-update.runner.js';
+import { CA_UPDATE_WAITING, type CaUpdateRunner } from './ca-update.runner.js';
 import {
   MAX_PARALLEL_SUBCLOUDS,
   PRESTAGE_MAX_PARALLEL,
@@ -393,7 +393,8 @@ export class FleetStrategyService {
     const late = await this.deps.db
       .selectFrom('fleet_strategy_steps')
       .select(['subcloud_id', 'subcloud_name', 'state'])
-      .where('state', 'not in', STEP_NOT_RUNNING)
+      // A ca-update step done with its phase waits for the fleet, not for its subcloud.
+      .where('state', 'not in', [...STEP_NOT_RUNNING, ...CA_UPDATE_WAITING])
       .where('started_at', '<', now - limit)
       .execute();
     if (!late.length) return;

@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../../core/clock.js';
 import { ConflictError, InputError, NotAllowedError, NotFoundError } from '../../core/errors.js';
-import { newUuid, randomSecret } from '../../core/ids.js';
+import { newUuid, randomPassword } from '../../core/ids.js';
 import type { Dialect } from '../../db/database.js';
 import type { Schema, UserRow } from '../../db/schema.js';
 import type { Kysely } from 'kysely';
@@ -55,7 +55,7 @@ export class UserService {
   async create(input: { name: string; role: string; password?: string }): Promise<{ user: UserView; generatedPassword?: string }> {
     if (!NAME_RE.test(input.name)) throw new InputError('name: must start with a letter and use only a-z, 0-9, ".", "_", "-" (at most 64)', 'name');
     if (!isRole(input.role)) throw new InputError('role: must be one of admin, operator, reader', 'role');
-    const generated = input.password === undefined ? randomSecret(12) : undefined;
+    const generated = input.password === undefined ? randomPassword(12) : undefined;
     const password = input.password ?? generated!;
     const now = this.deps.clock.now();
     const row: UserRow = {
