@@ -54,19 +54,33 @@ export async function startController(config: ServerConfig, options: StartOption
   });
   let loops: Loop[] = [];
   let uplink: SubcloudUplink | undefined;
+  /** Written once the API certificate is in place (after the loops start). */
+  let trustFile: { caFile: string } | undefined;
   let jobs: SiteJobRunner | undefined;
   try {
     const applied = await migrateToLatest(database);
     log.info({ database: database.description, dialect: database.dialect, applied }, 'database ready');
     const https = !config.insecureHttp;
     const parts = await assemble({ config, database, log, clock, metrics, softwareDir: join(config.dataDir, 'software'), site: { role: config.role, systemName: config.systemName }, https });
+    const refreshTrustFile = () => {
+      if (trustFile && writeTrustFile(trustFile.caFile, parts)) log.info({ caFile: trustFile.caFile }, 'the CAs clients trust this controller by changed: rewrote the CA file');
+    };
     const admin = await parts.users.ensureAdmin(config.adminPassword);
     await parts.system.ensure({ name: config.systemName, mode: config.systemMode, role: config.role });
     await parts.groups.ensureDefault();
     if (admin.created) log.info('created the admin user');
 
     // A finished step frees a slot: the runner is woken rather than waiting for its next tick.
-    const fleetLoop = startLoop({ name: 'fleet-strategy', intervalMs: durations.strategyTickMs, log, tick: async () => void (await parts.fleet.tick()) });
+    const fleetLoop = startLoop({
+      name: 'fleet-strategy',
+      intervalMs: durations.strategyTickMs,
+      log,
+      tick: async () => {
+        await parts.fleet.tick();
+        // A root CA rotation changes what clients trust this controller by.
+        refreshTrustFile();
+      },
+    });
     parts.fleet.onWake(() => void fleetLoop.runNow());
     loops = [
       startLoop({
@@ -131,11 +145,13 @@ export async function startController(config: ServerConfig, options: StartOption
     }
 
     const trust = https ? await putServerCertificate(config, parts) : undefined;
+    trustFile = trust;
     const held = uplink?.tlsCertificate;
     if (held && uplink?.name) await parts.pki.recordIssued('subcloud-client', uplink.name, held);
     const certificateAudit = startLoop({ name: 'certificate-audit', intervalMs: durations.certificateAuditIntervalMs, log, tick: async () => {
       // The API certificate Starling issued renews itself at two thirds of its life, on the listener at once.
       if (https && (await parts.pki.renewServerCertificateIfDue())) parts.useServerTls();
+      refreshTrustFile();
       const changed = await parts.certificateMonitor.tick();
       if (changed.raised || changed.cleared) log.info(changed, 'certificate audit: 500.200/500.210 raised/cleared');
     } });
@@ -202,11 +218,29 @@ async function putServerCertificate(config: ServerConfig, parts: Assembled): Pro
   const dir = join(config.dataDir, 'tls');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const caFile = join(dir, 'ca.pem');
-  writeFileSync(caFile, anchor.pem, { mode: 0o644 });
+  writeTrustFile(caFile, parts);
   return { caFile, fingerprint: displayFingerprint(anchor.fingerprint) };
 }
 
-/** 280.010 on a subcloud while its system controller's certificate is refused. */
+/**
+ * Writes the CAs clients trust this controller by to its ca.pem when they
+ * changed: during a fleet root CA rotation both roots (a CLI logged in with
+ * the file keeps working across it), then the new one; a subcloud's renewed
+ * intermediate CA. Returns true when it wrote.
+ */
+function writeTrustFile(caFile: string, parts: Assembled): boolean {
+  const pems = parts.pki.trustBundle.join('');
+  let current = '';
+  try {
+    current = readFileSync(caFile, 'utf8');
+  } catch {
+    // not written yet
+  }
+  if (current === pems) return false;
+  writeFileSync(caFile, pems, { mode: 0o644 });
+  return true;
+}
+
 /** A real subcloud's intermediate CA, as its uplink asks for it at enrollment and renews it over its reports. */
 function siteCa(parts: Assembled): SiteCa {
   return {
@@ -221,6 +255,7 @@ function siteCa(parts: Assembled): SiteCa {
   };
 }
 
+/** 280.010 on a subcloud while its system controller's certificate is refused. */
 function trustAlarm(parts: Assembled): Required<TrustHooks> {
   const entity = (controller: string) => `system_controller=${new URL(controller).host}`;
   return {
