@@ -76,6 +76,8 @@ export class PlatformPki {
   private pendingCaKey: KeyPair | undefined;
   /** A subcloud's request to renew its intermediate CA, until answered. */
   private pendingCaRenewal: string | undefined;
+  /** The serving anchor, for the certificates it was read from. */
+  private anchor: { key: string; value: { pem: string; fingerprint: string } } | undefined;
 
   constructor(private readonly deps: PlatformPkiDeps) {}
 
@@ -158,9 +160,13 @@ export class PlatformPki {
     if (!this.server) throw new Error('no API server certificate yet');
     // While the API presents the new root cross-signed by the old, the old root is at the top of what it presents.
     const top = this.rotation?.phase === 'update-certs' ? this.rotation.old.row.pem : this.requireCa().row.pem;
+    // Read on every report (a child's trust is compared with it): parsed once per server certificate and CA.
+    const key = `${this.server.fingerprint} ${top.length} ${this.rotation?.phase ?? ''} ${this.ca?.row.fingerprint ?? ''}`;
+    if (this.anchor?.key === key) return this.anchor.value;
     const chain = this.server.renewal === 'manual' ? splitPemChain(this.server.pem) : splitPemChain(top).slice(0, 1);
     const anchor = chain[chain.length - 1]!;
-    return { pem: anchor, fingerprint: fingerprintOf(anchor) };
+    this.anchor = { key, value: { pem: anchor, fingerprint: fingerprintOf(anchor) } };
+    return this.anchor.value;
   }
 
   /** The CAs this controller's children trust it by, sent to a child whose trust is not current: during a rotation both roots, then the new one alone. */
