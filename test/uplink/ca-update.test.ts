@@ -22,16 +22,11 @@ import { startController, type RunningController } from '../../src/server/start.
 import { createTestApi, type TestApi } from '../helpers/api.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { Link } from '../helpers/link.js';
+import { until as untilWithin } from '../helpers/until.js';
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 45_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+
+/** These waits span renewals and link drops: longer than the helper's default. */
+const until = <T,>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 45_000) => untilWithin(what, probe, timeoutMs);
 
 interface Site {
   name: string;

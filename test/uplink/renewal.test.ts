@@ -22,18 +22,13 @@ import { startController, type RunningController } from '../../src/server/start.
 import { createTestApi, PASSWORDS, type TestApi } from '../helpers/api.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { Link } from '../helpers/link.js';
+import { until as untilWithin } from '../helpers/until.js';
 
 const DAY = 86_400_000;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** These waits span renewals and link drops: longer than the helper's default. */
+const until = <T,>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 30_000) => untilWithin(what, probe, timeoutMs);
+
 
 /** Drops every connection on the link every `everyMs`, for `downMs`. */
 function flap(link: Link, everyMs: number, downMs: number): () => void {
@@ -109,7 +104,7 @@ describeEachBackend('certificate renewal over the report channel', (ctx) => {
     const lost = loseFirstCertificate(api, link);
     stopFlapping = flap(link, 15_000, 1000);
     api.clock.advance(250 * DAY);
-    const renewed = await until('a renewed certificate in the agent\'s credential', () => (credential().tls.cert !== first.cert ? credential().tls : undefined), 60_000);
+    const renewed = await until('a renewed certificate in the agent\'s credential', async () => (credential().tls.cert !== first.cert ? credential().tls : undefined), 60_000);
     assert.ok(lost.issued() >= 2, `the lost reply's request was sent again and answered again (issued ${lost.issued()})`);
     assert.notEqual(renewed.key, first.key, 'a new key');
     assert.equal(credential().renewal, undefined, 'no request left pending');
@@ -148,7 +143,7 @@ describeEachBackend('certificate renewal over the report channel', (ctx) => {
     const lost = loseFirstCertificate(api, link);
     stopFlapping = flap(link, 15_000, 1000);
     api.clock.advance(250 * DAY);
-    const renewed = await until('a renewed subcloud certificate', () => (subcloud.uplink!.tlsCertificate !== first ? subcloud.uplink!.tlsCertificate : undefined), 60_000);
+    const renewed = await until('a renewed subcloud certificate', async () => (subcloud.uplink!.tlsCertificate !== first ? subcloud.uplink!.tlsCertificate : undefined), 60_000);
     assert.ok(lost.issued() >= 2, `the lost reply's request was sent again and answered again (issued ${lost.issued()})`);
     assert.equal(new X509Certificate(renewed).subject, 'CN=subcloud:edge-1\nO=Starling');
     const fingerprint = new X509Certificate(renewed).fingerprint256.replace(/:/g, '').toLowerCase();
@@ -206,7 +201,7 @@ describeEachBackend('certificate renewal over the report channel', (ctx) => {
       await away.stop();
       rmSync(stateDir, { recursive: true, force: true });
     });
-    await until('refused reports', () => reports.length >= 2);
+    await until('refused reports', async () => reports.length >= 2);
     assert.match(reports[0]!, /the client certificate of host:controller-0 expired on \d{4}-.*never accepted: issue a new enroll token \(starling host enroll-token controller-0\) and enroll again/);
     const host = await ctx.database.db.selectFrom('hosts').select(['last_report_at']).where('hostname', '=', 'controller-0').executeTakeFirstOrThrow();
     assert.equal(host.last_report_at, null, 'no report with the expired certificate was accepted');
@@ -238,7 +233,7 @@ describeEachBackend('certificate renewal over the report channel', (ctx) => {
     api.clock.set(Date.now());
     await relogin();
     const row = async () => ctx.database.db.selectFrom('subclouds').select(['last_report_at', 'availability_status']).where('name', '=', 'edge-1').executeTakeFirstOrThrow();
-    await until('refused reports', () => (away.uplink!.failures >= 2 ? true : undefined));
+    await until('refused reports', async () => (away.uplink!.failures >= 2 ? true : undefined));
     assert.equal((await row()).last_report_at, null, 'no report with the expired certificate was accepted');
     await away.close();
 

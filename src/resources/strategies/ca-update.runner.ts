@@ -25,6 +25,8 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
+import { durations } from '../../core/durations.js';
+import { InputError } from '../../core/errors.js';
 import type { Schema } from '../../db/schema.js';
 import { subcloudPrincipal } from '../../protocol/principals.js';
 import type { ChildRenewal } from '../certificates/child-renewal.js';
@@ -55,6 +57,18 @@ export type CaUpdateOutcome = { done: false } | { done: true; state: 'complete' 
 
 export class CaUpdateRunner {
   constructor(private readonly deps: CaUpdateDeps) {}
+
+  /** The new root's options as a ca-update is created with them, checked: `expiry_date` a date the root outlives its leaves by, `subject` a distinguished name. */
+  checkOptions(input: { expiry_date?: string; subject?: string }, now: number): { subject?: string; not_after?: number } {
+    let notAfter: number | undefined;
+    if (input.expiry_date !== undefined) {
+      notAfter = Date.parse(input.expiry_date);
+      if (!Number.isFinite(notAfter)) throw new InputError(`not a date: ${input.expiry_date} (e.g. 2036-12-01)`, 'expiry_date');
+      if (notAfter < now + 2 * durations.leafCertificateLifetimeMs) throw new InputError(`${input.expiry_date} is too soon: a root CA must outlive the certificates it signs (at least ${Math.round((2 * durations.leafCertificateLifetimeMs) / 86_400_000)} days from now)`, 'expiry_date');
+    }
+    if (input.subject !== undefined && !/^(?:[A-Za-z]+=[^,=]+)(?:, ?[A-Za-z]+=[^,=]+)*$/.test(input.subject)) throw new InputError(`not a distinguished name: ${input.subject} (e.g. "CN=fleet root CA 2027, O=Example")`, 'subject');
+    return { ...(input.subject ? { subject: input.subject } : {}), ...(notAfter !== undefined ? { not_after: notAfter } : {}) };
+  }
 
   /** Apply: the new root is made (or kept, from an earlier ca-update that did not finish), and every step starts phase 1. */
   async begin(options: { subject?: string; notAfter?: number }, now: number): Promise<void> {

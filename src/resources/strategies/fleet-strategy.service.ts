@@ -116,41 +116,9 @@ export class FleetStrategyService {
 
     const job = jobOptions(input);
     const now = clock.now();
-    const uuid = randomUUID();
-    await db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('fleet_strategy')
-        .values({
-          id: 1,
-          uuid,
-          type: input.type,
-          release_id,
-          subcloud_apply_type: applyType,
-          max_parallel_subclouds: maxParallel,
-          stop_on_failure: input.stop_on_failure ? 1 : 0,
-          with_prestage: input.type === 'prestage' || input.with_prestage ? 1 : 0,
-          target: JSON.stringify({ ...(input.group ? { group: input.group } : {}), ...(input.subcloud ? { subcloud: input.subcloud } : {}) }),
-          options: JSON.stringify(job),
-          state: 'initial',
-          reason: '',
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
-      const rows = steps.map((t, i): FleetStrategyStepsTable => ({
-        subcloud_id: t.id,
-        subcloud_name: t.name,
-        job_key: uuid,
-        stage: applyType === 'serial' ? i + 1 : Math.floor(i / maxParallel) + 1,
-        state: STEP_INITIAL,
-        details: '',
-        progress: null,
-        cause: null,
-        started_at: null,
-        finished_at: null,
-        updated_at: now,
-      }));
-      for (const slice of chunk(rows, 500)) await trx.insertInto('fleet_strategy_steps').values(slice).execute();
+    const target = { ...(input.group ? { group: input.group } : {}), ...(input.subcloud ? { subcloud: input.subcloud } : {}) };
+    const strategy = { type: input.type, release_id, subcloud_apply_type: applyType, max_parallel_subclouds: maxParallel, stop_on_failure: input.stop_on_failure === true, with_prestage: input.type === 'prestage' || input.with_prestage === true, target, options: job };
+    await this.insert(strategy, steps.map((t, i) => ({ ...t, stage: applyType === 'serial' ? i + 1 : Math.floor(i / maxParallel) + 1 })), now, async (trx) => {
       // StarlingX resets a subcloud's error to "No errors present" when a strategy is created for it.
       const stale = await trx.selectFrom('subcloud_errors').select(['subcloud_id', 'cause']).where('cause', 'like', 'orchestration:%').where('cleared_at', 'is', null).execute();
       const chosen = new Set(steps.map((s) => s.id));
@@ -165,49 +133,52 @@ export class FleetStrategyService {
    * new root CA is made when it is applied.
    */
   private async createCaUpdate(input: FleetCreate): Promise<FleetStrategyView> {
-    const { db, clock } = this.deps;
+    const { clock } = this.deps;
     const runner = this.deps.caUpdate;
     if (!runner) throw new ConflictError('a ca-update rotates the fleet root CA of a system controller that serves TLS (--insecure-http has none)', 'type');
     for (const field of ['release', 'group', 'subcloud', 'with_prestage', 'prestage_mbps', 'controller_apply_type', 'worker_apply_type', 'max_parallel_worker_hosts', 'alarm_restrictions', 'subcloud_apply_type', 'max_parallel_subclouds'] as const) {
       if (input[field] !== undefined) throw new InputError(`not for a ca-update strategy (it covers every enrolled subcloud at once)`, field);
     }
     const now = clock.now();
-    let notAfter: number | undefined;
-    if (input.expiry_date !== undefined) {
-      notAfter = Date.parse(input.expiry_date);
-      if (!Number.isFinite(notAfter)) throw new InputError(`not a date: ${input.expiry_date} (e.g. 2036-12-01)`, 'expiry_date');
-      if (notAfter < now + 2 * durations.leafCertificateLifetimeMs) throw new InputError(`${input.expiry_date} is too soon: a root CA must outlive the certificates it signs (at least ${Math.round((2 * durations.leafCertificateLifetimeMs) / 86_400_000)} days from now)`, 'expiry_date');
-    }
-    if (input.subject !== undefined && !/^(?:[A-Za-z]+=[^,=]+)(?:, ?[A-Za-z]+=[^,=]+)*$/.test(input.subject)) throw new InputError(`not a distinguished name: ${input.subject} (e.g. "CN=fleet root CA 2027, O=Example")`, 'subject');
+    const options = runner.checkOptions(input, now);
     const existing = await this.row();
     if (existing) throw new ConflictError(`a ${existing.type} fleet strategy already exists (${existing.state}); delete it first`);
     const steps = await runner.targets();
     if (!steps.length) throw new ConflictError('Strategy has no steps to apply: no enrolled subcloud');
+    const strategy = { type: 'ca-update', release_id: '', subcloud_apply_type: 'parallel', max_parallel_subclouds: steps.length, stop_on_failure: input.stop_on_failure === true, with_prestage: false, target: {}, options };
+    await this.insert(strategy, steps.map((t) => ({ ...t, stage: 1 })), now);
+    return this.show();
+  }
+
+  /** Writes a new strategy and its steps (all initial) in one transaction, with `also` in it. */
+  private async insert(
+    strategy: { type: string; release_id: string; subcloud_apply_type: string; max_parallel_subclouds: number; stop_on_failure: boolean; with_prestage: boolean; target: object; options: object },
+    steps: Array<{ id: number; name: string; stage: number }>,
+    now: number,
+    also?: (trx: Kysely<Schema>) => Promise<void>,
+  ): Promise<void> {
     const uuid = randomUUID();
-    await db.transaction().execute(async (trx) => {
+    await this.deps.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('fleet_strategy')
         .values({
+          ...strategy,
           id: 1,
           uuid,
-          type: 'ca-update',
-          release_id: '',
-          subcloud_apply_type: 'parallel',
-          max_parallel_subclouds: steps.length,
-          stop_on_failure: input.stop_on_failure ? 1 : 0,
-          with_prestage: 0,
-          target: '{}',
-          options: JSON.stringify({ ...(input.subject ? { subject: input.subject } : {}), ...(notAfter !== undefined ? { not_after: notAfter } : {}) }),
+          stop_on_failure: strategy.stop_on_failure ? 1 : 0,
+          with_prestage: strategy.with_prestage ? 1 : 0,
+          target: JSON.stringify(strategy.target),
+          options: JSON.stringify(strategy.options),
           state: 'initial',
           reason: '',
           created_at: now,
           updated_at: now,
         })
         .execute();
-      const rows = steps.map((t): FleetStrategyStepsTable => ({ subcloud_id: t.id, subcloud_name: t.name, job_key: uuid, stage: 1, state: STEP_INITIAL, details: '', progress: null, cause: null, started_at: null, finished_at: null, updated_at: now }));
+      const rows = steps.map((t): FleetStrategyStepsTable => ({ subcloud_id: t.id, subcloud_name: t.name, job_key: uuid, stage: t.stage, state: STEP_INITIAL, details: '', progress: null, cause: null, started_at: null, finished_at: null, updated_at: now }));
       for (const slice of chunk(rows, 500)) await trx.insertInto('fleet_strategy_steps').values(slice).execute();
+      await also?.(trx);
     });
-    return this.show();
   }
 
   async show(): Promise<FleetStrategyView> {
