@@ -102,7 +102,7 @@ const integer = (flag: string, value: string | undefined): number | undefined =>
 };
 
 export function registerFleetStrategyCommands(program: Command, ctx: CliContext): void {
-  const fleet = program.command('fleet-strategy').description('The fleet strategy on the system controller: roll a release out to subclouds (StarlingX dcmanager sw-deploy-strategy, prestage-strategy)');
+  const fleet = program.command('fleet-strategy').description('The fleet strategy on the system controller: roll a release out to subclouds, or rotate the fleet root CA (StarlingX dcmanager sw-deploy-strategy, prestage-strategy, kube-rootca-update-strategy)');
   fleet
     .command('create')
     .description(
