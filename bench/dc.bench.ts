@@ -7,6 +7,9 @@
  *   npm run bench:dc              (~25 minutes)
  *   STARLING_BENCH_DC_SUBCLOUDS=2000 npm run bench:dc   (a quicker look)
  *   STARLING_BENCH_DC_RUNS=postgres:tls npm run bench:dc (one run)
+ *   STARLING_BENCH_DC_ENROLL_ONLY=1 … (stop after enrollment)
+ *   STARLING_BENCH_CPU_PROF=<dir>, STARLING_BENCH_SIM_CPU_PROF=<dir> (profile
+ *   the controller, the simulators; .cpuprofile files written at exit)
  *
  * Runs (STARLING_BENCH_DC_RUNS, default postgres:tls,sqlite:tls,sqlite:plain):
  * a backend and a transport. `tls` is the default product: HTTPS, every
@@ -140,7 +143,9 @@ async function runBackend(kind: 'postgres' | 'sqlite', transport: Transport): Pr
   if (kind === 'postgres') {
     databaseUrl = await benchSchema('dc');
   }
-  const serve = await startServe(`dc-${kind}-${transport}`, [], ['--role', 'systemcontroller', ...(databaseUrl ? ['--database-url', databaseUrl] : []), ...(transport === 'plain' ? ['--insecure-http'] : [])]);
+  // STARLING_BENCH_CPU_PROF=<dir> profiles the controller; the .cpuprofile is written there when it exits.
+  const profDir = process.env.STARLING_BENCH_CPU_PROF;
+  const serve = await startServe(`dc-${kind}-${transport}`, profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [], ['--role', 'systemcontroller', ...(databaseUrl ? ['--database-url', databaseUrl] : []), ...(transport === 'plain' ? ['--insecure-http'] : [])]);
   const { url, dataDir } = serve;
   const client = new Client(url, 4, serve.ca);
   onCleanup('close the client', () => client.close());
@@ -162,11 +167,24 @@ async function runBackend(kind: 'postgres' | 'sqlite', transport: Transport): Pr
 
   // 1. Everyone enrolls at once.
   const t1 = performance.now();
+  const enrollCpu = [serve.pid, ...sims.map((s) => s.pid!)].map((pid) => watchProcess(pid));
   const starting = Promise.all(sims.map((s) => s.ask({ type: 'start' }, 'started', 30 * 60_000)));
   const onlineS = await waitFor('all online', async () => (await counter.online()) >= added, 10 * 60_000);
   const started = await starting;
   log(`all ${added} online ${onlineS.toFixed(1)} s after enrollment began (${started.reduce((n, s) => n + s.failed, 0)} failed to start)`);
+  // Where the enrollment's CPU went: the machine's cores are shared by the controller and the simulators.
+  const [controllerCpu, ...simCpu] = enrollCpu.map((w) => w.end());
+  log(`enrollment CPU: controller ${controllerCpu!.cpuPct.toFixed(1)} % of a core, simulators ${simCpu.reduce((n, u) => n + u.cpuPct, 0).toFixed(1)} % together`);
+  row({ measure: 'enrollment: controller CPU (% of one core)', value: controllerCpu!.cpuPct, unit: '%' });
   row({ measure: 'time until all online (from enrollment)', value: (performance.now() - t1) / 1000, unit: 's', target: { op: '<=', value: TARGETS.onlineS } });
+
+  // STARLING_BENCH_DC_ENROLL_ONLY=1 stops here (a quicker look at enrollment).
+  if (process.env.STARLING_BENCH_DC_ENROLL_ONLY) {
+    await Promise.all(sims.map((s) => s.ask({ type: 'stop' }, 'stopped', 120_000).catch(() => undefined)));
+    // Let them exit by themselves (a profiled one writes its profile then).
+    await Promise.all(sims.map((s) => (s.exitCode !== null ? undefined : new Promise((resolve) => s.once('exit', resolve)))));
+    return rows;
+  }
 
   // 2. Steady state.
   log('steady state: settling 30 s, then 60 s measured');

@@ -11,7 +11,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import pg from 'pg';
 import type { DestinationStream } from 'pino';
-import type * as ConfigModule from '../../src/core/config.js';
+import type * as ConfigModule from '../../src/core/server-config.js';
 import type * as LoggingModule from '../../src/core/logging.js';
 import type * as StartModule from '../../src/server/start.js';
 import { Client } from './http.js';
@@ -21,7 +21,7 @@ const ADMIN_PASSWORD = 'bench-admin-password';
 
 // Runtime from dist/ (what `npm run bench:fm` just built), types from src/.
 const fromDist = async <T>(path: string): Promise<T> => (await import(new URL(`../../dist/${path}`, import.meta.url).href)) as T;
-const { loadServerConfig } = await fromDist<typeof ConfigModule>('core/config.js');
+const { loadServerConfig } = await fromDist<typeof ConfigModule>('core/server-config.js');
 const { createLogger } = await fromDist<typeof LoggingModule>('core/logging.js');
 const { startController } = await fromDist<typeof StartModule>('server/start.js');
 

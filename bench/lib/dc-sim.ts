@@ -3,9 +3,17 @@
  * `starling sim` engine) driven over IPC, so several can run side by side in
  * their own processes and the controller's /proc figures stay its own.
  */
-import { silentLogger } from '../../src/core/logging.js';
-import { FleetSimulator } from '../../src/sim/fleet-sim.js';
-import { parseProfile } from '../../src/sim/wan/profile.js';
+import type * as LoggingModule from '../../src/core/logging.js';
+import type * as FleetSimModule from '../../src/sim/fleet-sim.js';
+import type * as ProfileModule from '../../src/sim/wan/profile.js';
+
+// Runtime from dist/ (what `npm run bench:dc` just built, as `starling sim`
+// runs), types from src/: through tsx, every dynamic import the simulator
+// makes goes through the loader's hooks thread, CPU the product never spends.
+const fromDist = async <T>(path: string): Promise<T> => (await import(new URL(`../../dist/${path}`, import.meta.url).href)) as T;
+const { silentLogger } = await fromDist<typeof LoggingModule>('core/logging.js');
+const { FleetSimulator } = await fromDist<typeof FleetSimModule>('sim/fleet-sim.js');
+const { parseProfile } = await fromDist<typeof ProfileModule>('sim/wan/profile.js');
 
 export type ToSim =
   | { type: 'prepare'; controller: string; token: string; ca?: string; count: number; prefix: string; seed: string; profile: string; deployMs?: number; alarmChurnPerHour?: number; group?: string; concurrency?: number }
@@ -22,7 +30,7 @@ export type FromSim =
   | { type: 'failed'; message: string };
 
 const send = (m: FromSim) => process.send!(m);
-let sim: FleetSimulator | undefined;
+let sim: FleetSimModule.FleetSimulator | undefined;
 
 process.on('message', (m: ToSim) => {
   void (async () => {

@@ -6,7 +6,9 @@ import { onCleanup } from './site-procs.js';
 export type SimChild = ChildProcess & { ask: <T extends FromSim['type']>(m: ToSim, reply: T, timeoutMs: number) => Promise<Extract<FromSim, { type: T }>> };
 
 export function startSim(i: number): SimChild {
-  const child = fork(new URL('./dc-sim.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // STARLING_BENCH_SIM_CPU_PROF=<dir> profiles the simulators too (they share the machine's cores with the controller).
+  const profDir = process.env.STARLING_BENCH_SIM_CPU_PROF;
+  const child = fork(new URL('./dc-sim.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx', ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   onCleanup(`stop simulator ${i}`, () => void child.kill('SIGKILL'));
   return Object.assign(child, {
     ask: <T extends FromSim['type']>(m: ToSim, reply: T, timeoutMs: number) =>

@@ -2,7 +2,13 @@
  * Output formats: bordered tables like StarlingX's CLIs (prettytable) by
  * default, or `-o json` / `-o yaml` for scripts.
  */
-import { stringify as toYaml } from 'yaml';
+import { createRequire } from 'node:module';
+
+// Required on first use, not imported: most calls print tables or JSON, and
+// `starling agent` (which loads this module with the rest of the CLI) would
+// otherwise carry the YAML library in its resident memory for nothing.
+const require = createRequire(import.meta.url);
+const toYaml = (value: unknown): string => (require('yaml') as typeof import('yaml')).stringify(value);
 
 export const OUTPUT_FORMATS = ['table', 'json', 'yaml'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];

@@ -1,7 +1,6 @@
 /** Reading certificates: PEM chains, and the fields `certificate list` shows. */
 import { X509Certificate } from 'node:crypto';
 import { fingerprintOfDer } from './fingerprint.js';
-import { x509 } from './x509.js';
 
 export interface CertificateInfo {
   subject: string;
@@ -19,20 +18,6 @@ export interface CertificateInfo {
 }
 
 export { splitPemChain } from './pem.js';
-
-/** Parses one PEM certificate; throws a plain Error saying it is not one. */
-export function parseCertificate(pem: string): x509.X509Certificate {
-  try {
-    return new x509.X509Certificate(pem);
-  } catch (err) {
-    throw new Error(`not a PEM X.509 certificate: ${(err as Error).message}`, { cause: err });
-  }
-}
-
-/** DNS names and IP addresses of a subject alternative name extension (of a certificate or a request). */
-export function sanNames(ext: x509.SubjectAlternativeNameExtension | null | undefined): string[] {
-  return ext ? ext.names.items.filter((n) => n.type === 'dns' || n.type === 'ip').map((n) => n.value) : [];
-}
 
 /** node's multi-line distinguished name ("CN=a\nO=b") as one line ("CN=a, O=b"). */
 const oneLine = (dn: string): string => dn.split('\n').join(', ');

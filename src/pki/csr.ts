@@ -2,8 +2,13 @@
  * Certificate signing requests: a child makes its own key pair and sends
  * only the request, so its private key never leaves it.
  */
-import { sanNames } from './certificate.js';
+import { createPublicKey, verify } from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { CertificationRequest } from '@peculiar/asn1-csr';
+import { ECParameters } from '@peculiar/asn1-ecc';
+import { Extensions, id_ce_subjectAltName, SubjectAlternativeName, type Attribute, type Name } from '@peculiar/asn1-x509';
 import type { KeyPair } from './keys.js';
+import { pemToDer } from './pem.js';
 import { EC_P256, x509 } from './x509.js';
 
 /** A request for `pair`'s key; without a common name the parent names the subject (a subcloud does not know its name before it enrolls). */
@@ -19,28 +24,62 @@ export async function createCsr(pair: KeyPair, commonName?: string): Promise<str
 export interface ReadCsr {
   commonName: string | undefined;
   sans: string[];
-  publicKey: x509.PublicKey;
+  /** The requested key, SubjectPublicKeyInfo DER. */
+  spki: Uint8Array;
 }
 
-/** Parses and verifies a CSR (its signature proves the sender holds the key); throws a plain Error saying why not. */
+const EC_PUBLIC_KEY = '1.2.840.10045.2.1';
+const P256 = '1.2.840.10045.3.1.7';
+const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2';
+const EXTENSION_REQUEST = '1.2.840.113549.1.9.14';
+const COMMON_NAME = '2.5.4.3';
+
+/**
+ * Parses and verifies a CSR (its signature proves the sender holds the key);
+ * throws a plain Error saying why not. Read with the ASN.1 schema and
+ * verified with node's crypto over the request's own bytes: a system
+ * controller reads two for each subcloud that enrolls.
+ */
 export async function readCsr(pem: string): Promise<ReadCsr> {
-  let csr: x509.Pkcs10CertificateRequest;
+  let csr: CertificationRequest;
   try {
-    csr = new x509.Pkcs10CertificateRequest(pem);
+    csr = AsnConvert.parse(pemToDer(pem), CertificationRequest);
   } catch (err) {
     throw new Error(`not a PEM PKCS#10 certificate request: ${(err as Error).message}`, { cause: err });
   }
-  if (!(await csr.verify().catch(() => false))) throw new Error('the certificate request is not signed by its own key');
-  const publicKey = csr.publicKey;
-  const algorithm = publicKey.algorithm as { name?: string; namedCurve?: string };
-  if (algorithm.name !== 'ECDSA' || algorithm.namedCurve !== 'P-256') throw new Error('the certificate request must carry an ECDSA P-256 public key');
-  return { commonName: new x509.Name(csr.subject).getField('CN')[0], sans: sanNames(subjectAltNames(csr)), publicKey };
+  const info = csr.certificationRequestInfo;
+  const keyAlgorithm = info.subjectPKInfo.algorithm;
+  const curve = keyAlgorithm.parameters ? AsnConvert.parse(keyAlgorithm.parameters, ECParameters).namedCurve : undefined;
+  if (keyAlgorithm.algorithm !== EC_PUBLIC_KEY || curve !== P256) throw new Error('the certificate request must carry an ECDSA P-256 public key');
+  const spki = new Uint8Array(AsnConvert.serialize(info.subjectPKInfo));
+  const signed = csr.certificationRequestInfoRaw;
+  const valid =
+    signed !== undefined &&
+    csr.signatureAlgorithm.algorithm === ECDSA_WITH_SHA256 &&
+    verify('sha256', new Uint8Array(signed), { key: createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }), dsaEncoding: 'der' }, new Uint8Array(csr.signature));
+  if (!valid) throw new Error('the certificate request is not signed by its own key');
+  return { commonName: commonNameOf(info.subject), sans: requestedNames(info.attributes), spki };
 }
 
-const SUBJECT_ALT_NAME_OID = '2.5.29.17';
+function commonNameOf(name: Name): string | undefined {
+  for (const rdn of name) for (const attribute of rdn) if (attribute.type === COMMON_NAME) return attribute.value.toString();
+  return undefined;
+}
 
-function subjectAltNames(csr: x509.Pkcs10CertificateRequest): x509.SubjectAlternativeNameExtension | undefined {
-  const ext = csr.getExtension(SUBJECT_ALT_NAME_OID);
-  if (!ext) return undefined;
-  return ext instanceof x509.SubjectAlternativeNameExtension ? ext : new x509.SubjectAlternativeNameExtension(ext.rawData);
+/** DNS names and IP addresses the request asks for (its extension request's subject alternative names). */
+function requestedNames(attributes: Attribute[]): string[] {
+  const names: string[] = [];
+  for (const attribute of attributes) {
+    if (attribute.type !== EXTENSION_REQUEST) continue;
+    for (const value of attribute.values) {
+      for (const ext of AsnConvert.parse(value, Extensions)) {
+        if (ext.extnID !== id_ce_subjectAltName) continue;
+        for (const n of AsnConvert.parse(ext.extnValue, SubjectAlternativeName)) {
+          if (n.dNSName !== undefined) names.push(n.dNSName);
+          else if (n.iPAddress !== undefined) names.push(n.iPAddress);
+        }
+      }
+    }
+  }
+  return names;
 }

@@ -13,7 +13,7 @@ import { installOpenApi } from '../api/openapi.js';
 import { installSecurity, type DeclaredRoute } from '../api/security.js';
 import { validatorCompiler } from '../api/validation.js';
 import type { Clock } from '../core/clock.js';
-import type { ServerConfig } from '../core/config.js';
+import type { ServerConfig } from '../core/server-config.js';
 import { durations } from '../core/durations.js';
 import { randomSecret } from '../core/ids.js';
 import type { Logger } from '../core/logging.js';

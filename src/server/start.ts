@@ -6,7 +6,7 @@ import { join } from 'node:path';
  */
 import { createMetrics } from '../api/metrics.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import type { ServerConfig } from '../core/config.js';
+import type { ServerConfig } from '../core/server-config.js';
 import { durations } from '../core/durations.js';
 import type { Logger } from '../core/logging.js';
 import { startLoop, type Loop } from '../core/loop.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { loadServerConfig } from '../../src/core/config.js';
+import { loadServerConfig } from '../../src/core/server-config.js';
 import type { ConfigError } from '../../src/core/errors.js';
 
 describe('server config', () => {

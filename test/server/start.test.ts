@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { loadServerConfig } from '../../src/core/config.js';
+import { loadServerConfig } from '../../src/core/server-config.js';
 import { silentLogger } from '../../src/core/logging.js';
 import { eventBounds } from '../../src/resources/events/event.store.js';
 import { startController } from '../../src/server/start.js';

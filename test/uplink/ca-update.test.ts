@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
-import { loadServerConfig } from '../../src/core/config.js';
+import { loadServerConfig } from '../../src/core/server-config.js';
 import { silentLogger } from '../../src/core/logging.js';
 import { splitPemChain } from '../../src/pki/pem.js';
 import { parseEnrollToken } from '../../src/protocol/enroll-token.js';

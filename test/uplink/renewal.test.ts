@@ -16,7 +16,7 @@ import { Writable } from 'node:stream';
 import { afterEach, beforeEach, test } from 'node:test';
 import { HostAgent } from '../../src/agent/agent.js';
 import { SimDriver } from '../../src/agent/drivers/sim.js';
-import { loadServerConfig } from '../../src/core/config.js';
+import { loadServerConfig } from '../../src/core/server-config.js';
 import { createLogger, silentLogger } from '../../src/core/logging.js';
 import { startController, type RunningController } from '../../src/server/start.js';
 import { createTestApi, PASSWORDS, type TestApi } from '../helpers/api.js';

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
-import { loadServerConfig } from '../../src/core/config.js';
+import { loadServerConfig } from '../../src/core/server-config.js';
 import { silentLogger } from '../../src/core/logging.js';
 import { startController, type RunningController } from '../../src/server/start.js';
 import { createTestApi, type TestApi } from '../helpers/api.js';

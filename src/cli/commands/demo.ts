@@ -15,7 +15,7 @@ import type { RaiseInput } from '../../resources/alarms/fault.service.js';
 import { createClient } from '../client.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
-import { DemoFleet, DEMO_RELEASE } from '../../sim/demo-fleet.js';
+import type { DemoFleet } from '../../sim/demo-fleet.js';
 import { closeOnSignals, configFromFlags } from './serve.js';
 
 
@@ -55,8 +55,10 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
       const dataDir = resolve(ctx.cwd, flags.dataDir);
       prepareFolder(dataDir);
       const adminPassword = ctx.processEnv.STARLING_ADMIN_PASSWORD || randomPassword(12);
-      const config = configFromFlags(ctx, { port: flags.port, dataDir, host: '127.0.0.1', logLevel: ctx.processEnv.STARLING_LOG_LEVEL ?? 'warn' }, { adminPassword, databaseUrl: undefined, insecureHttp: true });
+      const config = await configFromFlags(ctx, { port: flags.port, dataDir, host: '127.0.0.1', logLevel: ctx.processEnv.STARLING_LOG_LEVEL ?? 'warn' }, { adminPassword, databaseUrl: undefined, insecureHttp: true });
+      // Loaded here, not at the top, as serve does: other commands must not pay for them.
       const { startController } = await import('../../server/start.js');
+      const { DemoFleet, DEMO_RELEASE } = await import('../../sim/demo-fleet.js');
       const controller = await startController(config, { log: createLogger({ level: config.logLevel }) });
       let fleet: DemoFleet | undefined;
       if (subclouds > 0) {

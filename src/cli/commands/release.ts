@@ -5,8 +5,6 @@
 import { writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { buildBundle } from '../../resources/software/release-bundle.js';
-import { generateReleaseKeys, keyIdOf } from '../../resources/software/release-signature.js';
 import { createPublicKey } from 'node:crypto';
 import { CliError } from '../errors.js';
 import type { CliContext } from '../context.js';
@@ -20,6 +18,8 @@ export function registerReleaseCommands(program: Command, ctx: CliContext): void
     .description('Write an ed25519 key pair: PREFIX.key (private, mode 0600) and PREFIX.pub (give it to "software trust add")')
     .requiredOption('--out <prefix>', 'path prefix of the two files')
     .action(async (o: { out: string }, cmd: Command) => {
+      // The signing and bundling modules load when used: every other command (and the agent) skips them.
+      const { generateReleaseKeys, keyIdOf } = await import('../../resources/software/release-signature.js');
       const { privatePem, publicPem } = generateReleaseKeys();
       await writeFile(`${o.out}.key`, privatePem, { mode: 0o600, flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
         throw new CliError(err.code === 'EEXIST' ? `${o.out}.key exists; not overwriting a key` : `${o.out}.key: ${err.message}`);
@@ -41,6 +41,7 @@ export function registerReleaseCommands(program: Command, ctx: CliContext): void
       } catch (err) {
         throw new CliError(`--key ${o.key}: ${(err as Error).message}`);
       }
+      const { buildBundle } = await import('../../resources/software/release-bundle.js');
       const built = await buildBundle(dir, pem, o.out);
       ctx.out(
         renderObject(ctx.format(cmd), {

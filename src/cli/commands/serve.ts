@@ -1,6 +1,7 @@
 /** `starling serve`: run a controller until SIGINT/SIGTERM. */
 import { Option, type Command } from 'commander';
-import { LOG_LEVELS, loadServerConfig, SITE_ROLES, SYSTEM_MODES, type ServerConfig } from '../../core/config.js';
+import { LOG_LEVELS, SITE_ROLES, SYSTEM_MODES } from '../../core/config.js';
+import type { ServerConfig } from '../../core/server-config.js';
 import { durations } from '../../core/durations.js';
 import { createLogger } from '../../core/logging.js';
 import type { RunningController } from '../../server/start.js';
@@ -48,7 +49,9 @@ export interface ServerFlags {
   config?: string;
 }
 
-export function configFromFlags(ctx: CliContext, flags: ServerFlags, overrides: Partial<Record<keyof ServerConfig, unknown>> = {}): ServerConfig {
+export async function configFromFlags(ctx: CliContext, flags: ServerFlags, overrides: Partial<Record<keyof ServerConfig, unknown>> = {}): Promise<ServerConfig> {
+  // Loaded here, not at the top: the schema compiler is for controllers, not for every CLI call or agent.
+  const { loadServerConfig } = await import('../../core/server-config.js');
   return loadServerConfig({
     env: ctx.processEnv,
     cwd: ctx.cwd,
@@ -94,7 +97,7 @@ export function closeOnSignals(controller: RunningController, ctx: CliContext, b
 
 export function registerServeCommand(program: Command, ctx: CliContext): void {
   addServerOptions(program.command('serve').description('Run a Starling controller (REST API, background loops)')).action(async (flags: ServerFlags) => {
-    const config = configFromFlags(ctx, flags);
+    const config = await configFromFlags(ctx, flags);
     const log = createLogger({ level: config.logLevel });
     // Loaded here, not at the top: `starling agent` and the CLI commands must
     // not pay for the server's modules (~40 MB of RSS).

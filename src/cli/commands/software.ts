@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { ReleaseDetail, ReleaseView } from '../../resources/software/release.service.js';
-import { RELEASE_STATES } from '../../resources/software/release.service.js';
+import { RELEASE_STATES } from '../../resources/software/release-states.js';
 import type { TrustedKeyView } from '../../resources/software/trust.store.js';
 import { registerDeployCommands } from './software-deploy.js';
 import { CliError } from '../errors.js';

@@ -202,8 +202,8 @@ export class PlatformPki {
     const nextCa = await this.loadCa(next);
     const crossPem = await issueCertificate({
       issuer: old.issuer,
-      subjectKeys: { publicKey: nextCa.issuer.cert.publicKey },
-      subject: nextCa.issuer.cert.subject,
+      subjectKeys: { publicKey: nextCa.issuer.spki },
+      subject: nextCa.issuer.subject,
       usage: 'ca',
       notBefore: new Date(this.deps.clock.now() - durations.certificateBackdateMs),
       notAfter: new Date(next.not_after),
@@ -386,8 +386,8 @@ export class PlatformPki {
     if (csr.sans.length) throw new InputError(`a client certificate request may not ask for subject alternative names (it asked for ${csr.sans.join(', ')})`, 'csr');
     if (csr.commonName !== undefined && csr.commonName !== principal) throw new InputError(`the request names ${csr.commonName}, but this enrollment is for ${principal}`, 'csr');
     // The same request again (its reply was lost on the link): the same certificate, so both sides list one.
-    if (previous && this.isCurrentFor(previous, new Uint8Array(csr.publicKey.rawData))) return splitPemChain(previous)[0]!;
-    return this.sign({ publicKey: csr.publicKey, subject: `CN=${principal}, O=Starling`, usage: 'client', lifetimeMs: durations.leafCertificateLifetimeMs });
+    if (previous && this.isCurrentFor(previous, csr.spki)) return splitPemChain(previous)[0]!;
+    return this.sign({ publicKey: csr.spki, subject: `CN=${principal}, O=Starling`, usage: 'client', lifetimeMs: durations.leafCertificateLifetimeMs });
   }
 
   /** True when `pem` was issued by this CA, recently (not due for renewal), for that public key (SPKI DER). */
@@ -415,7 +415,7 @@ export class PlatformPki {
   async signIntermediateCa(subcloud: string, csrPem: string): Promise<string> {
     const csr = await readCsrField(csrPem, 'ca_csr');
     if (csr.sans.length) throw new InputError(`a CA request may not ask for subject alternative names (it asked for ${csr.sans.join(', ')})`, 'ca_csr');
-    const pem = await this.sign({ publicKey: csr.publicKey, subject: `CN=${subcloud} ICA, O=Starling`, usage: 'ca', pathLength: 0, lifetimeMs: durations.intermediateCaLifetimeMs });
+    const pem = await this.sign({ publicKey: csr.spki, subject: `CN=${subcloud} ICA, O=Starling`, usage: 'ca', pathLength: 0, lifetimeMs: durations.intermediateCaLifetimeMs });
     return pem + this.requireCa().row.pem;
   }
 

@@ -13,7 +13,8 @@ import type { Clock } from '../../core/clock.js';
 import { UnsupportedMediaTypeError } from '../../core/errors.js';
 import type { Schema } from '../../db/schema.js';
 import { ADMINS, ANY_ROLE, type CallerRole } from '../users/roles.js';
-import { RELEASE_STATES, type ReleaseService } from './release.service.js';
+import type { ReleaseService } from './release.service.js';
+import { RELEASE_STATES } from './release-states.js';
 import { addTrustedKey, listTrustedKeys, removeTrustedKey } from './trust.store.js';
 
 const ReleaseSchema = Type.Object(

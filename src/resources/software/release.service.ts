@@ -21,9 +21,8 @@ import { readBundle } from './release-bundle.js';
 import { blobsOf, checkReleaseMetadata, type ReleaseKind, type ReleaseMetadata } from './release-metadata.js';
 import { verifyRelease, type ReleaseSignature } from './release-signature.js';
 import { listTrustedKeys } from './trust.store.js';
+import type { ReleaseState } from './release-states.js';
 
-export const RELEASE_STATES = ['available', 'deploying', 'deployed', 'removing', 'unavailable', 'committed', 'upload-failed'] as const;
-export type ReleaseState = (typeof RELEASE_STATES)[number];
 const DELETABLE: readonly string[] = ['available', 'unavailable', 'upload-failed'];
 /** StarlingX: a system holds at most three major releases. */
 export const MAX_MAJORS = 3;
