@@ -38,7 +38,7 @@ import { Client } from './lib/http.js';
 import { printResults, runBench } from './lib/run-bench.js';
 import { benchSchema } from './lib/pg-schema.js';
 import { fmt, percentile, type Row } from './lib/report.js';
-import { ADMIN_PASSWORD, onCleanup, runCleanups, sleep, startServe, watchProcess } from './lib/site-procs.js';
+import { ADMIN_PASSWORD, cpuSecondsOfCommand, onCleanup, runCleanups, sleep, startServe, watchProcess } from './lib/site-procs.js';
 import { startSim } from './lib/sim-child.js';
 
 const N = Number(process.env.STARLING_BENCH_DC_SUBCLOUDS ?? 10_000);
@@ -168,13 +168,15 @@ async function runBackend(kind: 'postgres' | 'sqlite', transport: Transport): Pr
   // 1. Everyone enrolls at once.
   const t1 = performance.now();
   const enrollCpu = [serve.pid, ...sims.map((s) => s.pid!)].map((pid) => watchProcess(pid));
+  const postgresCpu0 = kind === 'postgres' ? cpuSecondsOfCommand('postgres') : 0;
   const starting = Promise.all(sims.map((s) => s.ask({ type: 'start' }, 'started', 30 * 60_000)));
   const onlineS = await waitFor('all online', async () => (await counter.online()) >= added, 10 * 60_000);
   const started = await starting;
   log(`all ${added} online ${onlineS.toFixed(1)} s after enrollment began (${started.reduce((n, s) => n + s.failed, 0)} failed to start)`);
   // Where the enrollment's CPU went: the machine's cores are shared by the controller and the simulators.
   const [controllerCpu, ...simCpu] = enrollCpu.map((w) => w.end());
-  log(`enrollment CPU: controller ${controllerCpu!.cpuPct.toFixed(1)} % of a core, simulators ${simCpu.reduce((n, u) => n + u.cpuPct, 0).toFixed(1)} % together`);
+  const postgres = kind === 'postgres' ? `, PostgreSQL server ${(((cpuSecondsOfCommand('postgres') - postgresCpu0) / controllerCpu!.seconds) * 100).toFixed(1)} %` : '';
+  log(`enrollment CPU: controller ${controllerCpu!.cpuPct.toFixed(1)} % of a core, simulators ${simCpu.reduce((n, u) => n + u.cpuPct, 0).toFixed(1)} % together${postgres}`);
   row({ measure: 'enrollment: controller CPU (% of one core)', value: controllerCpu!.cpuPct, unit: '%' });
   row({ measure: 'time until all online (from enrollment)', value: (performance.now() - t1) / 1000, unit: 's', target: { op: '<=', value: TARGETS.onlineS } });
 

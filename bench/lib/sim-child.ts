@@ -1,6 +1,6 @@
-/** Starts a simulator child (dc-sim.ts) and talks to it over IPC: ask() sends a message and waits for the reply of that type. */
+/** Starts a simulator child (dc-sim.mjs) and talks to it over IPC: ask() sends a message and waits for the reply of that type. */
 import { fork, type ChildProcess } from 'node:child_process';
-import type { FromSim, ToSim } from './dc-sim.js';
+import type { FromSim, ToSim } from './dc-sim-messages.js';
 import { onCleanup } from './site-procs.js';
 
 export type SimChild = ChildProcess & { ask: <T extends FromSim['type']>(m: ToSim, reply: T, timeoutMs: number) => Promise<Extract<FromSim, { type: T }>> };
@@ -8,7 +8,7 @@ export type SimChild = ChildProcess & { ask: <T extends FromSim['type']>(m: ToSi
 export function startSim(i: number): SimChild {
   // STARLING_BENCH_SIM_CPU_PROF=<dir> profiles the simulators too (they share the machine's cores with the controller).
   const profDir = process.env.STARLING_BENCH_SIM_CPU_PROF;
-  const child = fork(new URL('./dc-sim.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx', ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(new URL('./dc-sim.mjs', import.meta.url).pathname, [], { execArgv: [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   onCleanup(`stop simulator ${i}`, () => void child.kill('SIGKILL'));
   return Object.assign(child, {
     ask: <T extends FromSim['type']>(m: ToSim, reply: T, timeoutMs: number) =>

@@ -21,5 +21,12 @@ export interface ClientTls {
  */
 export function clientTlsOptions(tls: ClientTls | undefined): { secureContext?: SecureContext } {
   if (!tls) return {};
-  return { secureContext: createSecureContext({ ca: tls.ca, allowPartialTrustChain: true, ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}) }) };
+  if (tls.cert && tls.key) return { secureContext: createSecureContext({ ca: tls.ca, allowPartialTrustChain: true, cert: tls.cert, key: tls.key }) };
+  // Only a CA, as while enrolling: the same for every child of that parent
+  // (the fleet simulator's thousands), so built once per CA.
+  let context = pinnedOnly.get(tls.ca);
+  if (!context) pinnedOnly.set(tls.ca, (context = createSecureContext({ ca: tls.ca, allowPartialTrustChain: true })));
+  return { secureContext: context };
 }
+
+const pinnedOnly = new Map<string, SecureContext>();

@@ -4,7 +4,8 @@
  * parent's CA before it sends anything secret (kubeadm's
  * --discovery-token-ca-cert-hash does the same).
  */
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { pemToDer, splitPemChain } from './pem.js';
 
 export function fingerprintOfDer(der: ArrayBuffer | Uint8Array): string {
   return createHash('sha256').update(der instanceof Uint8Array ? der : new Uint8Array(der)).digest('hex');
@@ -12,7 +13,9 @@ export function fingerprintOfDer(der: ArrayBuffer | Uint8Array): string {
 
 /** The fingerprint of the first certificate in a PEM text. */
 export function fingerprintOf(pem: string): string {
-  return fingerprintOfDer(new X509Certificate(pem).raw);
+  const first = splitPemChain(pem)[0];
+  if (!first) throw new Error('no PEM certificate');
+  return fingerprintOfDer(pemToDer(first));
 }
 
 /** node's `fingerprint256` (colon-separated upper-case hex) in our form. */

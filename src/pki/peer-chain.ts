@@ -4,9 +4,11 @@
  * against any server; the caller decides whether to trust what it saw
  * (pin a fingerprint, or ask the operator).
  */
-import { connect, type PeerCertificate, type DetailedPeerCertificate } from 'node:tls';
+import type { X509Certificate } from 'node:crypto';
+import { connect } from 'node:tls';
 import { isIP } from 'node:net';
 import { fingerprintOfDer } from './fingerprint.js';
+import { pemBlock } from './pem.js';
 
 export interface PresentedCertificate {
   pem: string;
@@ -14,12 +16,8 @@ export interface PresentedCertificate {
   subject: string;
 }
 
-const toPem = (der: Buffer): string => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
-
-const subjectOf = (cert: PeerCertificate): string =>
-  Object.entries(cert.subject ?? {})
-    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`)
-    .join(', ');
+/** node's multi-line distinguished name ("CN=a\nO=b") as one line. */
+const subjectOf = (cert: X509Certificate): string => cert.subject.split('\n').join(', ');
 
 /** The chain the server at `url` presents, leaf first; the last one is the top it sent (its CA when it sends one). */
 export function presentedChain(url: string, timeoutMs: number): Promise<PresentedCertificate[]> {
@@ -37,10 +35,14 @@ export function presentedChain(url: string, timeoutMs: number): Promise<Presente
     socket.once('secureConnect', () => {
       const chain: PresentedCertificate[] = [];
       const seen = new Set<string>();
-      let cert: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
-      while (cert?.raw && !seen.has(cert.fingerprint256)) {
-        seen.add(cert.fingerprint256);
-        chain.push({ pem: toPem(cert.raw), fingerprint: fingerprintOfDer(cert.raw), subject: subjectOf(cert) });
+      // Walked as node's X509Certificate objects, not getPeerCertificate(true):
+      // that one turns every field of every certificate into JavaScript first.
+      let cert: X509Certificate | undefined = socket.getPeerX509Certificate();
+      while (cert) {
+        const fingerprint = fingerprintOfDer(cert.raw);
+        if (seen.has(fingerprint)) break;
+        seen.add(fingerprint);
+        chain.push({ pem: pemBlock('CERTIFICATE', cert.raw), fingerprint, subject: subjectOf(cert) });
         cert = cert.issuerCertificate;
       }
       socket.end();
