@@ -111,6 +111,16 @@ async function connectionCounters(client: Client): Promise<{ connections: number
   return { connections: value('starling_connections_total '), full: value('starling_tls_handshakes_total{resumed="false"}'), resumed: value('starling_tls_handshakes_total{resumed="true"}') };
 }
 
+/** Database statements so far by kind (insert, select, update, delete, raw), from the controller's /metrics. */
+async function queryCounts(client: Client): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const line of (await client.request('GET', '/metrics')).text.split('\n')) {
+    const m = /^starling_db_query_duration_seconds_count\{kind="(\w+)",outcome="\w+"\} (\d+)/.exec(line);
+    if (m) counts.set(m[1]!, (counts.get(m[1]!) ?? 0) + Number(m[2]));
+  }
+  return counts;
+}
+
 /** Samples the counters every second until stopped: the average and the busiest second of new connections and handshakes. */
 function watchConnections(client: Client) {
   const samples: Array<{ at: number; c: Awaited<ReturnType<typeof connectionCounters>> }> = [];
@@ -169,6 +179,7 @@ async function runBackend(kind: 'postgres' | 'sqlite', transport: Transport): Pr
   const t1 = performance.now();
   const enrollCpu = [serve.pid, ...sims.map((s) => s.pid!)].map((pid) => watchProcess(pid));
   const postgresCpu0 = kind === 'postgres' ? cpuSecondsOfCommand('postgres') : 0;
+  const queries0 = await queryCounts(client);
   const starting = Promise.all(sims.map((s) => s.ask({ type: 'start' }, 'started', 30 * 60_000)));
   const onlineS = await waitFor('all online', async () => (await counter.online()) >= added, 10 * 60_000);
   const started = await starting;
@@ -178,6 +189,10 @@ async function runBackend(kind: 'postgres' | 'sqlite', transport: Transport): Pr
   const postgres = kind === 'postgres' ? `, PostgreSQL server ${(((cpuSecondsOfCommand('postgres') - postgresCpu0) / controllerCpu!.seconds) * 100).toFixed(1)} %` : '';
   log(`enrollment CPU: controller ${controllerCpu!.cpuPct.toFixed(1)} % of a core, simulators ${simCpu.reduce((n, u) => n + u.cpuPct, 0).toFixed(1)} % together${postgres}`);
   row({ measure: 'enrollment: controller CPU (% of one core)', value: controllerCpu!.cpuPct, unit: '%' });
+  const queries1 = await queryCounts(client);
+  const perSubcloud = [...queries1].map(([k, n]) => `${k} ${((n - (queries0.get(k) ?? 0)) / added).toFixed(1)}`).join(', ');
+  const statements = [...queries1].reduce((sum, [k, n]) => sum + n - (queries0.get(k) ?? 0), 0);
+  row({ measure: 'enrollment: database statements per subcloud', value: statements / added, unit: '', note: perSubcloud });
   row({ measure: 'time until all online (from enrollment)', value: (performance.now() - t1) / 1000, unit: 's', target: { op: '<=', value: TARGETS.onlineS } });
 
   // STARLING_BENCH_DC_ENROLL_ONLY=1 stops here (a quicker look at enrollment).

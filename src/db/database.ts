@@ -9,6 +9,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type LogEvent } from 'kysely';
 import pg from 'pg';
 import { durations } from '../core/durations.js';
+import { PreparingClient } from './pg-prepared.js';
 import type { Schema } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -102,6 +103,7 @@ export function openDatabase(options: OpenOptions): Database {
       // 10,000 subclouds at one report per 20 s need 500/s plus bursts.
       max: 24,
       types: pgTypes,
+      Client: PreparingClient,
       ...(options.pgSchema ? { options: `-c search_path=${options.pgSchema}` } : {}),
     });
     const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });

@@ -21,29 +21,53 @@ export async function putCertificate(db: Kysely<Schema>, now: number, write: Cer
   return db.selectFrom('certificates').selectAll().where('name', '=', write.name).executeTakeFirstOrThrow();
 }
 
-/** The same, without reading the row back (one statement: what enrollment uses, once per child). */
-export async function writeCertificate(db: Kysely<Schema>, now: number, write: CertificateWrite): Promise<void> {
-  const leaf = splitPemChain(write.pem)[0];
-  if (!leaf) throw new Error(`certificate ${write.name}: no PEM certificate`);
-  const info = describeCertificate(leaf);
-  const fields = {
-    type: write.type,
-    renewal: write.renewal,
-    pem: write.pem,
-    key_pem: write.keyPem,
-    subject: info.subject,
-    issuer: info.issuer,
-    sans: JSON.stringify(info.sans),
-    not_before: info.not_before,
-    not_after: info.not_after,
-    fingerprint: info.fingerprint,
-    owner: write.owner ?? null,
-    updated_at: now,
-  };
+/** The row of that name, inserted or replaced with the fields read from the certificate itself. */
+export const writeCertificate = (db: Kysely<Schema>, now: number, write: CertificateWrite): Promise<void> => writeCertificates(db, now, [write]);
+
+/** Several at once, without reading them back: one statement (an enrollment records a child's certificate and its CA together). */
+export async function writeCertificates(db: Kysely<Schema>, now: number, writes: CertificateWrite[]): Promise<void> {
+  if (!writes.length) return;
+  const rows = writes.map((write) => {
+    const leaf = splitPemChain(write.pem)[0];
+    if (!leaf) throw new Error(`certificate ${write.name}: no PEM certificate`);
+    const info = describeCertificate(leaf);
+    return {
+      id: newUuid(now),
+      name: write.name,
+      created_at: now,
+      type: write.type,
+      renewal: write.renewal,
+      pem: write.pem,
+      key_pem: write.keyPem,
+      subject: info.subject,
+      issuer: info.issuer,
+      sans: JSON.stringify(info.sans),
+      not_before: info.not_before,
+      not_after: info.not_after,
+      fingerprint: info.fingerprint,
+      owner: write.owner ?? null,
+      updated_at: now,
+    };
+  });
   await db
     .insertInto('certificates')
-    .values({ id: newUuid(now), name: write.name, created_at: now, ...fields })
-    .onConflict((oc) => oc.column('name').doUpdateSet(fields))
+    .values(rows)
+    .onConflict((oc) =>
+      oc.column('name').doUpdateSet((eb) => ({
+        type: eb.ref('excluded.type'),
+        renewal: eb.ref('excluded.renewal'),
+        pem: eb.ref('excluded.pem'),
+        key_pem: eb.ref('excluded.key_pem'),
+        subject: eb.ref('excluded.subject'),
+        issuer: eb.ref('excluded.issuer'),
+        sans: eb.ref('excluded.sans'),
+        not_before: eb.ref('excluded.not_before'),
+        not_after: eb.ref('excluded.not_after'),
+        fingerprint: eb.ref('excluded.fingerprint'),
+        owner: eb.ref('excluded.owner'),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    )
     .execute();
 }
 

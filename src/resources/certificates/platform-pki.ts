@@ -21,7 +21,7 @@ import { fingerprintOf } from '../../pki/fingerprint.js';
 import { issueCertificate, loadIssuer, type CertificateUsage, type LoadedIssuer, type SubjectPublicKey } from '../../pki/issue.js';
 import { generateKeyPair, importSigningKey, keyPairFromPem, type KeyPair } from '../../pki/keys.js';
 import type { CryptoKey } from '../../pki/x509.js';
-import { getCertificateByName, putCertificate, writeCertificate } from './certificate.store.js';
+import { getCertificateByName, putCertificate, writeCertificates } from './certificate.store.js';
 import { caTypeFor, type CertificateType } from './certificate.types.js';
 
 export interface PlatformPkiDeps {
@@ -420,8 +420,17 @@ export class PlatformPki {
   }
 
   /** Keeps a certificate issued to a child (public part only), for `certificate list` and expiry alarms. */
-  async recordIssued(type: 'host-client' | 'subcloud-client' | 'subcloud-ica', owner: string, pem: string): Promise<void> {
-    await writeCertificate(this.deps.db, this.deps.clock.now(), { name: `${type}/${owner}`, type, renewal: 'auto', pem, keyPem: null, owner });
+  async recordIssued(type: IssuedType, owner: string, pem: string): Promise<void> {
+    await this.recordAllIssued([{ type, owner, pem }]);
+  }
+
+  /** The same for several, in one statement. */
+  async recordAllIssued(issued: Array<{ type: IssuedType; owner: string; pem: string }>): Promise<void> {
+    await writeCertificates(
+      this.deps.db,
+      this.deps.clock.now(),
+      issued.map(({ type, owner, pem }) => ({ name: `${type}/${owner}`, type, renewal: 'auto' as const, pem, keyPem: null, owner })),
+    );
   }
 
   /** A subcloud, before enrolling: the request for its intermediate CA (the key stays here). */
@@ -471,6 +480,9 @@ export class PlatformPki {
     this.ca = await this.loadCa(row);
   }
 }
+
+/** The certificates a parent issues to its children. */
+type IssuedType = 'host-client' | 'subcloud-client' | 'subcloud-ica';
 
 /** When a certificate Starling issued should be renewed: two thirds into its lifetime. */
 export const renewAt = (row: Pick<CertificateRow, 'not_before' | 'not_after'>): number =>

@@ -317,22 +317,23 @@ export class SubcloudService {
         ...(input.ca_csr ? { ca_certificate: await pki.signIntermediateCa(found.name, input.ca_csr) } : {}),
       };
     }
-    const enrolled = await this.deps.db.transaction().execute(async (trx) => {
-      // The token stays valid until the subcloud's first report (uplink.service
-      // spends it then): over a lossy link the reply carrying the credential
-      // can be lost, and the subcloud must be able to ask again. A repeat
-      // issues a new credential; the earlier one stops working.
-      const deploy_status = found.deploy_status === 'rehome-pending' || found.deploy_status === 'rehoming' ? 'rehoming' : 'enrolling';
-      await trx
-        .updateTable('subclouds')
-        .set({ credential_hash: sha256Hex(credential), enrolled_at: now, deploy_status, updated_at: now, last_op_seq: 0, status_hash: null, alarms_synced: 0 })
-        .where('id', '=', found.id)
-        .where('enroll_token_hash', '=', tokenHash)
-        .execute();
-      return { id: found.id, name: found.name, credential, ...certificates };
-    });
-    if (certificates.certificate) await pki!.recordIssued('subcloud-client', found.name, certificates.certificate);
-    if (certificates.ca_certificate) await pki!.recordIssued('subcloud-ica', found.name, certificates.ca_certificate);
+    // The token stays valid until the subcloud's first report (uplink.service
+    // spends it then): over a lossy link the reply carrying the credential
+    // can be lost, and the subcloud must be able to ask again. A repeat
+    // issues a new credential; the earlier one stops working. One statement,
+    // so no transaction around it (at 10,000 enrolling, each round trip counts).
+    const deploy_status = found.deploy_status === 'rehome-pending' || found.deploy_status === 'rehoming' ? 'rehoming' : 'enrolling';
+    await this.deps.db
+      .updateTable('subclouds')
+      .set({ credential_hash: sha256Hex(credential), enrolled_at: now, deploy_status, updated_at: now, last_op_seq: 0, status_hash: null, alarms_synced: 0 })
+      .where('id', '=', found.id)
+      .where('enroll_token_hash', '=', tokenHash)
+      .execute();
+    const enrolled = { id: found.id, name: found.name, credential, ...certificates };
+    await pki?.recordAllIssued([
+      ...(certificates.certificate ? [{ type: 'subcloud-client' as const, owner: found.name, pem: certificates.certificate }] : []),
+      ...(certificates.ca_certificate ? [{ type: 'subcloud-ica' as const, owner: found.name, pem: certificates.ca_certificate }] : []),
+    ]);
     // A re-enrollment replaces a credential that may be cached.
     if (found.credential_hash !== null) this.deps.credentialsChanged?.();
     return enrolled;
