@@ -7,9 +7,8 @@
  * not a request.
  */
 import { parseEnrollToken } from '../protocol/enroll-token.js';
-import { createCsr } from './csr.js';
+import { certificateRequest, newPrivateKeyPem } from './csr-writer.js';
 import { displayFingerprint } from './fingerprint.js';
-import { generateKeyPair } from './keys.js';
 import { presentedChain } from './peer-chain.js';
 
 export { clientTlsOptions, type ClientTls } from './client-tls.js';
@@ -42,8 +41,8 @@ export interface EnrollmentKey {
 }
 
 export async function enrollmentKey(commonName?: string): Promise<EnrollmentKey> {
-  const pair = await generateKeyPair();
-  return { privateKeyPem: pair.privateKeyPem, csr: await createCsr(pair, commonName) };
+  const privateKeyPem = newPrivateKeyPem();
+  return { privateKeyPem, csr: certificateRequest(privateKeyPem, commonName) };
 }
 
 export async function prepareEnrollment(url: string, token: string, commonName: string | undefined, timeoutMs: number, key?: EnrollmentKey): Promise<PreparedEnrollment> {

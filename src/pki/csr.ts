@@ -1,25 +1,14 @@
 /**
- * Certificate signing requests: a child makes its own key pair and sends
- * only the request, so its private key never leaves it.
+ * Certificate signing requests, the parent's side: a child makes its own key
+ * pair and sends only the request (csr-writer.ts), so its private key never
+ * leaves it.
  */
 import { createPublicKey, verify } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { CertificationRequest } from '@peculiar/asn1-csr';
 import { ECParameters } from '@peculiar/asn1-ecc';
 import { Extensions, id_ce_subjectAltName, SubjectAlternativeName, type Attribute, type Name } from '@peculiar/asn1-x509';
-import type { KeyPair } from './keys.js';
 import { pemToDer } from './pem.js';
-import { EC_P256, x509 } from './x509.js';
-
-/** A request for `pair`'s key; without a common name the parent names the subject (a subcloud does not know its name before it enrolls). */
-export async function createCsr(pair: KeyPair, commonName?: string): Promise<string> {
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: new x509.Name(commonName === undefined ? [] : [{ CN: [commonName] }]),
-    keys: pair.keys,
-    signingAlgorithm: EC_P256,
-  });
-  return csr.toString('pem') + '\n';
-}
 
 export interface ReadCsr {
   commonName: string | undefined;

@@ -1,7 +1,8 @@
 /**
- * The two DER wrappers a signed certificate needs around its already
- * encoded parts: serializing the whole certificate through the schema again
- * would encode the signed part twice.
+ * The few DER constructions Starling writes itself: the wrappers a signed
+ * certificate needs around its already encoded parts (serializing the whole
+ * certificate through the schema again would encode the signed part twice),
+ * and what a child's certificate request is made of (csr-writer.ts).
  */
 
 /** A DER length: short form below 128, long form above. */
@@ -19,3 +20,9 @@ export const derSequence = (...parts: Uint8Array[]): Uint8Array => tlv(0x30, Buf
 
 /** BIT STRING of whole bytes (no unused bits), as a signature value is. */
 export const derBitString = (bytes: Uint8Array): Uint8Array => tlv(0x03, Buffer.concat([Uint8Array.of(0), bytes]));
+
+/** SET of parts that are each DER already. */
+export const derSet = (...parts: Uint8Array[]): Uint8Array => tlv(0x31, Buffer.concat(parts));
+
+/** UTF8String. */
+export const derUtf8 = (text: string): Uint8Array => tlv(0x0c, Buffer.from(text, 'utf8'));

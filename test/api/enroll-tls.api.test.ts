@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { afterEach, beforeEach, test } from 'node:test';
-import { createCsr } from '../../src/pki/csr.js';
+import { certificateRequest } from '../../src/pki/csr-writer.js';
 import { generateKeyPair } from '../../src/pki/keys.js';
 import { EC_P256, x509 } from '../../src/pki/x509.js';
 import { parseEnrollToken } from '../../src/protocol/enroll-token.js';
@@ -38,7 +38,7 @@ describeEachBackend('enrollment over TLS', (ctx) => {
     assert.match(refused.body.message, /may not ask for subject alternative names/);
     assert.equal((await ctx.database.db.selectFrom('certificates').select('name').where('type', '=', 'host-client').execute()).length, 0, 'nothing issued');
 
-    const enrolled = await api.request(null, 'POST', '/api/v1/agent/enroll', { token: token.secret, hostname: 'controller-0', csr: await createCsr(pair, 'host:controller-0') });
+    const enrolled = await api.request(null, 'POST', '/api/v1/agent/enroll', { token: token.secret, hostname: 'controller-0', csr: certificateRequest(pair.privateKeyPem, 'host:controller-0') });
     assert.equal(enrolled.status, 200, enrolled.text);
     const cert = new X509Certificate(enrolled.body.certificate);
     assert.equal(cert.subject, 'CN=host:controller-0\nO=Starling');
@@ -61,7 +61,7 @@ describeEachBackend('enrollment over TLS', (ctx) => {
     assert.equal(parseEnrollToken(added.body.enroll_token).caFingerprint, api.pki.servingAnchor.fingerprint);
     const client = await generateKeyPair();
     const ca = await generateKeyPair();
-    const enrolled = await api.request(null, 'POST', '/api/v1/dc/enroll', { token: added.body.enroll_token, csr: await createCsr(client), ca_csr: await createCsr(ca) });
+    const enrolled = await api.request(null, 'POST', '/api/v1/dc/enroll', { token: added.body.enroll_token, csr: certificateRequest(client.privateKeyPem), ca_csr: certificateRequest(ca.privateKeyPem) });
     assert.equal(enrolled.status, 200, enrolled.text);
     assert.equal(new X509Certificate(enrolled.body.certificate).subject, 'CN=subcloud:edge-1\nO=Starling');
     const [ica, root] = enrolled.body.ca_certificate.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g).map((p: string) => new X509Certificate(p));

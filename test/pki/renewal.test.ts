@@ -12,7 +12,7 @@ import { afterEach, beforeEach, test } from 'node:test';
 import { ManualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logging.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { createCsr } from '../../src/pki/csr.js';
+import { certificateRequest } from '../../src/pki/csr-writer.js';
 import { generateKeyPair } from '../../src/pki/keys.js';
 import { trustTokenOf } from '../../src/pki/trust-token.js';
 import { ChildRenewal } from '../../src/resources/certificates/child-renewal.js';
@@ -94,16 +94,16 @@ describeEachBackend('certificate renewal', (ctx) => {
     clock.advance(244 * DAY);
     assert.deepEqual(await renewal.answer(child, {}, presented), { renew_certificate: true }, 'two thirds through: renew');
 
-    const other = await renewal.answer(child, { csr: await createCsr(await generateKeyPair(), 'subcloud:edge-2') }, presented);
+    const other = await renewal.answer(child, { csr: certificateRequest((await generateKeyPair()).privateKeyPem, 'subcloud:edge-2') }, presented);
     assert.match(other.certificate_error ?? '', /names subcloud:edge-2, but this enrollment is for subcloud:edge-1/);
     assert.equal(await sc.issuedTo('subcloud-client', 'edge-1'), undefined, 'nothing recorded');
 
-    const csr = await createCsr(await generateKeyPair(), 'subcloud:edge-1');
+    const csr = certificateRequest((await generateKeyPair()).privateKeyPem, 'subcloud:edge-1');
     const first = await renewal.answer(child, { csr }, presented);
     assert.equal(new X509Certificate(first.certificate!).subject, 'CN=subcloud:edge-1\nO=Starling');
     const again = await renewal.answer(child, { csr }, presented);
     assert.equal(again.certificate, first.certificate, 'the same request (its reply lost) gets the same certificate');
-    const fresh = await renewal.answer(child, { csr: await createCsr(await generateKeyPair(), 'subcloud:edge-1') }, presented);
+    const fresh = await renewal.answer(child, { csr: certificateRequest((await generateKeyPair()).privateKeyPem, 'subcloud:edge-1') }, presented);
     assert.notEqual(fresh.certificate, first.certificate, 'a request for another key gets a certificate of its own');
   });
 

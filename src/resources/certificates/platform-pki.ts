@@ -16,7 +16,8 @@ import { InputError } from '../../core/errors.js';
 import type { Logger } from '../../core/logging.js';
 import type { CertificateRow, Schema } from '../../db/schema.js';
 import { splitPemChain } from '../../pki/certificate.js';
-import { createCsr, readCsr } from '../../pki/csr.js';
+import { readCsr } from '../../pki/csr.js';
+import { certificateRequest } from '../../pki/csr-writer.js';
 import { fingerprintOf } from '../../pki/fingerprint.js';
 import { issueCertificate, loadIssuer, type CertificateUsage, type LoadedIssuer, type SubjectPublicKey } from '../../pki/issue.js';
 import { generateKeyPair, importSigningKey, keyPairFromPem, type KeyPair } from '../../pki/keys.js';
@@ -436,7 +437,7 @@ export class PlatformPki {
   /** A subcloud, before enrolling: the request for its intermediate CA (the key stays here). */
   async caRequest(): Promise<string> {
     this.pendingCaKey = await generateKeyPair();
-    return createCsr(this.pendingCaKey);
+    return certificateRequest(this.pendingCaKey.privateKeyPem);
   }
 
   /**
@@ -449,7 +450,7 @@ export class PlatformPki {
   async caRenewalRequest(asked = false): Promise<string | undefined> {
     const ca = this.ca;
     if (!ca || ca.row.type !== 'subcloud-ica' || (!asked && this.deps.clock.now() < renewAt(ca.row))) return undefined;
-    this.pendingCaRenewal ??= await createCsr(await keyPairFromPem(ca.row.key_pem!));
+    this.pendingCaRenewal ??= certificateRequest(ca.row.key_pem!);
     return this.pendingCaRenewal;
   }
 
