@@ -77,8 +77,15 @@ interface Cached<T> {
   at: number;
 }
 
-/** How long a subcloud credential lookup is trusted, and how many are kept (one per subcloud). */
-const SUBCLOUD_CACHE_MS = 5_000;
+/**
+ * How long a subcloud credential lookup is trusted, and how many are kept
+ * (one per subcloud). Longer than three report intervals, so a subcloud's
+ * long polls (one every 20 s) mostly hit: at 5 s every one of them missed,
+ * one query per report. Within this process any credential change clears
+ * the cache at once; the time bounds only a change made by another process
+ * on the same database.
+ */
+const SUBCLOUD_CACHE_MS = 60_000;
 const SUBCLOUD_CACHE_MAX = 50_000;
 
 export class AuthService {
@@ -105,7 +112,7 @@ export class AuthService {
 
   /**
    * Subcloud credentials seen lately: at 10,000 subclouds the lookup was half
-   * of the system controller's queries. Entries live a few seconds and are
+   * of the system controller's queries. Entries live a minute and are
    * dropped when any subcloud's credential changes (enroll, delete, rehome)
    * on this process; another replica's change is seen within the TTL.
    */
