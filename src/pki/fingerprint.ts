@@ -18,7 +18,4 @@ export function fingerprintOf(pem: string): string {
   return fingerprintOfDer(pemToDer(first));
 }
 
-/** node's `fingerprint256` (colon-separated upper-case hex) in our form. */
-export const fromNodeFingerprint = (colonHex: string): string => colonHex.replace(/:/g, '').toLowerCase();
-
 export const displayFingerprint = (hex: string): string => `sha256:${hex}`;
