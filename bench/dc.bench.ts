@@ -190,7 +190,11 @@ async function runBackend(kind: 'postgres' | 'sqlite', transport: Transport): Pr
   log(`enrollment CPU: controller ${controllerCpu!.cpuPct.toFixed(1)} % of a core, simulators ${simCpu.reduce((n, u) => n + u.cpuPct, 0).toFixed(1)} % together${postgres}`);
   row({ measure: 'enrollment: controller CPU (% of one core)', value: controllerCpu!.cpuPct, unit: '%' });
   const queries1 = await queryCounts(client);
-  const perSubcloud = [...queries1].map(([k, n]) => `${k} ${((n - (queries0.get(k) ?? 0)) / added).toFixed(1)}`).join(', ');
+  const perSubcloud = [...queries1]
+    .map(([k, n]) => [k, (n - (queries0.get(k) ?? 0)) / added] as const)
+    .filter(([, n]) => n >= 0.05)
+    .map(([k, n]) => `${k} ${n.toFixed(1)}`)
+    .join(', ');
   const statements = [...queries1].reduce((sum, [k, n]) => sum + n - (queries0.get(k) ?? 0), 0);
   row({ measure: 'enrollment: database statements per subcloud', value: statements / added, unit: '', note: perSubcloud });
   row({ measure: 'time until all online (from enrollment)', value: (performance.now() - t1) / 1000, unit: 's', target: { op: '<=', value: TARGETS.onlineS } });
@@ -199,7 +203,7 @@ async function runBackend(kind: 'postgres' | 'sqlite', transport: Transport): Pr
   if (process.env.STARLING_BENCH_DC_ENROLL_ONLY) {
     await Promise.all(sims.map((s) => s.ask({ type: 'stop' }, 'stopped', 120_000).catch(() => undefined)));
     // Let them exit by themselves (a profiled one writes its profile then).
-    await Promise.all(sims.map((s) => (s.exitCode !== null ? undefined : new Promise((resolve) => s.once('exit', resolve)))));
+    await Promise.all(sims.map((s) => (s.exitCode !== null ? Promise.resolve() : new Promise((resolve) => s.once('exit', resolve)))));
     return rows;
   }
 

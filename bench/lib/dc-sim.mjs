@@ -9,6 +9,8 @@
  * loader's hooks thread, CPU that the product never spends and that the
  * controller would lose on this shared machine. Messages: dc-sim-messages.ts.
  */
+import { performance } from 'node:perf_hooks';
+
 const dist = (path) => import(new URL(`../../dist/${path}`, import.meta.url).href);
 const { silentLogger } = await dist('core/logging.js');
 const { FleetSimulator } = await dist('sim/fleet-sim.js');

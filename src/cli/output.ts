@@ -3,12 +3,13 @@
  * default, or `-o json` / `-o yaml` for scripts.
  */
 import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 
 // Required on first use, not imported: most calls print tables or JSON, and
 // `starling agent` (which loads this module with the rest of the CLI) would
 // otherwise carry the YAML library in its resident memory for nothing.
 const require = createRequire(import.meta.url);
-const toYaml = (value: unknown): string => (require('yaml') as typeof import('yaml')).stringify(value);
+const toYaml = (value: unknown): string => (require('yaml') as typeof Yaml).stringify(value);
 
 export const OUTPUT_FORMATS = ['table', 'json', 'yaml'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];

@@ -20,7 +20,7 @@ import { readCsr } from '../../pki/csr.js';
 import { certificateRequest } from '../../pki/csr-writer.js';
 import { fingerprintOf } from '../../pki/fingerprint.js';
 import { issueCertificate, loadIssuer, type CertificateUsage, type LoadedIssuer, type SubjectPublicKey } from '../../pki/issue.js';
-import { generateKeyPair, importSigningKey, keyPairFromPem, type KeyPair } from '../../pki/keys.js';
+import { generateKeyPair, importSigningKey, type KeyPair } from '../../pki/keys.js';
 import type { CryptoKey } from '../../pki/x509.js';
 import { getCertificateByName, putCertificate, writeCertificates } from './certificate.store.js';
 import { caTypeFor, type CertificateType } from './certificate.types.js';
