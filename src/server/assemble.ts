@@ -193,7 +193,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
   const hostActions = new HostActions({ db, dialect: database.dialect, clock, fault, waiters, system });
   const strategy = new SwStrategyService({ db, clock, deploy, actions: hostActions });
   const groups = new GroupService({ db, clock });
-  const subclouds = new SubcloudService({ db, clock, groups, waiters, pki, credentialsChanged: () => auth.invalidateSubclouds() });
+  const subclouds = new SubcloudService({ db, clock, groups, waiters, pki, credentialsChanged: () => auth.invalidateSubclouds(), credentialIssued: (hash, subcloud) => auth.rememberSubcloud(hash, subcloud) });
   const hosts = new HostService({ db, clock, system, fault, pki });
   const renewal = new ChildRenewal({ pki, clock, log: log.child({ part: 'certificates' }) });
   const heartbeat = new HeartbeatMonitor({

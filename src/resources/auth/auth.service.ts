@@ -122,6 +122,12 @@ export class AuthService {
     this.subcloudCache.clear();
   }
 
+  /** A credential just issued at enrollment: its first report (10,000 of them when a fleet enrolls) needs no lookup. */
+  rememberSubcloud(hash: string, subcloud: { id: number; name: string }): void {
+    if (this.subcloudCache.size >= SUBCLOUD_CACHE_MAX) this.subcloudCache.clear();
+    this.subcloudCache.set(hash, { ...subcloud, at: this.deps.clock.now() });
+  }
+
   private async subcloudFor(hash: string): Promise<{ id: number; name: string } | undefined> {
     const now = this.deps.clock.now();
     const hit = this.subcloudCache.get(hash);

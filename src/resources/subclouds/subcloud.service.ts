@@ -85,6 +85,8 @@ export class SubcloudService {
       errors?: SubcloudErrors;
       /** Told when a subcloud credential stops being valid (auth caches them briefly). */
       credentialsChanged?: () => void;
+      /** Told of a credential just issued (by its hash), so the subcloud's first report needs no lookup. */
+      credentialIssued?: (hash: string, subcloud: { id: number; name: string }) => void;
       /** Signs subclouds' client certificates and ICAs at enrollment and pins tokens to the CA (mutual TLS). */
       pki?: PlatformPki;
     },
@@ -322,10 +324,11 @@ export class SubcloudService {
     // can be lost, and the subcloud must be able to ask again. A repeat
     // issues a new credential; the earlier one stops working. One statement,
     // so no transaction around it (at 10,000 enrolling, each round trip counts).
+    const credentialHash = sha256Hex(credential);
     const deploy_status = found.deploy_status === 'rehome-pending' || found.deploy_status === 'rehoming' ? 'rehoming' : 'enrolling';
-    await this.deps.db
+    const written = await this.deps.db
       .updateTable('subclouds')
-      .set({ credential_hash: sha256Hex(credential), enrolled_at: now, deploy_status, updated_at: now, last_op_seq: 0, status_hash: null, alarms_synced: 0 })
+      .set({ credential_hash: credentialHash, enrolled_at: now, deploy_status, updated_at: now, last_op_seq: 0, status_hash: null, alarms_synced: 0 })
       .where('id', '=', found.id)
       .where('enroll_token_hash', '=', tokenHash)
       .execute();
@@ -336,6 +339,8 @@ export class SubcloudService {
     ]);
     // A re-enrollment replaces a credential that may be cached.
     if (found.credential_hash !== null) this.deps.credentialsChanged?.();
+    // Only a credential the row took (its token may have been spent since it was read).
+    if (written.some((r) => Number(r.numUpdatedRows) === 1)) this.deps.credentialIssued?.(credentialHash, { id: found.id, name: found.name });
     return enrolled;
   }
 
