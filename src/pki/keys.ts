@@ -1,5 +1,4 @@
 /** Key pairs as Starling keeps them: PKCS#8 PEM text, never logged. */
-import { createPublicKey } from 'node:crypto';
 import { EC_P256, subtle, x509, type CryptoKey, type CryptoKeyPair } from './x509.js';
 
 export interface KeyPair {
@@ -29,12 +28,4 @@ export async function importSigningKey(pem: string): Promise<CryptoKey> {
   } catch {
     throw new Error('not an ECDSA P-256 private key (Starling issues with P-256 keys)');
   }
-}
-
-/** A key pair read back from its PKCS#8 PEM (a CA that renews its certificate keeps its key). */
-export async function keyPairFromPem(privateKeyPem: string): Promise<KeyPair> {
-  const privateKey = await importSigningKey(privateKeyPem);
-  const spki = createPublicKey(privateKeyPem).export({ type: 'spki', format: 'der' });
-  const publicKey = await subtle.importKey('spki', new Uint8Array(spki), EC_P256, true, ['verify']);
-  return { keys: { privateKey, publicKey }, privateKeyPem };
 }
