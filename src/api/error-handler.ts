@@ -4,7 +4,7 @@
  * there is one. Anything unexpected is logged and answered with a bare 500:
  * no stack, no SQL, no secrets in the body.
  */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StarlingError, TooManyRequestsError, type ErrorCode } from '../core/errors.js';
 import { describeValidationError } from './validation.js';
 
@@ -49,6 +49,24 @@ function fromFastify(error: FastifyError): { status: number; body: ErrorBody } |
   }
   return undefined;
 }
+
+/**
+ * Errors Fastify meets before routing (a malformed percent-encoding, a path
+ * segment longer than the router allows), in the documented shape instead
+ * of Fastify's own. Passed as the `frameworkErrors` option.
+ */
+export function frameworkErrors(audit: (request: FastifyRequest, status: number) => Promise<void>) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+    const status = tooLong ? 414 : error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+    const message = tooLong ? `path: a segment is longer than ${MAX_PARAM_LENGTH} characters` : 'path: is not a valid URL (a malformed percent-encoding?)';
+    // These responses skip the route hooks, so the audit row is written here, before the reply.
+    void audit(request, status).finally(() => reply.status(status).send({ code: 'invalid_input', message, field: 'path' } satisfies ErrorBody));
+  };
+}
+
+/** The longest path parameter the router accepts. */
+export const MAX_PARAM_LENGTH = 256;
 
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {

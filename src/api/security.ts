@@ -7,19 +7,22 @@
  * so an anonymous caller learns nothing from validation errors.
  *
  * Every mutating request (POST, PUT, PATCH, DELETE) under /api is written to
- * the audit log before its response is sent: who, role, source address,
- * method, route, target id, status, outcome. Never the body.
+ * the audit log before its response is sent (request-audit.ts): who, role,
+ * source address, method, route, target id, status, outcome. Never the body.
+ *
+ * Path parameters and query values may not hold NUL: PostgreSQL refuses it
+ * in text, so it used to reach the database as a 500.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
-import { NotAllowedError } from '../core/errors.js';
+import { InputError, NotAllowedError } from '../core/errors.js';
 import type { Logger } from '../core/logging.js';
 import type { Schema } from '../db/schema.js';
-import { recordAudit } from '../resources/audit/audit.store.js';
 import type { AuthService, Principal } from '../resources/auth/auth.service.js';
 import type { CallerRole } from '../resources/users/roles.js';
 import { requireClientCertificate } from './client-certificate.js';
+import { installRequestAudit } from './request-audit.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -28,23 +31,17 @@ declare module 'fastify' {
     /** No authentication (login, health, docs). */
     public?: boolean;
     /**
-     * false: not written to the audit log. Only for machine telemetry (agent
-     * reports, every few seconds per host), which is recorded in the host's
-     * status instead; everything an operator does is audited.
+     * false: an accepted request is not written to the audit log. Only for
+     * machine telemetry (agent reports, every few seconds per host), which is
+     * recorded in the host's status instead; its refusals are audited, and
+     * everything an operator does is.
      */
     audit?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;
-    /** Set by handlers whose target is not a path parameter (the user name being created ...). */
-    auditTarget: string | null;
-    /** For login: the user name tried, since nobody is authenticated yet. */
-    auditUser: string | null;
   }
 }
-
-const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-const TARGET_PARAMS = ['uuid', 'name', 'id', 'alarm_id', 'hostname', 'subcloud', 'group', 'release_id', 'key_id', 'strategy'];
 
 export interface DeclaredRoute {
   method: string;
@@ -71,8 +68,7 @@ const MACHINE_CREDENTIALS = new Set<Principal['via']>(['agent-credential', 'subc
 export function installSecurity(app: FastifyInstance, deps: SecurityDeps): DeclaredRoute[] {
   const declared: DeclaredRoute[] = [];
   app.decorateRequest('principal', null);
-  app.decorateRequest('auditTarget', null);
-  app.decorateRequest('auditUser', null);
+  installRequestAudit(app, deps);
 
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/api/v1')) return;
@@ -102,37 +98,18 @@ export function installSecurity(app: FastifyInstance, deps: SecurityDeps): Decla
     }
   });
 
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (MUTATING.has(request.method) && request.url.startsWith('/api/') && request.routeOptions.config.audit !== false) await audit(request, reply.statusCode, deps);
-    return payload;
+  app.addHook('preValidation', async (request) => {
+    refuseNul(request.params, 'path parameter');
+    refuseNul(request.query, 'query');
   });
 
   return declared;
 }
 
-function targetOf(request: FastifyRequest): string | null {
-  if (request.auditTarget) return request.auditTarget;
-  const params = (request.params ?? {}) as Record<string, unknown>;
-  for (const key of TARGET_PARAMS) if (typeof params[key] === 'string') return (params[key] as string).slice(0, 255);
-  return null;
-}
-
-async function audit(request: FastifyRequest, status: number, deps: SecurityDeps): Promise<void> {
-  const outcome = status < 400 ? 'success' : status === 401 || status === 403 ? 'denied' : 'failure';
-  try {
-    await recordAudit(deps.db, {
-      at: deps.clock.now(),
-      user_name: request.principal?.name ?? request.auditUser?.slice(0, 64) ?? null,
-      role: request.principal?.role ?? null,
-      source: request.ip,
-      method: request.method,
-      route: request.routeOptions.url ?? request.url.split('?')[0]!.slice(0, 255),
-      target_id: targetOf(request),
-      status,
-      outcome,
-    });
-  } catch (err) {
-    // The response is already decided; a lost audit row must at least be loud.
-    deps.log.error({ err, method: request.method, route: request.routeOptions.url }, 'audit log write failed');
+function refuseNul(values: unknown, where: string): void {
+  if (!values || typeof values !== 'object') return;
+  for (const [name, value] of Object.entries(values as Record<string, unknown>)) {
+    const texts = Array.isArray(value) ? value : [value];
+    if (texts.some((t) => typeof t === 'string' && t.includes('\0'))) throw new InputError(`${name}: the ${where} holds a NUL byte`, name);
   }
 }

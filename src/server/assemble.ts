@@ -5,11 +5,12 @@
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { installErrorHandler } from '../api/error-handler.js';
+import { frameworkErrors, installErrorHandler, MAX_PARAM_LENGTH } from '../api/error-handler.js';
 import { installDashboard } from '../api/dashboard.js';
 import { installHealth } from '../api/health.js';
 import { installConnectionMetrics, installRequestMetrics, type Metrics } from '../api/metrics.js';
 import { installOpenApi } from '../api/openapi.js';
+import { auditRequest } from '../api/request-audit.js';
 import { installSecurity, type DeclaredRoute } from '../api/security.js';
 import { validatorCompiler } from '../api/validation.js';
 import type { Clock } from '../core/clock.js';
@@ -229,7 +230,8 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     bodyLimit: deps.config.bodyLimitBytes,
     trustProxy: deps.config.trustProxy,
     return503OnClosing: true,
-    routerOptions: { maxParamLength: 256 },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkErrors((request, status) => auditRequest(request, status, { db, clock, log })),
     // Every client is asked for a certificate, none is required by the handshake: browsers and the CLI have none. Agents and subclouds are checked per request (client-certificate.ts).
     ...(mtls ? { https: { requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' as const, sessionTimeout: durations.tlsSessionLifetimeMs / 1000 } } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();

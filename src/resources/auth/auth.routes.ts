@@ -41,7 +41,7 @@ export const authRoutes =
       },
       async (request) => {
         request.auditUser = request.body.username;
-        return auth.login(request.body.username, request.body.password, request.ip);
+        return auth.login(request.body.username, request.body.password, request.auditSource);
       },
     );
 
