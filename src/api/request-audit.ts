@@ -60,11 +60,12 @@ export function pathOf(rawUrl: string): string {
 /** PostgreSQL refuses NUL in text; an attacker's bytes must not cost the row. */
 const clean = (s: string, max: number) => s.replace(/\0/g, '\uFFFD').slice(0, max);
 
+/** The matched route's pattern, or the path for a request no route matched. */
+const routeOf = (request: FastifyRequest) => request.routeOptions.url ?? pathOf(request.url);
+
 /** Whether this request gets a row: mutating, under /api, and not accepted telemetry. */
-function audits(request: FastifyRequest, status: number): boolean {
-  if (!MUTATING.has(request.method)) return false;
-  const route = request.routeOptions.url ?? pathOf(request.url);
-  if (!route.startsWith('/api/')) return false;
+function audits(request: FastifyRequest, route: string, status: number): boolean {
+  if (!MUTATING.has(request.method) || !route.startsWith('/api/')) return false;
   // Telemetry (agent and subcloud reports) is recorded in the reporter's status; its refusals are not telemetry.
   return request.routeOptions.config?.audit !== false || status >= 400;
 }
@@ -78,10 +79,11 @@ function targetOf(request: FastifyRequest): string | null {
 
 /** Writes the request's row unless it has one already. Also for responses sent outside the hooks (framework errors). */
 export async function auditRequest(request: FastifyRequest, status: number, deps: AuditDeps): Promise<void> {
-  if (request.audited || !audits(request, status)) return;
+  if (request.audited) return;
+  const route = routeOf(request);
+  if (!audits(request, route, status)) return;
   request.audited = true;
   const outcome = status < 400 ? 'success' : status === 401 || status === 403 ? 'denied' : 'failure';
-  const route = request.routeOptions.url ?? pathOf(request.url);
   try {
     await recordAudit(deps.db, {
       at: deps.clock.now(),

@@ -8,19 +8,12 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { afterEach, beforeEach, test } from 'node:test';
+import type { AuditView } from '../../src/resources/audit/audit.store.js';
 import { createTestApi, type TestApi } from '../helpers/api.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { makeBundle, newKeys, packTar, tarEntries } from '../helpers/releases.js';
 
-interface AuditRow {
-  user: string | null;
-  source: string;
-  method: string;
-  route: string;
-  target_id: string | null;
-  status: number;
-  outcome: string;
-}
+type AuditRow = AuditView;
 
 /** Sends raw bytes; resolves with the status line's code (or null when `hangUp` closes at once). */
 function rawRequest(port: number, bytes: Buffer | string, options: { hangUp?: boolean } = {}): Promise<number | null> {
