@@ -107,6 +107,23 @@ export function sourceOf(request: FastifyRequest): string {
   return request.ip || request.socket?.remoteAddress || 'unknown';
 }
 
+const hooksOf = <T>(hooks: T | T[] | undefined): T[] => (hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks]);
+
+function markHandlerStarted(request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
+  request.handlerStarted = true;
+  done();
+}
+
+/**
+ * A client that hangs up while its body is still unread: the body can never
+ * arrive, so the request never reaches its handler or sends a response (it
+ * changed nothing). Its row is written now, as 499 (client closed request).
+ */
+async function auditHangUp(request: FastifyRequest, deps: AuditDeps): Promise<void> {
+  const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
+  if (!request.handlerStarted && hasBody && request.body === undefined) await auditRequest(request, CLIENT_CLOSED, deps);
+}
+
 export function installRequestAudit(app: FastifyInstance, deps: AuditDeps): void {
   app.decorateRequest('auditTarget', null);
   app.decorateRequest('auditUser', null);
@@ -114,21 +131,19 @@ export function installRequestAudit(app: FastifyInstance, deps: AuditDeps): void
   app.decorateRequest('audited', false);
   app.decorateRequest('handlerStarted', false);
   // First of all hooks: the address is read while the socket is surely there.
-  app.addHook('onRequest', async (request) => {
-    request.auditSource = sourceOf(request);
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (MUTATING.has(request.method)) request.auditSource = sourceOf(request);
+    done();
   });
-  app.addHook('preHandler', async (request) => {
-    request.handlerStarted = true;
+  // Only mutating routes carry the hang-up hooks: a GET pays nothing (onRequestAbort adds a close listener per request).
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!methods.some((m) => MUTATING.has(m))) return;
+    route.preHandler = [...hooksOf(route.preHandler), markHandlerStarted];
+    route.onRequestAbort = [...hooksOf(route.onRequestAbort), (request, done) => void auditHangUp(request, deps).finally(done)];
   });
-  // A client that hangs up while its body is still unread: the body can never
-  // arrive, so the request never reaches its handler or sends a response (it
-  // changed nothing). Its row is written now, as 499 (client closed request).
-  app.addHook('onRequestAbort', async (request) => {
-    const hasBody = Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
-    if (!request.handlerStarted && hasBody && request.body === undefined) await auditRequest(request, CLIENT_CLOSED, deps);
-  });
-  app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload) => {
-    await auditRequest(request, reply.statusCode, deps);
-    return payload;
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (!MUTATING.has(request.method)) return done(null, payload);
+    void auditRequest(request, reply.statusCode, deps).then(() => done(null, payload));
   });
 }
