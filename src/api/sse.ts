@@ -2,7 +2,8 @@
  * One Server-Sent Events connection on a hijacked reply: the headers, a
  * keep-alive comment under common proxies' idle timeouts, a cut-off for a
  * client too far behind (it reconnects and catches up), and one close path
- * that the client, a slow reader and the controller's shutdown all share.
+ * that the client, a slow reader, the controller's shutdown and a revoked
+ * caller (see event-streams.ts) all share.
  */
 import type { FastifyReply } from 'fastify';
 import { durations } from '../core/durations.js';
@@ -14,10 +15,12 @@ export interface SseConnection {
   /** Writes one `event:` with JSON data (and an `id:` when given); does nothing once closed. */
   send(event: string, data: unknown, id?: number): void;
   close(): void;
+  /** Sends `event: end` with the reason (so the client knows not to just reconnect), then closes. */
+  end(reason: string): void;
   readonly closed: boolean;
 }
 
-export function openSse(reply: FastifyReply, openStreams: Set<() => void>, onClose: () => void): SseConnection {
+export function openSse(reply: FastifyReply, onClose: () => void): SseConnection {
   const raw = reply.raw;
   let closed = false;
   const write = (text: string) => {
@@ -31,11 +34,9 @@ export function openSse(reply: FastifyReply, openStreams: Set<() => void>, onClo
     if (closed) return;
     closed = true;
     clearInterval(heartbeat);
-    openStreams.delete(close);
     onClose();
     raw.end();
   };
-  openStreams.add(close);
   raw.on('close', close);
   reply.hijack();
   raw.writeHead(200, {
@@ -44,9 +45,14 @@ export function openSse(reply: FastifyReply, openStreams: Set<() => void>, onClo
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   });
+  const send = (event: string, data: unknown, id?: number) => write(`${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   return {
-    send: (event, data, id) => write(`${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
+    send,
     close,
+    end: (reason) => {
+      send('end', { reason });
+      close();
+    },
     get closed() {
       return closed;
     },

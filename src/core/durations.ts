@@ -38,6 +38,12 @@ export const durations = {
    */
   streamHeartbeatMs: 15 * SECOND,
   /**
+   * How often every open event stream's caller is authenticated again, for
+   * what this process is not told of (a token expiring, a change made by
+   * another replica). Changes made here end streams at once.
+   */
+  streamAuthRecheckMs: 5 * SECOND,
+  /**
    * How often open dashboards' fleet maps are refreshed: one read of every
    * subcloud's state (~20 ms at 10,000) per period while anyone watches,
    * and only the changed tiles sent.

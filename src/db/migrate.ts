@@ -12,6 +12,7 @@ import { swStrategy } from './migrations/0009_sw_strategy.js';
 import { fleetStrategy } from './migrations/0010_fleet_strategy.js';
 import { certificates } from './migrations/0011_certificates.js';
 import { subcloudCertificates } from './migrations/0012_subcloud_certificates.js';
+import { endedSessions } from './migrations/0013_ended_sessions.js';
 
 /**
  * Versioned migrations, the same list for both backends, applied in name
@@ -31,6 +32,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0010_fleet_strategy': fleetStrategy(),
     '0011_certificates': certificates(),
     '0012_subcloud_certificates': subcloudCertificates(),
+    '0013_ended_sessions': endedSessions(),
   };
 }
 

@@ -36,6 +36,14 @@ export interface ApiTokensTable {
   last_used_at: number | null;
 }
 
+/** A session token ended by logout, remembered until it would have expired. */
+export interface EndedSessionsTable {
+  token_hash: string;
+  user_id: string;
+  ended_at: number;
+  expires_at: number;
+}
+
 export interface AuditLogTable {
   seq: Generated<number>;
   at: number;
@@ -362,6 +370,7 @@ export interface Schema {
   settings: SettingsTable;
   users: UsersTable;
   api_tokens: ApiTokensTable;
+  ended_sessions: EndedSessionsTable;
   audit_log: AuditLogTable;
   alarms: AlarmsTable;
   event_log: EventLogTable;

@@ -30,6 +30,7 @@ import { LoginLimiter } from '../resources/auth/login-limiter.js';
 import { eventRoutes } from '../resources/events/event.routes.js';
 import { createChangeFeed, type ChangeFeed } from '../resources/stream/change-feed.js';
 import { streamRoutes } from '../resources/stream/stream.routes.js';
+import { EventStreams } from '../api/event-streams.js';
 import { suppressionRoutes } from '../resources/suppression/suppression.routes.js';
 import { userRoutes } from '../resources/users/user.routes.js';
 import { UserService } from '../resources/users/user.service.js';
@@ -104,6 +105,8 @@ export interface Assembled {
   fault: FaultService;
   users: UserService;
   auth: AuthService;
+  /** Open event streams (shutdown and revoked callers end them). */
+  streams: EventStreams;
   system: SystemService;
   hosts: HostService;
   reports: ReportService;
@@ -244,12 +247,12 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
   installHealth(app, database, { tls: mtls });
   await installDashboard(app);
 
-  const openStreams = new Set<() => void>();
+  const streams = new EventStreams(auth);
   const fleetMap = new FleetMapWatcher(db, log);
   app.addHook('preClose', async () => {
     fleetMap.stop();
     waiters.notifyAll();
-    for (const close of [...openStreams]) close();
+    streams.closeAll();
   });
 
   const certificates = new CertificateService({ db, clock, pki, monitor: certificateMonitor, windows, useServerTls: () => useServerTls() });
@@ -261,7 +264,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
       await api.register(alarmRoutes({ db, fault }));
       await api.register(eventRoutes({ db, fault }));
       await api.register(suppressionRoutes({ fault }));
-      await api.register(streamRoutes({ db, feed, openStreams }));
+      await api.register(streamRoutes({ db, feed, streams }));
       await api.register(systemRoutes({ system }));
       await api.register(platformRoutes({ db, changed: () => sync.refresh() }));
       await api.register(releaseRoutes({ db, clock, releases, changed: () => sync.refresh(), subcloudTransfers }));
@@ -276,7 +279,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
         dcRoutes({ db, subclouds, uplink: new UplinkService({ db, dialect: database.dialect, clock, fault, waiters, sync, errors: subclouds.errorLog, credentialsChanged: () => auth.invalidateSubclouds(), reportIntervalMs: deps.config.reportIntervalMs, jobReported: (trx, subcloud, status, now) => fleet.reported(trx, subcloud, status, now), jobFinished: () => fleet.stepFinished() }), renewal, maxWaitMs: deps.config.reportIntervalMs }),
       );
       await api.register(fleetRoutes({ db, clock, errors: subclouds.errorLog }));
-      await api.register(fleetMapRoutes({ db, watcher: fleetMap, openStreams }));
+      await api.register(fleetMapRoutes({ db, watcher: fleetMap, streams }));
       await api.register(reportRoutes({ reports, renewal, maxWaitMs: deps.config.reportIntervalMs }));
       await api.register(certificateRoutes({ certificates }));
     },
@@ -288,5 +291,5 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     const tls = pki.serverTls();
     (app.server as unknown as TlsServer).setSecureContext({ key: tls.key, cert: tls.cert, ca: tls.ca });
   }
-  return { pki, renewal, certificates, certificateMonitor, useServerTls, app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, subcloudAudit, syncAudit, sync, waiters, heartbeat, blobs, subcloudTransfers, releases, deploy, strategy, fleet, routes };
+  return { streams, pki, renewal, certificates, certificateMonitor, useServerTls, app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, subcloudAudit, syncAudit, sync, waiters, heartbeat, blobs, subcloudTransfers, releases, deploy, strategy, fleet, routes };
 }

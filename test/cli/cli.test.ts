@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -114,6 +114,19 @@ describe('starling CLI against a live controller', () => {
     const who = await scripted.run('whoami', '-o', 'json');
     assert.equal(JSON.parse(who.out).via, 'api-token');
     assert.equal((await cli.run('user', 'delete', 'carol')).code, 0);
+  });
+
+  test('logout ends the session on the controller, not only here', async () => {
+    await cli.run('login', '--url', url, '--username', 'reader', '--password', PASSWORDS.reader);
+    const file = join(cli.env.XDG_CONFIG_HOME!, 'starling', 'cli.json');
+    const { token } = JSON.parse(readFileSync(file, 'utf8')) as { token: string };
+    const out = await cli.run('logout');
+    assert.equal(out.code, 0, out.err);
+    assert.match(out.out, /^Logged out of .*: the session is ended on the controller$/);
+    assert.equal(existsSync(file), false);
+    const reuse = await cliRunner({ STARLING_URL: url, STARLING_TOKEN: token }).run('whoami');
+    assert.match(reuse.err, /ended by logout.*HTTP 401/, 'a copy of the token is worthless');
+    assert.equal((await cli.run('logout')).out, 'Not logged in');
   });
 
   test('an unreachable controller is one clear line', async () => {

@@ -160,7 +160,11 @@ describe('dashboard in chromium against starling demo', { skip: missing }, () =>
 
   test('a reader sees no lock button and no control that changes anything', async () => {
     await call('POST', '/users', { name: 'viewer', role: 'reader', password: 'reader-password-1' });
+    const dashboardToken = await page.evaluate<string | null>("sessionStorage.getItem('starling.token')");
     await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByLabel('User name').waitFor();
+    const reused = await fetch(`${url}/api/v1/auth/whoami`, { headers: { authorization: `Bearer ${dashboardToken}` } });
+    assert.equal(reused.status, 401, "the dashboard's Log out ends the session on the server");
     await logIn('viewer', 'reader-password-1');
     await page.goto(`${url}/#/hosts`);
     await page.getByRole('link', { name: 'worker-0' }).waitFor();

@@ -4,7 +4,7 @@
  * offered to other roles (and the API refuses them anyway).
  */
 import { useEffect, useState } from 'react';
-import { get, session } from './api';
+import { get, post, session } from './api';
 import { UserContext, useResource, type User } from './hooks';
 import { href, useRoute } from './router';
 import { Alarms } from './views/Alarms';
@@ -96,8 +96,13 @@ export function App() {
           <button
             type="button"
             onClick={() => {
-              session.set(null);
-              setUser(null);
+              // Ended on the server too, so the token is worthless even if it was copied; forgotten here whatever the answer.
+              void post('/auth/logout')
+                .catch(() => undefined)
+                .finally(() => {
+                  session.set(null);
+                  setUser(null);
+                });
             }}
           >
             Log out

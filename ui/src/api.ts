@@ -28,6 +28,10 @@ export const session = {
   onUnauthorized(handler: () => void): void {
     onUnauthorized = handler;
   },
+  /** The server refused the token (a 401 outside api(), e.g. on an event stream): back to the login page. */
+  ended(): void {
+    onUnauthorized();
+  },
 };
 
 export async function api<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {

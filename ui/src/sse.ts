@@ -1,7 +1,9 @@
 /**
  * Server-Sent Events over fetch, because EventSource cannot send the
  * Authorization header. Reconnects with backoff and resumes with
- * Last-Event-ID, as EventSource would; `stop()` ends it for good.
+ * Last-Event-ID, as EventSource would; `stop()` ends it for good. A 401
+ * (the server ends a stream with `event: end` when its token is revoked,
+ * expired or logged out, and refuses the reconnect) ends the session.
  */
 import { SseParser, type SseMessage } from '../../src/protocol/sse-parser.js';
 import { session } from './api';
@@ -16,6 +18,10 @@ export function subscribe(path: string, onMessage: (m: SseMessage) => void, onSt
         const headers: Record<string, string> = { authorization: `Bearer ${session.token ?? ''}` };
         if (lastId !== undefined) headers['last-event-id'] = lastId;
         const res = await fetch(`api/v1${path}`, { headers, signal: abort.signal });
+        if (res.status === 401) {
+          session.ended();
+          return;
+        }
         if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
         onState?.(true);
         delay = 500;

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { createClient } from '../client.js';
 import type { CliContext } from '../context.js';
-import { removeStoredLogin, writeStoredLogin } from '../credentials.js';
+import { readStoredLogin, removeStoredLogin, writeStoredLogin } from '../credentials.js';
 import { CliError } from '../errors.js';
 import { renderList, renderObject } from '../output.js';
 import { readCaFile, trustOnFirstUse } from '../trust.js';
@@ -31,8 +31,22 @@ export function registerAuthCommands(program: Command, ctx: CliContext): void {
 
   program
     .command('logout')
-    .description('Forget the stored login')
-    .action(() => ctx.out(removeStoredLogin(ctx.env) ? 'Logged out' : 'Not logged in'));
+    .description('End the stored session on the controller, then forget it')
+    .action(async () => {
+      const stored = readStoredLogin(ctx.env);
+      if (!stored) return ctx.out('Not logged in');
+      let unended: string | undefined;
+      try {
+        await createClient(stored.url, stored.token, stored.ca).request('POST', '/api/v1/auth/logout');
+      } catch (err) {
+        unended = (err as Error).message;
+      }
+      removeStoredLogin(ctx.env);
+      // Forgotten here either way; if the controller could not be told, say the session still stands until it expires.
+      if (unended === undefined) ctx.out(`Logged out of ${stored.url}: the session is ended on the controller`);
+      else if (unended.includes('[HTTP 401]')) ctx.out(`Logged out of ${stored.url} (the session had already ended)`);
+      else ctx.err(`Forgot the stored login, but the controller could not end the session (${unended}); it stays valid until ${stored.expires_at}`);
+    });
 
   program
     .command('whoami')

@@ -1,4 +1,4 @@
-/** /api/v1/auth: login, whoami, API tokens. */
+/** /api/v1/auth: login, logout, whoami, API tokens. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
@@ -42,6 +42,23 @@ export const authRoutes =
       async (request) => {
         request.auditUser = request.body.username;
         return auth.login(request.body.username, request.body.password, request.auditSource);
+      },
+    );
+
+    app.post(
+      '/auth/logout',
+      {
+        config: { roles: ANY_ROLE },
+        schema: {
+          tags: ['auth'],
+          summary: "End the caller's session now, on every replica (the token is refused from then on, and its event streams end)",
+          description: 'Only for a session token from login; an API token is revoked with DELETE /auth/tokens/{id}.',
+          response: { 204: Type.Null(), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        await auth.logout(asUser(request.principal), request.headers.authorization);
+        return (reply as FastifyReply).status(204).send();
       },
     );
 

@@ -5,7 +5,10 @@
  * - API tokens for scripts (`stk_...`): random, stored only as sha256, with
  *   their own expiry, revocable.
  * Either way the user is re-read (through a short cache) so that deletion,
- * demotion and password changes take effect.
+ * demotion and password changes take effect. A session ended by logout is
+ * remembered by its hash until it would have expired (`ended_sessions`).
+ * Listeners (open event streams) are told of every change here, so a stream
+ * opened with a token that no longer holds ends at once.
  */
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
@@ -72,6 +75,15 @@ export interface AuthServiceDeps {
 /** Verified session tokens remembered per process (their claims and expiry). */
 const VERIFIED_CACHE_SIZE = 10_000;
 
+interface VerifiedSession {
+  sub: string;
+  tv: unknown;
+  expMs: number;
+  /** When `ended_sessions` was last read for it (0: never): as the user row, at most once per cache TTL. */
+  endedCheckedAt: number;
+  ended: boolean;
+}
+
 interface Cached<T> {
   value: T;
   at: number;
@@ -97,7 +109,8 @@ export class AuthService {
    * pages (bench/fm); expiry and the user's token version are still checked
    * on every request.
    */
-  private readonly verified = new Map<string, { sub: string; tv: unknown; expMs: number }>();
+  private readonly verified = new Map<string, VerifiedSession>();
+  private readonly listeners = new Set<() => void>();
   private readonly key: KeyObject;
 
   constructor(private readonly deps: AuthServiceDeps) {
@@ -108,6 +121,17 @@ export class AuthService {
   /** Forget cached state for a user (called when the user changes). */
   invalidateUser(userId: string): void {
     this.userCache.delete(userId);
+    this.changed();
+  }
+
+  /** `listener` runs after any change to who may call (a user, an API token, a session); returns the unsubscribe. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
   }
 
   /**
@@ -153,6 +177,8 @@ export class AuthService {
     const token = await new SignJWT({ tv: user.token_version })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(user.id)
+      // Unique per login: two logins of one user in the same second would otherwise be the same token, and one logout would end both.
+      .setJti(newUuid())
       .setIssuer(ISSUER)
       .setIssuedAt(Math.floor(now / 1000))
       .setExpirationTime(Math.floor(expiresAt / 1000))
@@ -196,7 +222,7 @@ export class AuthService {
     if (!claims) {
       try {
         const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, algorithms: ['HS256'], currentDate: new Date(now) });
-        claims = { sub: payload.sub ?? '', tv: payload.tv, expMs: (payload.exp ?? 0) * 1000 };
+        claims = { sub: payload.sub ?? '', tv: payload.tv, expMs: (payload.exp ?? 0) * 1000, endedCheckedAt: 0, ended: false };
       } catch {
         throw new UnauthenticatedError('the session token is invalid or has expired; log in again');
       }
@@ -207,9 +233,39 @@ export class AuthService {
       this.verified.delete(token);
       throw new UnauthenticatedError('the session token is invalid or has expired; log in again');
     }
+    if (!claims.ended && now - claims.endedCheckedAt >= durations.authCacheTtlMs) {
+      const row = await this.deps.db.selectFrom('ended_sessions').select('token_hash').where('token_hash', '=', sha256Hex(token)).executeTakeFirst();
+      claims.ended = row !== undefined;
+      claims.endedCheckedAt = now;
+    }
+    if (claims.ended) throw new UnauthenticatedError('the session was ended by logout; log in again');
     const user = claims.sub ? await this.cachedUser(claims.sub) : undefined;
     if (!user || user.token_version !== claims.tv) throw new UnauthenticatedError('the session has ended (user changed or removed); log in again');
     return { userId: user.id, name: user.name, role: user.role as Role, via: 'session' };
+  }
+
+  /**
+   * Ends the session of this (already authenticated) token for good, on
+   * every replica: remembered by hash until it would have expired. Streams
+   * opened with it end too.
+   */
+  async logout(principal: Principal, header: string | undefined): Promise<void> {
+    const token = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
+    const claims = token === undefined ? undefined : this.verified.get(token);
+    if (principal.via !== 'session' || !token || !claims) {
+      throw new InputError('authorization: logout ends a session token from login; an API token is revoked instead (starling token revoke ID)', 'authorization');
+    }
+    const now = this.deps.clock.now();
+    await this.deps.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('ended_sessions').where('expires_at', '<=', now).execute();
+      await trx
+        .insertInto('ended_sessions')
+        .values({ token_hash: sha256Hex(token), user_id: principal.userId, ended_at: now, expires_at: claims.expMs })
+        .onConflict((oc) => oc.column('token_hash').doNothing())
+        .execute();
+    });
+    claims.ended = true;
+    this.changed();
   }
 
   private async fromApiToken(token: string): Promise<Principal> {
@@ -272,5 +328,6 @@ export class AuthService {
       .executeTakeFirst();
     if (!row) throw new NotFoundError(`API token ${id} not found`, 'id');
     this.tokenCache.delete(row.token_hash);
+    this.changed();
   }
 }

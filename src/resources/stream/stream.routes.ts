@@ -11,7 +11,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
-import { openSse } from '../../api/sse.js';
+import type { EventStreams } from '../../api/event-streams.js';
 import { InputError } from '../../core/errors.js';
 import type { Schema } from '../../db/schema.js';
 import { toEventView } from '../alarms/alarm.views.js';
@@ -24,13 +24,12 @@ const BACKLOG_PAGE = 1000;
 export interface StreamDeps {
   db: Kysely<Schema>;
   feed: ChangeFeed;
-  /** Open streams register here so shutdown can end them. */
-  openStreams: Set<() => void>;
+  /** Open streams register here, so shutdown and a revoked caller end them. */
+  streams: EventStreams;
 }
 
-
 export const streamRoutes =
-  ({ db, feed, openStreams }: StreamDeps): FastifyPluginAsyncTypebox =>
+  ({ db, feed, streams }: StreamDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.get(
       '/stream',
@@ -40,7 +39,7 @@ export const streamRoutes =
           tags: ['events'],
           summary: 'Server-Sent Events of alarm and event changes, resumable with Last-Event-ID',
           description:
-            'Events: set, clear, log, msg (id = event seq), suppression (no id), reset (what you missed was pruned: re-read), hello (first message: the current last id).',
+            'Events: set, clear, log, msg (id = event seq), suppression (no id), reset (what you missed was pruned: re-read), hello (first message: the current last id), end (the caller may no longer read: token revoked or expired, role changed, user deleted, logged out; the stream closes).',
           headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ pattern: '^\\d{1,15}$' })) }),
           querystring: Type.Object({ last_event_id: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false }),
         },
@@ -61,7 +60,7 @@ export const streamRoutes =
           sse.send(change.event.alarm_state, change.event, change.event.seq);
         };
         const unsubscribe = feed.subscribe((change) => (live ? send(change) : pending.push(change)));
-        const sse = openSse(reply, openStreams, unsubscribe);
+        const sse = streams.start(request, reply, unsubscribe);
 
         try {
           const bounds = await eventBounds(db);

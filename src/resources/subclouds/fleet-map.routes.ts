@@ -9,7 +9,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import { errorResponses } from '../../api/schemas.js';
-import { openSse } from '../../api/sse.js';
+import type { EventStreams } from '../../api/event-streams.js';
 import type { Schema } from '../../db/schema.js';
 import { ANY_ROLE } from '../users/roles.js';
 import { readFleetMap, TILE_STATES } from './fleet-map.js';
@@ -36,7 +36,7 @@ const FleetMapSchema = Type.Object(
 );
 
 export const fleetMapRoutes =
-  ({ db, watcher, openStreams }: { db: Kysely<Schema>; watcher: FleetMapWatcher; openStreams: Set<() => void> }): FastifyPluginAsyncTypebox =>
+  ({ db, watcher, streams }: { db: Kysely<Schema>; watcher: FleetMapWatcher; streams: EventStreams }): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.get(
       '/fleet/map',
@@ -58,11 +58,12 @@ export const fleetMapRoutes =
         schema: {
           tags: ['subclouds'],
           summary: 'Server-Sent Events of the fleet map: map first, then tiles (changed subclouds: [name, state, managed]) with counts',
+          description: 'Ends with event: end and a reason when the caller may no longer read (token revoked or expired, role changed, user deleted, logged out).',
         },
       },
-      async (_request, reply) => {
+      async (request, reply) => {
         const unwatching: { fn?: () => void } = {};
-        const sse = openSse(reply, openStreams, () => unwatching.fn?.());
+        const sse = streams.start(request, reply, () => unwatching.fn?.());
         unwatching.fn = await watcher.watch((update) => (update.type === 'map' ? sse.send('map', update.map) : sse.send('tiles', { changes: update.changes, counts: update.counts })));
         // Closed while the first map was read: nothing else will unwatch it.
         if (sse.closed) unwatching.fn();
