@@ -155,7 +155,7 @@ async function runBackend(kind: 'postgres' | 'sqlite', transport: Transport): Pr
   }
   // STARLING_BENCH_CPU_PROF=<dir> profiles the controller; the .cpuprofile is written there when it exits.
   const profDir = process.env.STARLING_BENCH_CPU_PROF;
-  const serve = await startServe(`dc-${kind}-${transport}`, profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [], ['--role', 'systemcontroller', ...(databaseUrl ? ['--database-url', databaseUrl] : []), ...(transport === 'plain' ? ['--insecure-http'] : [])]);
+  const serve = await startServe(`dc-${kind}-${transport}`, profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [], ['--role', 'systemcontroller', '--max-connections-per-address', '0', ...(databaseUrl ? ['--database-url', databaseUrl] : []), ...(transport === 'plain' ? ['--insecure-http'] : [])]);
   const { url, dataDir } = serve;
   const client = new Client(url, 4, serve.ca);
   onCleanup('close the client', () => client.close());

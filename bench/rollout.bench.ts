@@ -72,7 +72,7 @@ async function controller(label: string) {
   if (BACKEND === 'postgres') {
     databaseUrl = await benchSchema('rollout');
   }
-  const serve = await startServe(label, [], ['--role', 'systemcontroller', ...(databaseUrl ? ['--database-url', databaseUrl] : [])]);
+  const serve = await startServe(label, [], ['--role', 'systemcontroller', '--max-connections-per-address', '0', ...(databaseUrl ? ['--database-url', databaseUrl] : [])]);
   const client = new Client(serve.url, 16, serve.ca);
   onCleanup('close the client', () => client.close());
   const token = await client.login('admin', ADMIN_PASSWORD);

@@ -64,6 +64,12 @@ export function installConnectionMetrics(app: FastifyInstance, metrics: Metrics,
   app.server.on('secureConnection', (socket: TLSSocket) => handshakes.inc({ resumed: socket.isSessionReused() ? 'true' : 'false' }));
 }
 
+/** Counts connections closed on arrival for being over the per-address cap (connection-guard.ts). */
+export function connectionRefusedCounter(metrics: Metrics): () => void {
+  const refused = new Counter({ name: 'starling_connections_refused_total', help: 'Connections closed on arrival: over the per-address limit', registers: [metrics.registry] });
+  return () => refused.inc();
+}
+
 export function installRequestMetrics(app: FastifyInstance, metrics: Metrics): void {
   const http = new Histogram({
     name: 'starling_http_request_duration_seconds',

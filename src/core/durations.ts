@@ -51,6 +51,15 @@ export const durations = {
   fleetMapRefreshMs: 1 * SECOND,
   /** Server shutdown: give in-flight requests this long before closing. */
   shutdownGraceMs: 10 * SECOND,
+  /**
+   * A client has this long to send its request headers, and `requestTimeoutMs`
+   * (Node's own default, which Fastify turns off) to send its whole request:
+   * without them a slow client held its connection for ever. Enforced by a
+   * sweep every `connectionCheckMs`.
+   */
+  headersTimeoutMs: 10 * SECOND,
+  requestTimeoutMs: 5 * MINUTE,
+  connectionCheckMs: 1 * SECOND,
   /** CLI requests time out after this, so a dead link gives an error, not a hang. */
   cliRequestTimeoutMs: 30 * SECOND,
   /** CLI `--watch` reconnect delay after the stream drops. */

@@ -12,6 +12,7 @@ import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { durations } from './durations.js';
 import { ConfigError } from './errors.js';
+import { parseProxyTrust } from './proxy-trust.js';
 import { defaultDataDir, LOG_LEVELS, SITE_ROLES, SYSTEM_MODES, type Env } from './config.js';
 
 const ServerConfigSchema = Type.Object(
@@ -29,7 +30,25 @@ const ServerConfigSchema = Type.Object(
     role: Type.Union(SITE_ROLES.map((r) => Type.Literal(r)), { default: 'standalone' }),
     systemName: Type.String({ minLength: 1, maxLength: 64, default: 'starling', description: 'System name (first start only; then system modify)' }),
     systemMode: Type.Union(SYSTEM_MODES.map((m) => Type.Literal(m)), { default: 'simplex', description: 'System mode (first start only)' }),
-    trustProxy: Type.Boolean({ default: false, description: 'Take the client address from X-Forwarded-For' }),
+    trustProxy: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 4096,
+        description: 'Believe X-Forwarded-For from these proxies only: addresses or CIDRs, comma-separated (or loopback), or a number of proxy hops',
+      }),
+    ),
+    maxConnectionsPerAddress: Type.Integer({
+      minimum: 0,
+      maximum: 1_000_000,
+      default: 256,
+      description: 'Most open connections from one client address (trusted proxies are exempt); 0: no cap',
+    }),
+    requestTimeoutMs: Type.Integer({
+      minimum: 1000,
+      maximum: 3_600_000,
+      default: durations.requestTimeoutMs,
+      description: 'Longest time to receive a whole request, body included (raise it for release uploads over slow links)',
+    }),
     systemController: Type.Optional(Type.String({ pattern: '^https?://', maxLength: 2048, description: 'Subcloud: the system controller to report to' })),
     enrollToken: Type.Optional(Type.String({ minLength: 8, maxLength: 128, description: 'Subcloud: one-time token from `starling subcloud add` (first start)' })),
     reportIntervalMs: Type.Integer({ minimum: 100, maximum: 600_000, default: durations.reportIntervalMs, description: 'Host agent report interval (the heartbeat pulse)' }),
@@ -70,6 +89,8 @@ export const CONFIG_ENV: Record<ConfigKey, string> = {
   systemName: 'STARLING_SYSTEM_NAME',
   systemMode: 'STARLING_SYSTEM_MODE',
   trustProxy: 'STARLING_TRUST_PROXY',
+  maxConnectionsPerAddress: 'STARLING_MAX_CONNECTIONS_PER_ADDRESS',
+  requestTimeoutMs: 'STARLING_REQUEST_TIMEOUT_MS',
   reportIntervalMs: 'STARLING_REPORT_INTERVAL_MS',
   subcloudAuditWindowMs: 'STARLING_SUBCLOUD_AUDIT_WINDOW_MS',
   uplinkBackoffCapMs: 'STARLING_UPLINK_BACKOFF_CAP_MS',
@@ -159,6 +180,11 @@ export function loadServerConfig(sources: ConfigSources): ServerConfig {
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
     const missing = config.tlsCert === undefined ? 'tlsCert' : 'tlsKey';
     throw new ConfigError(`is required with ${missing === 'tlsCert' ? 'tlsKey' : 'tlsCert'} (a certificate and its private key go together)`, missing);
+  }
+  try {
+    parseProxyTrust(config.trustProxy);
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}${origin.trustProxy ? ` (${origin.trustProxy})` : ''}`, 'trustProxy');
   }
   if (config.insecureHttp && config.tlsCert !== undefined) throw new ConfigError('cannot be used with insecureHttp (plain HTTP has no certificate)', 'tlsCert');
   config.dataDir = resolve(cwd, config.dataDir);

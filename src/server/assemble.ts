@@ -8,7 +8,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { frameworkErrors, installErrorHandler, MAX_PARAM_LENGTH } from '../api/error-handler.js';
 import { installDashboard } from '../api/dashboard.js';
 import { installHealth } from '../api/health.js';
-import { installConnectionMetrics, installRequestMetrics, type Metrics } from '../api/metrics.js';
+import { connectionRefusedCounter, installConnectionMetrics, installRequestMetrics, type Metrics } from '../api/metrics.js';
 import { installOpenApi } from '../api/openapi.js';
 import { auditRequest } from '../api/request-audit.js';
 import { installSecurity, type DeclaredRoute } from '../api/security.js';
@@ -30,6 +30,8 @@ import { LoginLimiter } from '../resources/auth/login-limiter.js';
 import { eventRoutes } from '../resources/events/event.routes.js';
 import { createChangeFeed, type ChangeFeed } from '../resources/stream/change-feed.js';
 import { streamRoutes } from '../resources/stream/stream.routes.js';
+import { parseProxyTrust, trustedProxyMatcher } from '../core/proxy-trust.js';
+import { guardConnections } from './connection-guard.js';
 import { EventStreams } from '../api/event-streams.js';
 import { suppressionRoutes } from '../resources/suppression/suppression.routes.js';
 import { userRoutes } from '../resources/users/user.routes.js';
@@ -81,7 +83,11 @@ import { certificateRoutes } from '../resources/certificates/certificate.routes.
 import { alarmWindows } from '../resources/certificates/certificate.views.js';
 
 export interface AssembleDeps {
-  config: Pick<ServerConfig, 'bodyLimitBytes' | 'trustProxy' | 'reportIntervalMs'> & Partial<Pick<ServerConfig, 'subcloudAuditWindowMs' | 'certificateAlarmBeforeDays'>>;
+  config: Pick<ServerConfig, 'bodyLimitBytes' | 'reportIntervalMs'> &
+    Partial<Pick<ServerConfig, 'trustProxy' | 'maxConnectionsPerAddress' | 'requestTimeoutMs' | 'subcloudAuditWindowMs' | 'certificateAlarmBeforeDays'>> & {
+      /** @default durations.headersTimeoutMs (tests shorten it) */
+      headersTimeoutMs?: number;
+    };
   database: Database;
   log: Logger;
   clock: Clock;
@@ -226,23 +232,40 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
   const certificateMonitor = new CertificateMonitor({ db, clock, fault, windows });
   const reports = new ReportService({ db, dialect: database.dialect, clock, fault, waiters, reportIntervalMs: deps.config.reportIntervalMs, log, observe: metrics.observeReport, softwareReported: (hostId, status) => deploy.softwareReported(hostId, status) });
 
+  const proxyTrust = parseProxyTrust(deps.config.trustProxy);
+  const requestTimeoutMs = deps.config.requestTimeoutMs ?? durations.requestTimeoutMs;
+  const serverTimeouts = {
+    headersTimeout: Math.min(deps.config.headersTimeoutMs ?? durations.headersTimeoutMs, requestTimeoutMs),
+    connectionsCheckingInterval: durations.connectionCheckMs,
+  };
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     // Per-request info lines would dominate the log at agent report rates; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.bodyLimitBytes,
-    trustProxy: deps.config.trustProxy,
+    trustProxy: typeof proxyTrust === 'number' ? (_address: string, hop: number) => hop < proxyTrust : proxyTrust,
+    // A slow client gets `headersTimeoutMs` for its headers and `requestTimeoutMs` for all of its request; an idle connection
+    // is closed after the longest a long poll waits in silence (one report interval) and a margin, so held polls are not cut.
+    requestTimeout: requestTimeoutMs,
+    connectionTimeout: 2 * deps.config.reportIntervalMs + 30_000,
+    http: serverTimeouts,
     return503OnClosing: true,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: frameworkErrors((request, status) => auditRequest(request, status, { db, clock, log })),
     // Every client is asked for a certificate, none is required by the handshake: browsers and the CLI have none. Agents and subclouds are checked per request (client-certificate.ts).
-    ...(mtls ? { https: { requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' as const, sessionTimeout: durations.tlsSessionLifetimeMs / 1000 } } : {}),
+    ...(mtls ? { https: { requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' as const, sessionTimeout: durations.tlsSessionLifetimeMs / 1000, ...serverTimeouts } } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandler(app);
   const routes = installSecurity(app, { auth, db, clock, log, ...(mtls ? { clientCertificates: { issuerFingerprints: () => pki.clientIssuerFingerprints } } : {}) });
   installRequestMetrics(app, metrics);
   installConnectionMetrics(app, metrics, mtls);
+  guardConnections(app.server, {
+    perAddress: deps.config.maxConnectionsPerAddress ?? 0,
+    exempt: trustedProxyMatcher(proxyTrust),
+    log,
+    refused: connectionRefusedCounter(metrics),
+  });
   await installOpenApi(app);
   installHealth(app, database, { tls: mtls });
   await installDashboard(app);

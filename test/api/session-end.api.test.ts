@@ -126,7 +126,7 @@ describeEachBackend('logout ends the session on the server', (ctx) => {
     const otherClock = new ManualClock(Date.now());
     const other = await assemble({
       softwareDir,
-      config: { bodyLimitBytes: 1024 * 1024, trustProxy: false, reportIntervalMs: 1000 },
+      config: { bodyLimitBytes: 1024 * 1024, reportIntervalMs: 1000 },
       database: ctx.database,
       log: createLogger({ level: 'silent' }),
       clock: otherClock,

@@ -20,11 +20,11 @@ describe('server config', () => {
   test('file < env < flags, with types coerced from text', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     writeFileSync(join(dir, 'starling.yaml'), 'port: 7000\nlogLevel: debug\neventRetention: 5000\n');
-    const c = loadServerConfig({ env: { STARLING_PORT: '7001', STARLING_TRUST_PROXY: 'true' }, flags: { config: 'starling.yaml', logLevel: 'warn' }, cwd: dir });
+    const c = loadServerConfig({ env: { STARLING_PORT: '7001', STARLING_TRUST_PROXY: '10.0.0.5,10.1.0.0/16' }, flags: { config: 'starling.yaml', logLevel: 'warn' }, cwd: dir });
     assert.equal(c.port, 7001);
     assert.equal(c.logLevel, 'warn');
     assert.equal(c.eventRetention, 5000);
-    assert.equal(c.trustProxy, true);
+    assert.equal(c.trustProxy, '10.0.0.5,10.1.0.0/16');
   });
 
   test('errors name the setting and where it came from', () => {

@@ -39,6 +39,11 @@ export interface TestApiOptions {
   reportIntervalMs?: number;
   /** Serve HTTPS with mutual TLS for agents and subclouds, as a system controller with its fleet root CA (`.caPem` to trust it). */
   https?: boolean;
+  /** Connection hardening (issue 14): proxies whose X-Forwarded-For is believed, the per-address cap, timeouts. */
+  trustProxy?: string;
+  maxConnectionsPerAddress?: number;
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
   /** Where the controller's clock starts (epoch ms; default now). A clock started in the past lets a test move it on while the certificates it issues stay valid in real time, which TLS checks. */
   clockStart?: number;
 }
@@ -56,7 +61,14 @@ export async function createTestApi(database: TestDatabase, options: TestApiOpti
   const softwareDir = await mkdtemp(join(tmpdir(), 'starling-software-'));
   const parts = await assemble({
     softwareDir,
-    config: { bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024, trustProxy: false, reportIntervalMs: options.reportIntervalMs ?? 1000 },
+    config: {
+      bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
+      reportIntervalMs: options.reportIntervalMs ?? 1000,
+      ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
+      ...(options.maxConnectionsPerAddress !== undefined ? { maxConnectionsPerAddress: options.maxConnectionsPerAddress } : {}),
+      ...(options.headersTimeoutMs !== undefined ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
+      ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    },
     database,
     log,
     clock,

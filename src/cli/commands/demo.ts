@@ -55,7 +55,8 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
       const dataDir = resolve(ctx.cwd, flags.dataDir);
       prepareFolder(dataDir);
       const adminPassword = ctx.processEnv.STARLING_ADMIN_PASSWORD || randomPassword(12);
-      const config = await configFromFlags(ctx, { port: flags.port, dataDir, host: '127.0.0.1', logLevel: ctx.processEnv.STARLING_LOG_LEVEL ?? 'warn' }, { adminPassword, databaseUrl: undefined, insecureHttp: true });
+      // No per-address cap: the simulated fleet's subclouds all connect from 127.0.0.1.
+      const config = await configFromFlags(ctx, { port: flags.port, dataDir, host: '127.0.0.1', logLevel: ctx.processEnv.STARLING_LOG_LEVEL ?? 'warn' }, { adminPassword, databaseUrl: undefined, insecureHttp: true, maxConnectionsPerAddress: 0 });
       // Loaded here, not at the top, as serve does: other commands must not pay for them.
       const { startController } = await import('../../server/start.js');
       const { DemoFleet, DEMO_RELEASE } = await import('../../sim/demo-fleet.js');

@@ -16,7 +16,9 @@ export function addServerOptions(command: Command): Command {
     .option('--database-url <url>', 'use PostgreSQL instead of SQLite (env STARLING_DATABASE_URL)')
     .addOption(new Option('--log-level <level>', 'log level (env STARLING_LOG_LEVEL)').choices(LOG_LEVELS))
     .option('--event-retention <rows>', 'event log rows kept (default 100000; env STARLING_EVENT_RETENTION)')
-    .option('--trust-proxy', 'take client addresses from X-Forwarded-For (env STARLING_TRUST_PROXY)')
+    .option('--trust-proxy <proxies>', 'believe X-Forwarded-For only from these proxies: addresses or CIDRs, comma-separated, or loopback, or a hop count such as 1 (env STARLING_TRUST_PROXY)')
+    .option('--max-connections-per-address <n>', 'most open connections from one client address, trusted proxies exempt; 0: no cap (default 256; env STARLING_MAX_CONNECTIONS_PER_ADDRESS)')
+    .option('--request-timeout-ms <ms>', 'longest time to receive a whole request, body included (default 300000; raise it for release uploads over slow links; env STARLING_REQUEST_TIMEOUT_MS)')
     .addOption(new Option('--system-mode <mode>', 'system mode on first start (env STARLING_SYSTEM_MODE)').choices(SYSTEM_MODES))
     .option('--system-name <name>', 'system name on first start (env STARLING_SYSTEM_NAME)')
     .addOption(new Option('--role <role>', 'site role (default standalone; env STARLING_ROLE)').choices(SITE_ROLES))
@@ -36,7 +38,9 @@ export interface ServerFlags {
   databaseUrl?: string;
   logLevel?: string;
   eventRetention?: string;
-  trustProxy?: boolean;
+  trustProxy?: string;
+  maxConnectionsPerAddress?: string;
+  requestTimeoutMs?: string;
   systemMode?: string;
   systemName?: string;
   role?: string;
@@ -63,6 +67,8 @@ export async function configFromFlags(ctx: CliContext, flags: ServerFlags, overr
       logLevel: flags.logLevel,
       eventRetention: flags.eventRetention,
       trustProxy: flags.trustProxy,
+      maxConnectionsPerAddress: flags.maxConnectionsPerAddress,
+      requestTimeoutMs: flags.requestTimeoutMs,
       systemMode: flags.systemMode,
       systemName: flags.systemName,
       role: flags.role,

@@ -60,7 +60,7 @@ export function registerSimCommand(program: Command, ctx: CliContext): void {
     .option('--remove-on-exit', 'delete the simulated subclouds from the system controller when stopping')
     .addHelpText(
       'after',
-      '\nEvery subcloud it creates is labelled "[simulated]" in its description; a name clash with a real subcloud is refused.\nExample: starling sim --subclouds 500 --hosts-per-subcloud 2 --profile satellite --seed 7 --prefix rehearsal',
+      '\nEvery subcloud it creates is labelled "[simulated]" in its description; a name clash with a real subcloud is refused.\nAll its subclouds connect from this machine\'s one address: beyond 256, start the system controller with --max-connections-per-address 0 (or a higher cap).\nExample: starling sim --subclouds 500 --hosts-per-subcloud 2 --profile satellite --seed 7 --prefix rehearsal',
     )
     .action(async (flags: SimFlags) => {
       const { parseProfile } = await import('../../sim/wan/profile.js');
