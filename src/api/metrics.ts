@@ -3,10 +3,12 @@
  * can build several in one process. Request timings by route and database
  * timings by query kind.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import type {} from '@fastify/swagger';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { UnauthenticatedError } from '../core/errors.js';
 
 export interface Metrics {
   registry: Registry;
@@ -70,7 +72,12 @@ export function connectionRefusedCounter(metrics: Metrics): () => void {
   return () => refused.inc();
 }
 
-export function installRequestMetrics(app: FastifyInstance, metrics: Metrics): void {
+/**
+ * `/metrics` is open by default, as Prometheus expects; with `token` (the
+ * `metricsToken` setting) a scrape must send `Authorization: Bearer <token>`,
+ * compared in constant time.
+ */
+export function installRequestMetrics(app: FastifyInstance, metrics: Metrics, token?: string): void {
   const http = new Histogram({
     name: 'starling_http_request_duration_seconds',
     help: 'HTTP request time by method, route and status',
@@ -82,7 +89,15 @@ export function installRequestMetrics(app: FastifyInstance, metrics: Metrics): v
     // Route patterns, never raw URLs: bounded label cardinality.
     http.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
-  app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_request, reply) => {
+  const expected = token === undefined ? undefined : createHash('sha256').update(token).digest();
+  app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (request, reply) => {
+    if (expected) {
+      const sent = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+      // Hashed first so the comparison takes the same time whatever the length sent.
+      if (sent === undefined || !timingSafeEqual(createHash('sha256').update(sent).digest(), expected)) {
+        throw new UnauthenticatedError('/metrics needs "Authorization: Bearer <metrics token>" (the metricsToken setting)');
+      }
+    }
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /**
- * - `standalone`: one site (and it can manage subclouds: the system controller's API is always there).
- * - `systemcontroller`: the central cloud of a distributed cloud.
+ * - `standalone`: one site; it manages no subclouds.
+ * - `systemcontroller`: the central cloud of a distributed cloud: the only role that adds and manages subclouds.
  * - `subcloud`: a site that reports to a system controller (--system-controller, --enroll-token).
  */
 export const SITE_ROLES = ['standalone', 'systemcontroller', 'subcloud'] as const;

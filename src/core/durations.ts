@@ -23,10 +23,18 @@ export const durations = {
   authCacheTtlMs: 5 * SECOND,
   /** Window over which failed logins are counted. */
   loginFailureWindowMs: 5 * MINUTE,
-  /** Failed logins per user name within the window before it is refused. */
-  loginFailuresPerUser: 5,
+  /** Failed logins for one user from one address within the window before that address may not try that user again. */
+  loginFailuresPerUserAddress: 5,
   /** Failed logins per source address within the window (covers spraying). */
   loginFailuresPerAddress: 20,
+  /**
+   * Past that many failures for a user from all addresses together, each
+   * attempt for the user waits this long, doubling per further failure, up
+   * to the cap: slow for a guesser spread over many addresses, a few seconds
+   * for the real user.
+   */
+  loginSlowdownBaseMs: 500,
+  loginSlowdownCapMs: 8 * SECOND,
   /**
    * Event log pruning cadence: once a minute keeps the table within a
    * minute's worth of events of its cap, at one indexed delete per minute.

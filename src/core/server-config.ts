@@ -37,6 +37,9 @@ const ServerConfigSchema = Type.Object(
         description: 'Believe X-Forwarded-For from these proxies only: addresses or CIDRs, comma-separated (or loopback), or a number of proxy hops',
       }),
     ),
+    metricsToken: Type.Optional(
+      Type.String({ minLength: 16, maxLength: 256, pattern: '^\\S+$', description: '/metrics requires "Authorization: Bearer <this>" (open to any scraper without it)' }),
+    ),
     maxConnectionsPerAddress: Type.Integer({
       minimum: 0,
       maximum: 1_000_000,
@@ -90,6 +93,7 @@ export const CONFIG_ENV: Record<ConfigKey, string> = {
   systemMode: 'STARLING_SYSTEM_MODE',
   trustProxy: 'STARLING_TRUST_PROXY',
   maxConnectionsPerAddress: 'STARLING_MAX_CONNECTIONS_PER_ADDRESS',
+  metricsToken: 'STARLING_METRICS_TOKEN',
   requestTimeoutMs: 'STARLING_REQUEST_TIMEOUT_MS',
   reportIntervalMs: 'STARLING_REPORT_INTERVAL_MS',
   subcloudAuditWindowMs: 'STARLING_SUBCLOUD_AUDIT_WINDOW_MS',

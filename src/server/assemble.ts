@@ -32,6 +32,7 @@ import { createChangeFeed, type ChangeFeed } from '../resources/stream/change-fe
 import { streamRoutes } from '../resources/stream/stream.routes.js';
 import { parseProxyTrust, trustedProxyMatcher } from '../core/proxy-trust.js';
 import { guardConnections } from './connection-guard.js';
+import { installSecurityHeaders } from '../api/security-headers.js';
 import { EventStreams } from '../api/event-streams.js';
 import { suppressionRoutes } from '../resources/suppression/suppression.routes.js';
 import { userRoutes } from '../resources/users/user.routes.js';
@@ -84,7 +85,7 @@ import { alarmWindows } from '../resources/certificates/certificate.views.js';
 
 export interface AssembleDeps {
   config: Pick<ServerConfig, 'bodyLimitBytes' | 'reportIntervalMs'> &
-    Partial<Pick<ServerConfig, 'trustProxy' | 'maxConnectionsPerAddress' | 'requestTimeoutMs' | 'subcloudAuditWindowMs' | 'certificateAlarmBeforeDays'>> & {
+    Partial<Pick<ServerConfig, 'trustProxy' | 'maxConnectionsPerAddress' | 'requestTimeoutMs' | 'metricsToken' | 'subcloudAuditWindowMs' | 'certificateAlarmBeforeDays'>> & {
       /** @default durations.headersTimeoutMs (tests shorten it) */
       headersTimeoutMs?: number;
     };
@@ -162,8 +163,10 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
   const fault = new FaultService({ db, dialect: database.dialect, catalogue: deps.catalogue ?? defaultCatalogue, clock, feed });
   const limiter = new LoginLimiter(clock, {
     windowMs: durations.loginFailureWindowMs,
-    perUser: durations.loginFailuresPerUser,
+    perUserAddress: durations.loginFailuresPerUserAddress,
     perAddress: durations.loginFailuresPerAddress,
+    slowdownBaseMs: durations.loginSlowdownBaseMs,
+    slowdownCapMs: durations.loginSlowdownCapMs,
   });
   const signingKey = Buffer.from(await getOrCreateSetting(db, 'session_signing_key', () => randomSecret(32)), 'base64url');
   // Called only after both exist: user changes drop that user's cached auth.
@@ -193,7 +196,8 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
   });
   const system = new SystemService({ db, clock });
   const mtls = deps.https === true;
-  const pki = new PlatformPki({ db, clock, role: deps.site?.role ?? 'standalone', systemName: deps.site?.systemName ?? 'starling', log, mtls });
+  const siteRole = deps.site?.role ?? 'standalone';
+  const pki = new PlatformPki({ db, clock, role: siteRole, systemName: deps.site?.systemName ?? 'starling', log, mtls });
   await pki.open();
   const windows = alarmWindows(deps.config.certificateAlarmBeforeDays ?? 30, durations.caAlarmBeforeMs);
   const blobs = new BlobStore(deps.softwareDir);
@@ -258,7 +262,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandler(app);
   const routes = installSecurity(app, { auth, db, clock, log, ...(mtls ? { clientCertificates: { issuerFingerprints: () => pki.clientIssuerFingerprints } } : {}) });
-  installRequestMetrics(app, metrics);
+  installRequestMetrics(app, metrics, deps.config.metricsToken);
   installConnectionMetrics(app, metrics, mtls);
   guardConnections(app.server, {
     perAddress: deps.config.maxConnectionsPerAddress ?? 0,
@@ -266,6 +270,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     log,
     refused: connectionRefusedCounter(metrics),
   });
+  await installSecurityHeaders(app);
   await installOpenApi(app);
   installHealth(app, database, { tls: mtls });
   await installDashboard(app);
@@ -297,7 +302,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
       await api.register(hostRoutes({ hosts, actions: hostActions }));
       await api.register(hostConfigRoutes({ configs: new HostConfigService({ db, dialect: database.dialect, clock, fault, waiters }) }));
       await api.register(enrollRoutes({ hosts }));
-      await api.register(subcloudRoutes({ subclouds, groups }));
+      await api.register(subcloudRoutes({ subclouds, groups, siteRole }));
       await api.register(
         dcRoutes({ db, subclouds, uplink: new UplinkService({ db, dialect: database.dialect, clock, fault, waiters, sync, errors: subclouds.errorLog, credentialsChanged: () => auth.invalidateSubclouds(), reportIntervalMs: deps.config.reportIntervalMs, jobReported: (trx, subcloud, status, now) => fleet.reported(trx, subcloud, status, now), jobFinished: () => fleet.stepFinished() }), renewal, maxWaitMs: deps.config.reportIntervalMs }),
       );

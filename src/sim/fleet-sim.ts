@@ -88,6 +88,8 @@ export class FleetSimulator {
     let res = await this.api<{ enroll_token?: string; message?: string }>('POST', '/api/v1/subclouds', body);
     if (res.status === 409) {
       const existing = await this.api<{ description: string; management_state: string }>('GET', `/api/v1/subclouds/${name}`);
+      // Not a name taken but a refusal (a controller that is not a system controller): say why.
+      if (existing.status === 404) throw new Error(`cannot add subcloud ${name}: HTTP 409 ${res.body?.message ?? ''}`);
       if (!existing.body?.description?.startsWith(SIMULATED_MARK)) throw new Error(`subcloud ${name} exists and is not simulated; choose another --prefix`);
       if (existing.body.management_state === 'managed') await this.api('POST', `/api/v1/subclouds/${name}/unmanage`, {});
       await this.api('DELETE', `/api/v1/subclouds/${name}`);

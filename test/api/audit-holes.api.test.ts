@@ -123,7 +123,18 @@ describeEachBackend('the audit log has no holes', (ctx) => {
       const status = await rawRequest(port, requestBytes('POST', '/api/v1/software/releases', api.tokens.admin, body, 'application/octet-stream'));
       assert.equal(status, 400);
     }
-    await expectRows((r) => r.route === '/api/v1/software/releases' && r.status === 400 && r.outcome === 'failure', 2, 'refused uploads');
+    // A blob padded past its signed size: refused from its tar header, and the client is told why rather than cut off.
+    const padded = await tarEntries(bundle);
+    const blob = padded.find((e) => e.name.startsWith('blobs/'))!;
+    blob.body = Buffer.concat([blob.body, Buffer.alloc(8 * 1024 * 1024, 0x41)]);
+    const oversized = await fetch(`http://127.0.0.1:${port}/api/v1/software/releases`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${api.tokens.admin}`, 'content-type': 'application/octet-stream' },
+      body: await packTar(padded),
+    });
+    assert.equal(oversized.status, 400);
+    assert.match(((await oversized.json()) as { message: string }).message, /bytes where release\.json signs 3 for bin\/app/);
+    await expectRows((r) => r.route === '/api/v1/software/releases' && r.status === 400 && r.outcome === 'failure', 3, 'refused uploads');
     assert.ok(!api.logLines.some((l) => l.includes('audit log write failed')), 'no audit write failed');
   });
 

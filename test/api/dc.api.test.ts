@@ -11,7 +11,7 @@ describeEachBackend('subcloud protocol on the system controller', (ctx) => {
   let credential: string;
   let report: (body: Record<string, unknown>) => Promise<{ status: number; body: any; text: string }>;
   beforeEach(async () => {
-    api = await createTestApi(ctx.database);
+    api = await createTestApi(ctx.database, { siteRole: 'systemcontroller' });
     const added = await api.request('admin', 'POST', '/api/v1/subclouds', { name: 'rural-7' });
     const wrong = await api.request(null, 'POST', '/api/v1/dc/enroll', { token: added.body.enroll_token, name: 'rural-8' });
     assert.equal(wrong.status, 401);
@@ -163,13 +163,48 @@ describeEachBackend('subcloud protocol on the system controller', (ctx) => {
   });
 
   test('platform settings refuse bad input naming the field, and keep nothing of it', async () => {
-    const bad = await api.request('admin', 'PATCH', '/api/v1/system/platform', { dns_servers: ['10.0.0.53', 'not a host!'] });
-    assert.equal(bad.status, 400);
-    assert.equal(bad.body.field, 'dns_servers');
-    assert.match(bad.body.message, /dns_servers\[1\]/);
+    const good = { dns_servers: ['10.0.0.53', '2001:db8::53'], ntp_servers: ['ntp1.example.net', '10.0.0.123', 'fd00::123'] };
+    const set = await api.request('admin', 'PATCH', '/api/v1/system/platform', good);
+    assert.equal(set.status, 200, set.text);
+    const kept = (await api.request('reader', 'GET', '/api/v1/system/platform')).body;
+    assert.deepEqual(kept, { ...good, ca_bundle: '' });
+    // rural-7 holds exactly these settings: in sync, until something is written.
+    const desired = await api.sync.desired();
+    const hashes = Object.fromEntries(Object.entries(desired.endpoints).map(([type, e]) => [type, e.hash]));
+    assert.equal((await report({ status: { ...status, endpoints: hashes } })).status, 200);
+    const platformSync = async () => (await subcloud()).endpoint_sync_status.find((e: { endpoint_type: string }) => e.endpoint_type === 'platform').sync_status;
+    assert.equal(await platformSync(), 'in-sync');
+
+    const refused: Array<[Record<string, unknown>, string, RegExp]> = [
+      [{ dns_servers: ['10.0.0.53', 'not a host!'] }, 'dns_servers[1]', /^dns_servers\[1\]: "not a host!" is not an IP address$/],
+      [{ dns_servers: ['10.0.0.53', '8.8.8'] }, 'dns_servers[1]', /^dns_servers\[1\]: "8\.8\.8" is not an IP address$/],
+      [{ dns_servers: ['dns.example.net'] }, 'dns_servers[0]', /"dns\.example\.net" is not an IP address$/],
+      [{ dns_servers: ['10.0.0.53', '10.0.0.54', '10.0.0.53'] }, 'dns_servers[2]', /^dns_servers\[2\]: "10\.0\.0\.53" is already listed as dns_servers\[0\]$/],
+      [{ dns_servers: ['2001:db8::53', '2001:DB8:0::53'] }, 'dns_servers[1]', /is already listed as dns_servers\[0\]/],
+      [{ dns_servers: ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'] }, 'dns_servers', /^dns_servers: must NOT have more than 3 items$/],
+      [{ ntp_servers: ['-ntp.example.net'] }, 'ntp_servers[0]', /^ntp_servers\[0\]: "-ntp\.example\.net" is not an IP address or a host name$/],
+      [{ ntp_servers: ['ntp-.example.net'] }, 'ntp_servers[0]', /is not an IP address or a host name/],
+      [{ ntp_servers: ['ntp_1.example.net'] }, 'ntp_servers[0]', /is not an IP address or a host name/],
+      [{ ntp_servers: ['ntp..example.net'] }, 'ntp_servers[0]', /is not an IP address or a host name/],
+      [{ ntp_servers: [`${'a'.repeat(64)}.example.net`] }, 'ntp_servers[0]', /is not an IP address or a host name/],
+      [{ ntp_servers: [Array.from({ length: 4 }, () => 'a'.repeat(63)).join('.')] }, 'ntp_servers[0]', /^ntp_servers\[0\]: must NOT have more than 253 characters$/],
+      [{ ntp_servers: ['10.0.0'] }, 'ntp_servers[0]', /"10\.0\.0" is not an IP address or a host name/],
+      [{ ntp_servers: [''] }, 'ntp_servers[0]', /is not an IP address or a host name/],
+      [{ ntp_servers: ['pool.ntp.org', 'POOL.ntp.org'] }, 'ntp_servers[1]', /is already listed as ntp_servers\[0\]/],
+      [{ ntp_servers: ['a.example', 'b.example', 'c.example', 'd.example'] }, 'ntp_servers', /^ntp_servers: must NOT have more than 3 items$/],
+      // One bad field refuses the whole change: the good one is not written either.
+      [{ dns_servers: ['10.0.0.99'], ntp_servers: ['10.0.0.123', 'bad host'] }, 'ntp_servers[1]', /^ntp_servers\[1\]: "bad host" is not an IP address or a host name$/],
+    ];
+    for (const [body, field, message] of refused) {
+      const bad = await api.request('admin', 'PATCH', '/api/v1/system/platform', body);
+      assert.deepEqual([bad.status, bad.body.code, bad.body.field], [400, 'invalid_input', field], `${JSON.stringify(body)}: ${bad.text}`);
+      assert.match(bad.body.message, message);
+    }
     const pem = await api.request('admin', 'PATCH', '/api/v1/system/platform', { ca_bundle: 'hello' });
     assert.deepEqual([pem.status, pem.body.field], [400, 'ca_bundle']);
-    assert.deepEqual((await api.request('reader', 'GET', '/api/v1/system/platform')).body, { dns_servers: [], ntp_servers: [], ca_bundle: '' });
+    assert.deepEqual((await api.request('reader', 'GET', '/api/v1/system/platform')).body, kept, 'nothing of the refused changes was written');
+    assert.equal((await api.sync.desired()).token, desired.token, 'nor synced');
+    assert.equal(await platformSync(), 'in-sync');
     assert.equal((await api.request('operator', 'PATCH', '/api/v1/system/platform', { ntp_servers: [] })).status, 403);
   });
 

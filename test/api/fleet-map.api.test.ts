@@ -12,7 +12,7 @@ import { readStream } from '../helpers/sse.js';
 describeEachBackend('fleet map', (ctx) => {
   let api: TestApi;
   beforeEach(async () => {
-    api = await createTestApi(ctx.database);
+    api = await createTestApi(ctx.database, { siteRole: 'systemcontroller' });
   });
   afterEach(() => api.close());
 

@@ -11,7 +11,7 @@ type ErrorItem = SubcloudErrorView;
 describeEachBackend('subcloud errors with causes', (ctx) => {
   let api: TestApi;
   beforeEach(async () => {
-    api = await createTestApi(ctx.database);
+    api = await createTestApi(ctx.database, { siteRole: 'systemcontroller' });
   });
   afterEach(() => api.close());
 
@@ -144,7 +144,7 @@ const raise = (alarm_id: string, entity: string, severity: string, timestamp: nu
 describeEachBackend('fleet alarm list', (ctx) => {
   let api: TestApi;
   beforeEach(async () => {
-    api = await createTestApi(ctx.database);
+    api = await createTestApi(ctx.database, { siteRole: 'systemcontroller' });
   });
   afterEach(() => api.close());
 

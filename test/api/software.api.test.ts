@@ -71,11 +71,13 @@ describeEachBackend('software releases: trust, upload, list, show, delete, downl
     await trust();
     const bundle = await makeBundle({ id: 'starling-1.0.2', files: { 'bin/app': 'v2\n' } }, keys.privatePem, work);
     const entries = await tarEntries(bundle);
-    const tampered = entries.map((e) => (e.name.startsWith('blobs/') ? { ...e, body: Buffer.from('evil\n') } : e));
+    const tampered = entries.map((e) => (e.name.startsWith('blobs/') ? { ...e, body: Buffer.from('v6\n') } : e));
+    const padded = entries.map((e) => (e.name.startsWith('blobs/') ? { ...e, body: Buffer.from('evil\n') } : e));
     const unsigned = entries.filter((e) => e.name !== 'release.sig');
     const otherKey = await makeBundle({ id: 'starling-1.0.3', files: { 'bin/app': 'v3\n' } }, newKeys().privatePem, work);
     const cases: Array<[string | Buffer, RegExp]> = [
       [await packTar(tampered), /bin\/app does not match its signed digest/],
+      [await packTar(padded), /5 bytes where release\.json signs 3 for bin\/app/],
       [await packTar(unsigned), /not signed/],
       [otherKey, /does not trust/],
     ];

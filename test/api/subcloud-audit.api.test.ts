@@ -8,7 +8,7 @@ describeEachBackend('subcloud availability audit', (ctx) => {
   let api: TestApi;
   let report: (seq: number) => Promise<unknown>;
   beforeEach(async () => {
-    api = await createTestApi(ctx.database);
+    api = await createTestApi(ctx.database, { siteRole: 'systemcontroller' });
     const added = await api.request('admin', 'POST', '/api/v1/subclouds', { name: 'hill-3' });
     await api.request('admin', 'POST', '/api/v1/subclouds', { name: 'never-enrolled' });
     const { credential } = (await api.request(null, 'POST', '/api/v1/dc/enroll', { token: added.body.enroll_token, name: 'hill-3' })).body;

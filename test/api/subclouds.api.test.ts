@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import { describeEachBackend } from '../helpers/backends.js';
-import { createTestApi, type TestApi } from '../helpers/api.js';
+import { createTestApi, type TestApi, type TestRole } from '../helpers/api.js';
 
 describeEachBackend('subclouds and groups', (ctx) => {
   let api: TestApi;
   beforeEach(async () => {
-    api = await createTestApi(ctx.database);
+    api = await createTestApi(ctx.database, { siteRole: 'systemcontroller' });
   });
   afterEach(() => api.close());
 
@@ -83,4 +83,49 @@ describeEachBackend('subclouds and groups', (ctx) => {
     assert.deepEqual([r.body.description, r.body.location, r.body.group_name, r.body.system_controller_url], ['moved', 'hill 3', 'north', 'https://sc2.example:6385']);
     assert.equal((await api.request('admin', 'PATCH', '/api/v1/subclouds/site-b', { system_controller_url: 'ftp://x' })).body.field, 'system_controller_url');
   });
+});
+
+describeEachBackend('subclouds are managed on a system controller only', (ctx) => {
+  for (const siteRole of ['standalone', 'subcloud'] as const) {
+    test(`a ${siteRole} controller refuses to add or change subclouds and groups (409, audited), and still answers reads`, async () => {
+      const api = await createTestApi(ctx.database, { siteRole });
+      try {
+        const refused = await api.request('admin', 'POST', '/api/v1/subclouds', { name: 'edge-1' });
+        assert.equal(refused.status, 409, refused.text);
+        assert.equal(refused.body.code, 'conflict');
+        assert.match(refused.body.message, new RegExp(`^subclouds are added and managed on a system controller; this controller's role is ${siteRole} \\(`));
+        assert.deepEqual((await api.request('reader', 'GET', '/api/v1/subclouds')).body.items, [], 'nothing was added');
+        assert.equal((await api.request('reader', 'POST', '/api/v1/subclouds', { name: 'edge-1' })).status, 403, 'roles are checked first');
+        const audited = (await api.request('admin', 'GET', '/api/v1/audit?limit=10')).body.items.filter((r: { route: string }) => r.route === '/api/v1/subclouds');
+        assert.deepEqual(
+          audited.map((r: { method: string; user: string; status: number; outcome: string }) => `${r.method} ${r.user} ${r.status} ${r.outcome}`).sort(),
+          ['POST admin 409 failure', 'POST reader 403 denied'],
+          'both refusals are in the audit log',
+        );
+
+        // A subcloud left from when this database was a system controller's (the service adds it, as that controller's route did): no other change goes through either.
+        await api.subclouds.add({ name: 'old-1' });
+        const changes: Array<[TestRole, 'POST' | 'PATCH' | 'DELETE', string, unknown]> = [
+          ['admin', 'POST', '/api/v1/subclouds/old-1/enroll-token', undefined],
+          ['admin', 'PATCH', '/api/v1/subclouds/old-1', { group: 'Default', description: 'moved' }],
+          ['operator', 'POST', '/api/v1/subclouds/old-1/manage', { force: true }],
+          ['operator', 'POST', '/api/v1/subclouds/old-1/unmanage', {}],
+          ['admin', 'DELETE', '/api/v1/subclouds/old-1', undefined],
+          ['admin', 'POST', '/api/v1/subcloud-groups', { name: 'rural' }],
+          ['admin', 'PATCH', '/api/v1/subcloud-groups/Default', { description: 'x' }],
+          ['admin', 'DELETE', '/api/v1/subcloud-groups/Default', undefined],
+        ];
+        for (const [role, method, url, body] of changes) {
+          const r = await api.request(role, method, url, body);
+          assert.deepEqual([r.status, r.body.code], [409, 'conflict'], `${method} ${url}: ${r.text}`);
+          assert.match(r.body.message, /on a system controller/);
+        }
+        const old = (await api.request('reader', 'GET', '/api/v1/subclouds/old-1')).body;
+        assert.deepEqual([old.description, old.management_state], ['', 'unmanaged'], 'unchanged');
+        assert.deepEqual((await api.request('reader', 'GET', '/api/v1/subcloud-groups')).body.items.map((g: { name: string }) => g.name), ['Default']);
+      } finally {
+        await api.close();
+      }
+    });
+  }
 });

@@ -12,7 +12,7 @@ describe('starling subcloud errors and error-summary', () => {
   let cli: ReturnType<typeof cliRunner>;
   before(async () => {
     database = await createTestDatabase('sqlite');
-    api = await createTestApi(database);
+    api = await createTestApi(database, { siteRole: 'systemcontroller' });
     cli = cliRunner({ STARLING_URL: await api.app.listen({ port: 0, host: '127.0.0.1' }), STARLING_TOKEN: api.tokens.reader });
   });
   after(async () => {
@@ -59,7 +59,7 @@ describe('starling subcloud errors and error-summary', () => {
 });
 
 describe('starling alarm list --fleet', () => {
-  const live = useLiveApi();
+  const live = useLiveApi({ siteRole: 'systemcontroller' });
 
   test('the subclouds\' alarms with their names; --subcloud filters; an unknown one is an error', async () => {
     const { api, url } = live;

@@ -4,7 +4,7 @@ import { cliRunner } from '../helpers/cli.js';
 import { useLiveApi } from '../helpers/live-api.js';
 
 describe('starling subcloud and subcloud-group commands', () => {
-  const live = useLiveApi();
+  const live = useLiveApi({ siteRole: 'systemcontroller' });
   let cli: ReturnType<typeof cliRunner>;
   before(() => {
     cli = cliRunner({ STARLING_URL: live.url, STARLING_TOKEN: live.api.tokens.admin });
@@ -50,7 +50,7 @@ describe('starling subcloud and subcloud-group commands', () => {
 });
 
 describe('starling alarm summary --fleet', () => {
-  const live = useLiveApi();
+  const live = useLiveApi({ siteRole: 'systemcontroller' });
   test('per-subcloud counts with cloud_status and fleet totals', async () => {
     const { api, url } = live;
     const added = await api.request('admin', 'POST', '/api/v1/subclouds', { name: 'site-x' });

@@ -30,6 +30,7 @@ describe('dashboard in chromium against starling demo', { skip: missing }, () =>
   let adminToken = '';
   let browser: Browser;
   let page: Page;
+  const cspViolations: string[] = [];
 
   const call = async (method: string, path: string, body?: unknown, token = adminToken) => {
     const res = await fetch(`${url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : null });
@@ -63,6 +64,10 @@ describe('dashboard in chromium against starling demo', { skip: missing }, () =>
     adminToken = (await (await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: "admin", password }) })).json() as { token: string }).token;
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // Chromium reports every Content-Security-Policy refusal on the console: the dashboard must cause none.
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
   });
 
   after(async () => {
@@ -177,5 +182,22 @@ describe('dashboard in chromium against starling demo', { skip: missing }, () =>
     await page.getByText('· live').waitFor();
     assert.equal(await page.getByRole('button', { name: /^(Suppress|Unsuppress)$/ }).count(), 0);
     assert.equal(await page.getByRole('link', { name: 'Users' }).count(), 0, 'admin views are not offered');
+  });
+
+  test('the dashboard and the API docs work under their security headers, with no policy violation on any page visited', async () => {
+    const res = await fetch(`${url}/`);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /default-src 'self'/);
+    assert.match(csp, /script-src 'self'(;|$)/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.doesNotMatch(csp, /upgrade-insecure-requests/, 'the demo is plain HTTP: upgrading would break every call');
+    assert.equal(res.headers.get('referrer-policy'), 'no-referrer');
+    assert.equal(res.headers.get('x-frame-options'), 'DENY');
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    await page.goto(`${url}/api/docs`);
+    await page.getByText('Starling API').first().waitFor();
+    await page.goto(`${url}/#/fleet`);
+    await page.waitForSelector('canvas[data-tiles]');
+    assert.deepEqual(cspViolations, []);
   });
 });

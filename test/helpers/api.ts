@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createMetrics } from '../../src/api/metrics.js';
 import { ManualClock } from '../../src/core/clock.js';
+import type { SiteRole } from '../../src/core/config.js';
 import { createLogger } from '../../src/core/logging.js';
 import { assemble, type Assembled } from '../../src/server/assemble.js';
 import type { TestDatabase } from './backends.js';
@@ -39,11 +40,15 @@ export interface TestApiOptions {
   reportIntervalMs?: number;
   /** Serve HTTPS with mutual TLS for agents and subclouds, as a system controller with its fleet root CA (`.caPem` to trust it). */
   https?: boolean;
+  /** The site's role: only a system controller adds and manages subclouds. @default systemcontroller with `https`, else standalone */
+  siteRole?: SiteRole;
   /** Connection hardening (issue 14): proxies whose X-Forwarded-For is believed, the per-address cap, timeouts. */
   trustProxy?: string;
   maxConnectionsPerAddress?: number;
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** /metrics requires this bearer token. */
+  metricsToken?: string;
   /** Where the controller's clock starts (epoch ms; default now). A clock started in the past lets a test move it on while the certificates it issues stay valid in real time, which TLS checks. */
   clockStart?: number;
 }
@@ -59,6 +64,7 @@ export async function createTestApi(database: TestDatabase, options: TestApiOpti
   const log = createLogger({ level: 'info', destination: sink });
   const clock = new ManualClock(options.clockStart ?? Date.now());
   const softwareDir = await mkdtemp(join(tmpdir(), 'starling-software-'));
+  const siteRole = options.siteRole ?? (options.https ? 'systemcontroller' : 'standalone');
   const parts = await assemble({
     softwareDir,
     config: {
@@ -68,12 +74,14 @@ export async function createTestApi(database: TestDatabase, options: TestApiOpti
       ...(options.maxConnectionsPerAddress !== undefined ? { maxConnectionsPerAddress: options.maxConnectionsPerAddress } : {}),
       ...(options.headersTimeoutMs !== undefined ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
       ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+      ...(options.metricsToken !== undefined ? { metricsToken: options.metricsToken } : {}),
     },
     database,
     log,
     clock,
     metrics: createMetrics(),
-    ...(options.https ? { https: true, site: { role: 'systemcontroller' as const, systemName: 'test-system' } } : {}),
+    ...(options.https ? { https: true } : {}),
+    ...(siteRole !== 'standalone' ? { site: { role: siteRole, systemName: 'test-system' } } : {}),
   });
   if (options.https) {
     await parts.pki.ensureServerCertificate(['127.0.0.1', 'localhost']);
@@ -81,7 +89,7 @@ export async function createTestApi(database: TestDatabase, options: TestApiOpti
   }
   await parts.users.ensureAdmin(PASSWORDS.admin);
   await parts.groups.ensureDefault();
-  await parts.system.ensure({ name: 'test-system', mode: options.systemMode ?? 'simplex', role: 'standalone' });
+  await parts.system.ensure({ name: 'test-system', mode: options.systemMode ?? 'simplex', role: siteRole });
   await parts.users.create({ name: 'operator', role: 'operator', password: PASSWORDS.operator });
   await parts.users.create({ name: 'reader', role: 'reader', password: PASSWORDS.reader });
 

@@ -63,7 +63,7 @@ describeEachBackend('fleet strategy: sw-deploy and prestage across simulated sub
 
   before(async () => {
     database = await createTestDatabase(dialect);
-    api = await createTestApi(database, { reportIntervalMs: 1000 });
+    api = await createTestApi(database, { reportIntervalMs: 1000, siteRole: 'systemcontroller' });
     url = await api.app.listen({ port: 0, host: '127.0.0.1' });
     // The controller's loop, as `starling serve` runs it.
     ticking = setInterval(() => void api.fleet.tick().catch(() => undefined), 100);

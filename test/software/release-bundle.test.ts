@@ -67,6 +67,22 @@ describe('release bundles: build, sign, verify', () => {
     );
   });
 
+  test('a blob larger than its signed size is refused from its header: nothing of it is written', async () => {
+    const entries = await tarEntries(bundle);
+    const blob = entries.find((e) => e.name.startsWith('blobs/') && e.body.toString().startsWith('v1.0.1'))!;
+    blob.body = Buffer.concat([blob.body, Buffer.alloc(8 * 1024 * 1024, 0x41)]);
+    const tar = await packTar(entries);
+    async function* chunked() {
+      for (let at = 0; at < tar.length; at += 64 * 1024) yield tar.subarray(at, at + 64 * 1024);
+    }
+    const stagingDir = await mkdtemp(join(work, 'staging-'));
+    await assert.rejects(
+      readBundle(Readable.from(chunked()), { trusted, stagingDir, has: async () => false }),
+      /blobs\/[0-9a-f]{64}: 8388615 bytes where release\.json signs 7 for (bin\/app|etc\/copy): the bundle was tampered with/,
+    );
+    assert.ok(!(await readdir(stagingDir)).includes(blob.name.slice('blobs/'.length)), 'the oversized blob was not staged');
+  });
+
   test('a missing blob is refused unless the store already holds it', async () => {
     const entries = (await tarEntries(bundle)).filter((e) => !(e.name.startsWith('blobs/') && e.body.toString().startsWith('#!')));
     await assert.rejects(read(await packTar(entries)), /missing \(content of bin\/health\.sh\)/);

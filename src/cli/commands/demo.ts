@@ -1,5 +1,5 @@
 /**
- * `starling demo`: the tour a newcomer takes. A standalone controller on
+ * `starling demo`: the tour a newcomer takes. A system controller on
  * SQLite in a data folder of its own, a simulated fleet around it (groups
  * behind metro, LTE and satellite links, some offline, some unmanaged, a
  * few alarms), four simulated hosts with agents, and a signed sample
@@ -55,8 +55,8 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
       const dataDir = resolve(ctx.cwd, flags.dataDir);
       prepareFolder(dataDir);
       const adminPassword = ctx.processEnv.STARLING_ADMIN_PASSWORD || randomPassword(12);
-      // No per-address cap: the simulated fleet's subclouds all connect from 127.0.0.1.
-      const config = await configFromFlags(ctx, { port: flags.port, dataDir, host: '127.0.0.1', logLevel: ctx.processEnv.STARLING_LOG_LEVEL ?? 'warn' }, { adminPassword, databaseUrl: undefined, insecureHttp: true, maxConnectionsPerAddress: 0 });
+      // No per-address cap: the simulated fleet's subclouds all connect from 127.0.0.1. A system controller: only it adds subclouds.
+      const config = await configFromFlags(ctx, { port: flags.port, dataDir, host: '127.0.0.1', logLevel: ctx.processEnv.STARLING_LOG_LEVEL ?? 'warn' }, { adminPassword, databaseUrl: undefined, insecureHttp: true, maxConnectionsPerAddress: 0, role: 'systemcontroller' });
       // Loaded here, not at the top, as serve does: other commands must not pay for them.
       const { startController } = await import('../../server/start.js');
       const { DemoFleet, DEMO_RELEASE } = await import('../../sim/demo-fleet.js');
@@ -77,7 +77,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
       ctx.out(
         [
           '',
-          'Starling demo is running: a standalone system controller on SQLite.',
+          'Starling demo is running: a system controller on SQLite.',
           subclouds > 0
             ? `Simulated: ${subclouds} subclouds in groups rail-backbone (metro), rural-lte (LTE) and forest-sensors (satellite), 4 hosts, and the signed sample release ${DEMO_RELEASE}.`
             : 'No simulated fleet (--subclouds 0).',

@@ -17,6 +17,7 @@ export function addServerOptions(command: Command): Command {
     .addOption(new Option('--log-level <level>', 'log level (env STARLING_LOG_LEVEL)').choices(LOG_LEVELS))
     .option('--event-retention <rows>', 'event log rows kept (default 100000; env STARLING_EVENT_RETENTION)')
     .option('--trust-proxy <proxies>', 'believe X-Forwarded-For only from these proxies: addresses or CIDRs, comma-separated, or loopback, or a hop count such as 1 (env STARLING_TRUST_PROXY)')
+    .option('--metrics-token <token>', 'require "Authorization: Bearer <token>" on /metrics, at least 16 characters (prefer env STARLING_METRICS_TOKEN: a flag shows in ps)')
     .option('--max-connections-per-address <n>', 'most open connections from one client address, trusted proxies exempt; 0: no cap (default 256; env STARLING_MAX_CONNECTIONS_PER_ADDRESS)')
     .option('--request-timeout-ms <ms>', 'longest time to receive a whole request, body included (default 300000; raise it for release uploads over slow links; env STARLING_REQUEST_TIMEOUT_MS)')
     .addOption(new Option('--system-mode <mode>', 'system mode on first start (env STARLING_SYSTEM_MODE)').choices(SYSTEM_MODES))
@@ -40,6 +41,7 @@ export interface ServerFlags {
   eventRetention?: string;
   trustProxy?: string;
   maxConnectionsPerAddress?: string;
+  metricsToken?: string;
   requestTimeoutMs?: string;
   systemMode?: string;
   systemName?: string;
@@ -68,6 +70,7 @@ export async function configFromFlags(ctx: CliContext, flags: ServerFlags, overr
       eventRetention: flags.eventRetention,
       trustProxy: flags.trustProxy,
       maxConnectionsPerAddress: flags.maxConnectionsPerAddress,
+      metricsToken: flags.metricsToken,
       requestTimeoutMs: flags.requestTimeoutMs,
       systemMode: flags.systemMode,
       systemName: flags.systemName,

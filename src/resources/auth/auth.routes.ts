@@ -26,7 +26,7 @@ export const authRoutes =
         schema: {
           tags: ['auth'],
           summary: 'Log in; returns a session token (Bearer) that expires',
-          description: 'Failed logins are rate limited per user name and per source address (429 with Retry-After).',
+          description: 'Failed logins are limited per (user name, source address) and per source address (429 with Retry-After); guesses for one user from many addresses are slowed down, not locked out.',
           body: Type.Object(
             { username: Text({ maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 256 }) },
             { additionalProperties: false },

@@ -165,13 +165,15 @@ export class AuthService {
   }
 
   async login(name: string, password: string, address: string): Promise<{ token: string; expires_at: string; user: { name: string; role: Role } }> {
-    this.deps.limiter.check(name, address);
+    const delayMs = this.deps.limiter.check(name, address);
+    // Guessed at from many addresses: every attempt for this user waits (the password is not even checked before).
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     const user = await this.deps.users.checkPassword(name, password);
     if (!user) {
       this.deps.limiter.fail(name, address);
       throw new UnauthenticatedError('wrong user name or password');
     }
-    this.deps.limiter.succeed(name);
+    this.deps.limiter.succeed(name, address);
     const now = this.deps.clock.now();
     const expiresAt = now + durations.sessionTokenTtlMs;
     const token = await new SignJWT({ tv: user.token_version })

@@ -7,7 +7,8 @@
  *
  * `buildBundle` makes one from a folder (release.json + content/);
  * `readBundle` takes one apart as it streams in: the signature is checked
- * before any blob is accepted, each blob is hashed on the way to a staging
+ * before any blob is accepted, a blob whose size is not the signed one is
+ * refused from its header, each blob is hashed on the way to a staging
  * folder, and the bundle is refused — naming the entry and the reason —
  * unless every digest matches and every listed blob is there.
  */
@@ -118,6 +119,19 @@ async function readAll(stream: Readable, max: number, name: string): Promise<Buf
   return Buffer.concat(chunks);
 }
 
+/** The most of a refused upload read (and dropped) so its client can be answered; past it the connection is cut. */
+const DISCARD_MAX_BYTES = 64 * 1024 * 1024;
+
+function discardRest(input: Readable): void {
+  let left = DISCARD_MAX_BYTES;
+  input.on('data', (chunk: Buffer) => {
+    left -= chunk.length;
+    if (left < 0) input.destroy();
+  });
+  input.on('error', () => undefined);
+  input.resume();
+}
+
 /** Takes a bundle apart as it arrives; throws InputError naming the entry and the reason. */
 export async function readBundle(input: Readable, options: ReadBundleOptions): Promise<ReadBundle> {
   const extract = tar.extract();
@@ -157,6 +171,13 @@ export async function readBundle(input: Readable, options: ReadBundleOptions): P
         if (!signature) throw new InputError(`${name}: content before a verified signature; the bundle is not signed (release.sig)`, 'release.sig');
         if (!SHA256_RE.test(sha256) || !wanted.has(sha256)) throw new InputError(`${name}: not a digest listed in release.json`, 'bundle');
         if (staged.has(sha256)) throw new InputError(`${name}: appears twice`, 'bundle');
+        const file = metadata!.files.find((f) => f.sha256 === sha256)!;
+        const signedSize = wanted.get(sha256)!;
+        // The tar header says how long the entry is: refused before a byte of it is written, so a blob
+        // padded to gigabytes costs no disk. (tar-stream holds the entry to that length.)
+        if (entry.header.size !== signedSize) {
+          throw new InputError(`${name}: ${entry.header.size ?? 0} bytes where release.json signs ${signedSize} for ${file.path}: the bundle was tampered with or corrupted`, 'bundle');
+        }
         const path = join(options.stagingDir, sha256);
         const hash = createHash('sha256');
         let size = 0;
@@ -165,8 +186,7 @@ export async function readBundle(input: Readable, options: ReadBundleOptions): P
           size += chunk.length;
         });
         await pipeline(entry as unknown as Readable, createWriteStream(path));
-        const file = metadata!.files.find((f) => f.sha256 === sha256)!;
-        if (hash.digest('hex') !== sha256 || size !== wanted.get(sha256)) {
+        if (hash.digest('hex') !== sha256 || size !== signedSize) {
           throw new InputError(`${name}: the content of ${file.path} does not match its signed digest: the bundle was tampered with or corrupted`, 'bundle');
         }
         staged.set(sha256, path);
@@ -175,13 +195,20 @@ export async function readBundle(input: Readable, options: ReadBundleOptions): P
       }
     }
   })();
-  const fed = pipeline(input, extract as unknown as NodeJS.WritableStream);
+  // Piped by hand, not with pipeline(): on a refusal pipeline would destroy the upload's socket, and
+  // the client would see a reset instead of the reason.
+  const fed = new Promise<void>((resolve, reject) => {
+    input.once('error', reject);
+    extract.once('error', reject);
+    extract.once('finish', resolve);
+    input.pipe(extract as unknown as NodeJS.WritableStream);
+  });
   try {
     await Promise.all([consume, fed]);
   } catch (err) {
-    // Stop reading the rest of the upload: the bundle is refused anyway.
+    input.unpipe(extract as unknown as NodeJS.WritableStream);
     extract.destroy();
-    input.destroy();
+    discardRest(input);
     if (err instanceof InputError) throw err;
     throw new InputError(`bundle: not a readable release bundle (tar): ${(err as Error).message}`, 'bundle');
   }

@@ -3,6 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { errorResponses, PageOf } from '../../api/schemas.js';
+import type { SiteRole } from '../../core/config.js';
+import { ConflictError } from '../../core/errors.js';
 import { ADMINS, ANY_ROLE, OPERATORS } from '../users/roles.js';
 import type { GroupService } from './group.service.js';
 import {
@@ -20,9 +22,28 @@ import {
 } from './subcloud.schemas.js';
 import type { SubcloudService } from './subcloud.service.js';
 
+/**
+ * Why this controller refuses to change subclouds or their groups, or
+ * undefined on a system controller: as in StarlingX, where dcmanager runs
+ * only on the system controller, subclouds are added and managed there.
+ */
+function siteRoleRefusal(role: SiteRole): string | undefined {
+  if (role === 'systemcontroller') return undefined;
+  const hint = role === 'subcloud' ? 'it reports to its system controller: add and manage subclouds there' : 'start a system controller (starling serve --role systemcontroller) to manage subclouds';
+  return `subclouds are added and managed on a system controller; this controller's role is ${role} (${hint})`;
+}
+
 export const subcloudRoutes =
-  ({ subclouds, groups }: { subclouds: SubcloudService; groups: GroupService }): FastifyPluginAsyncTypebox =>
+  ({ subclouds, groups, siteRole }: { subclouds: SubcloudService; groups: GroupService; siteRole: SiteRole }): FastifyPluginAsyncTypebox =>
   async (app) => {
+    // Every mutating route below (add, enroll token, update and group moves, manage, delete, and the groups themselves);
+    // reads stay open, so a standalone site lists none. After authentication (a reader still gets 403), before the body is checked.
+    const refusal = siteRoleRefusal(siteRole);
+    if (refusal !== undefined) {
+      app.addHook('preValidation', async (request) => {
+        if (request.method !== 'GET' && request.method !== 'HEAD') throw new ConflictError(refusal);
+      });
+    }
     app.get(
       '/subclouds',
       { config: { roles: ANY_ROLE }, schema: { tags: ['subclouds'], summary: 'List subclouds', querystring: SubcloudListQuery, response: { 200: PageOf(SubcloudSchema), ...errorResponses } } },
@@ -61,7 +82,9 @@ export const subcloudRoutes =
         schema: {
           tags: ['subclouds'],
           summary: 'Add a subcloud; returns its one-time enroll token',
-          description: 'The subcloud starts unmanaged, offline, pre-enroll. Run "starling serve --role subcloud --system-controller URL --enroll-token T" on it.',
+          description:
+            'The subcloud starts unmanaged, offline, pre-enroll. Run "starling serve --role subcloud --system-controller URL --enroll-token T" on it. ' +
+            'Only a system controller adds subclouds (and changes them and their groups): a standalone or subcloud controller answers 409.',
           body: AddSubcloudBody,
           response: { 201: Type.Object({ subcloud: SubcloudDetailSchema, enroll_token: Type.String(), expires_at: Type.String({ format: 'date-time' }) }), ...errorResponses },
         },

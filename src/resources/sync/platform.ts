@@ -5,6 +5,7 @@
  * Kept as one settings row on each system; the system controller's is the
  * desired content for its managed subclouds.
  */
+import { isIP } from 'node:net';
 import type { Kysely } from 'kysely';
 import { contentToken } from '../../core/canonical.js';
 import { InputError } from '../../core/errors.js';
@@ -36,17 +37,52 @@ export async function writePlatform(db: Kysely<Schema>, settings: PlatformSettin
 
 export const platformHash = (settings: PlatformSettings): string => contentToken(settings);
 
-const HOST_RE = /^[A-Za-z0-9.:_-]{1,253}$/;
 const PEM_RE = /^(-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\s*)+$/;
 
-/** Checks a change (or a whole content sent by the system controller); errors name the field. */
+/** StarlingX's limit for both lists (`system dns-modify`, `system ntp-modify`). */
+export const MAX_PLATFORM_SERVERS = 3;
+
+/** RFC 1123: labels of letters, digits and hyphens, 1-63 characters, not starting or ending with a hyphen; 253 in all. */
+const LABEL_RE = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+function isHostName(name: string): boolean {
+  const labels = name.split('.');
+  // An all-numeric last label is a mistyped address ("10.0.0"), not a name: no top-level domain is numeric (RFC 3696 §2).
+  return name.length <= 253 && labels.every((l) => LABEL_RE.test(l)) && !/^\d+$/.test(labels[labels.length - 1]!);
+}
+
+/** One spelling per server, for finding repeats: names and IPv6 are case-insensitive, and IPv6 has many spellings (`::1`, `0:0::1`). */
+function canonical(server: string): string {
+  if (isIP(server) === 6 && !server.includes('%')) {
+    try {
+      return new URL(`http://[${server}]/`).hostname;
+    } catch {
+      // URL refuses a spelling isIP accepts: compare it as written.
+    }
+  }
+  return server.toLowerCase();
+}
+
+const SERVER_RULES = {
+  dns_servers: { accepts: (s: string) => isIP(s) !== 0, is: 'an IP address' },
+  ntp_servers: { accepts: (s: string) => isIP(s) !== 0 || isHostName(s), is: 'an IP address or a host name' },
+} as const;
+
+/** Checks a change (or a whole content sent by the system controller); errors name the field, with the index (`dns_servers[1]`). */
 export function validatePlatform(change: Partial<PlatformSettings>): void {
   for (const field of ['dns_servers', 'ntp_servers'] as const) {
     const list = change[field];
     if (list === undefined) continue;
-    if (!Array.isArray(list) || list.length > 3) throw new InputError(`${field}: at most 3 servers`, field);
-    list.forEach((server, i) => {
-      if (typeof server !== 'string' || !HOST_RE.test(server)) throw new InputError(`${field}[${i}]: not an address or host name: ${JSON.stringify(server)}`, field);
+    if (!Array.isArray(list)) throw new InputError(`${field}: must be a list of servers`, field);
+    if (list.length > MAX_PLATFORM_SERVERS) throw new InputError(`${field}: at most ${MAX_PLATFORM_SERVERS} servers, not ${list.length}`, field);
+    const seen = new Map<string, number>();
+    list.forEach((server: unknown, i) => {
+      const at = `${field}[${i}]`;
+      if (typeof server !== 'string') throw new InputError(`${at}: must be a string`, at);
+      if (!SERVER_RULES[field].accepts(server)) throw new InputError(`${at}: ${JSON.stringify(server)} is not ${SERVER_RULES[field].is}`, at);
+      const first = seen.get(canonical(server));
+      if (first !== undefined) throw new InputError(`${at}: ${JSON.stringify(server)} is already listed as ${field}[${first}]`, at);
+      seen.set(canonical(server), i);
     });
   }
   if (change.ca_bundle !== undefined && change.ca_bundle !== '' && !PEM_RE.test(change.ca_bundle)) {

@@ -9,12 +9,17 @@ import { Type } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import { errorResponses } from '../../api/schemas.js';
 import type { Schema } from '../../db/schema.js';
-import { readPlatform, validatePlatform, writePlatform } from '../sync/platform.js';
+import { MAX_PLATFORM_SERVERS, readPlatform, validatePlatform, writePlatform } from '../sync/platform.js';
 import { ADMINS, ANY_ROLE } from '../users/roles.js';
 
-const Servers = Type.Array(Type.String({ maxLength: 253 }), { maxItems: 3 });
+// The list's length is checked here; what each entry may be (and repeats), by validatePlatform, whose errors name the entry.
+const Servers = (description: string) => Type.Array(Type.String({ maxLength: 253 }), { maxItems: MAX_PLATFORM_SERVERS, description });
 const PlatformSchema = Type.Object(
-  { dns_servers: Servers, ntp_servers: Servers, ca_bundle: Type.String({ maxLength: 256 * 1024, description: 'PEM certificates; empty for none' }) },
+  {
+    dns_servers: Servers(`DNS servers: IPv4 or IPv6 addresses, at most ${MAX_PLATFORM_SERVERS}, no repeats`),
+    ntp_servers: Servers(`NTP servers: IP addresses or host names (RFC 1123), at most ${MAX_PLATFORM_SERVERS}, no repeats`),
+    ca_bundle: Type.String({ maxLength: 256 * 1024, description: 'PEM certificates; empty for none' }),
+  },
   { title: 'PlatformSettings' },
 );
 
