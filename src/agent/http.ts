@@ -43,7 +43,8 @@ export class JsonClient {
     return { sent, received };
   }
 
-  post<T>(path: string, body: unknown, options: { token?: string; timeoutMs: number }): Promise<T> {
+  /** `onSent`: told once the whole request is handed to the connection (what was cut after that may well have arrived). */
+  post<T>(path: string, body: unknown, options: { token?: string; timeoutMs: number; onSent?: () => void }): Promise<T> {
     const payload = Buffer.from(JSON.stringify(body));
     const transport = this.base.protocol === 'https:' ? https : http;
     return new Promise<T>((resolve, reject) => {
@@ -87,6 +88,7 @@ export class JsonClient {
           this.sockets.delete(socket);
         });
       });
+      if (options.onSent) req.once('finish', options.onSent);
       req.on('timeout', () => req.destroy(new Error(`no answer from ${this.base.origin} within ${options.timeoutMs} ms`)));
       req.on('error', reject);
       req.end(payload);

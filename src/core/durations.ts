@@ -140,6 +140,13 @@ export const durations = {
   subcloudEarlyRetryWindowMs: 30 * SECOND,
   subcloudEarlyRetryCapMs: 4 * SECOND,
   /**
+   * A report long poll cut after it was sent and held this long is not a
+   * sign of a dead link (it got through; a handover cut it): the backoff
+   * starts over rather than widening. Longer than a connect and a TLS
+   * handshake over a 600 ms satellite round trip take to fail.
+   */
+  subcloudHeldPollMs: 3 * SECOND,
+  /**
    * A controller's own CA (a standalone site's platform CA, a system
    * controller's fleet root): ten years, since replacing a root means a
    * fleet-wide ca-update strategy; it is rotated by choice, not by expiry.

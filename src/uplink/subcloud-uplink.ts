@@ -81,6 +81,8 @@ export interface UplinkOptions {
 const direct: Transport = (send) => send();
 
 const LINK_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** An open connection cut under an exchange (not a refusal, nor our own timeout). */
+const CUT = new Set(['ECONNRESET', 'EPIPE']);
 
 export class SubcloudUplink {
   private record: UplinkRecord | undefined;
@@ -256,9 +258,10 @@ export class SubcloudUplink {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
+      const sent: { at?: number } = {};
       try {
         // The first exchange learns what the system controller has; later ones wait.
-        await this.exchange(this.acked < 0 ? 0 : this.intervalMs);
+        await this.exchange(this.acked < 0 ? 0 : this.intervalMs, sent);
         this.backoff.reset();
         this.failures = 0;
         this.trust.succeeded();
@@ -266,6 +269,12 @@ export class SubcloudUplink {
         if (this.stopped) break;
         this.failures++;
         if (this.record) this.trust.failed(this.record.controller, err);
+        // A long poll cut after it was sent and held (a LEO handover every 15 s cuts every 20 s poll): the system
+        // controller had the report and the link was up until just now. Counted as a failure, it widened the
+        // backoff at every flap until retries came 45 s apart and the subcloud went offline with its link up most
+        // of the time. Start the backoff over instead: the next attempt comes within a second or so.
+        const heldMs = sent.at === undefined ? 0 : performance.now() - sent.at;
+        if (heldMs >= durations.subcloudHeldPollMs && CUT.has((err as NodeJS.ErrnoException).code ?? '')) this.backoff.reset();
         const delay = this.backoff.next();
         const status = err instanceof HttpError ? ` (HTTP ${err.status})` : '';
         this.options.log.warn({ err: (err as Error).message, retryInMs: delay, failures: this.failures }, `subcloud report failed${status}; retrying`);
@@ -313,10 +322,11 @@ export class SubcloudUplink {
     return { body, hash, includeStatus, more };
   }
 
-  private async post(client: JsonClient, record: UplinkRecord, body: SubcloudReport): Promise<SubcloudReply> {
+  private async post(client: JsonClient, record: UplinkRecord, body: SubcloudReport, sent?: { at?: number }): Promise<SubcloudReply> {
+    const onSent = sent && (() => (sent.at = performance.now()));
     try {
       return await this.transport(
-        () => client.post<SubcloudReply>('/api/v1/dc/report', body, { token: record.credential, timeoutMs: body.wait_ms + durations.agentRequestMarginMs }),
+        () => client.post<SubcloudReply>('/api/v1/dc/report', body, { token: record.credential, timeoutMs: body.wait_ms + durations.agentRequestMarginMs, ...(onSent ? { onSent } : {}) }),
         { requestBytes: 300 + body.ops.length * 200 + (body.snapshot ? body.snapshot.alarms.length * 200 : 0), responseBytes: 300 },
       );
     } catch (err) {
@@ -328,12 +338,13 @@ export class SubcloudUplink {
     }
   }
 
-  private async exchange(waitMs: number): Promise<void> {
+  /** One report and its reply; `sent.at` is set once the report is on its way (the main loop tells a cut long poll from a dead link by it). */
+  private async exchange(waitMs: number, sent?: { at?: number }): Promise<void> {
     const record = this.record!;
     const client = this.client!;
     const link = this.link;
     const { body, hash, includeStatus, more } = await this.buildReport(waitMs);
-    const reply = await this.post(client, record, body);
+    const reply = await this.post(client, record, body, sent);
     if (link !== this.link) return; // switched system controller meanwhile: this reply is the old one's
     this.delivered++;
     // The link is back: the main loop's long poll need not sit out its backoff.

@@ -60,7 +60,7 @@ describe('WAN profiles', () => {
 
   it('rejects bad input naming the field and the reason', () => {
     const cases: [string, RegExp, string][] = [
-      ['x', /^profile: unknown profile "x" \(known: lan, metro, lte, rural, satellite\)$/, 'profile'],
+      ['x', /^profile: unknown profile "x" \(known: lan, metro, lte, rural, leo, satellite\)$/, 'profile'],
       ['', /^profile: unknown profile ""/, 'profile'],
       ['constructor', /^profile: unknown profile "constructor"/, 'profile'],
       ['rural,loss', /^profile: expected key=value, got "loss"$/, 'profile'],
@@ -241,6 +241,22 @@ describe('impaired fetch', () => {
     );
     assert.equal(sent, 0);
     assert.deepEqual(slept, []);
+  });
+
+  it('resets a held exchange the moment the link goes down, after the far end has it', async () => {
+    const { link, sleep } = setup(profile({ latencyMs: 50 }));
+    const fetch = impairedFetch(link, { sleep });
+    let received = 0;
+    let release: (v: string) => void = () => undefined;
+    const held = fetch(() => {
+      received++;
+      // The far end holds it (a long poll); the link goes down meanwhile.
+      queueMicrotask(() => link.cut());
+      return new Promise<string>((resolve) => (release = resolve));
+    }, sizes);
+    await assert.rejects(held, (e: unknown) => e instanceof LinkDownError && e.code === 'ECONNRESET');
+    assert.equal(received, 1, 'the far end had the request');
+    release('too late');
   });
 
   it('waits the one-way delay each way, with serialization', async () => {

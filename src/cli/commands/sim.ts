@@ -48,7 +48,7 @@ export function registerSimCommand(program: Command, ctx: CliContext): void {
     .option('--token <token>', "an operator's token there (default: the stored login or STARLING_TOKEN)")
     .option('--ca-file <file>', "the system controller's CA (PEM) for the simulator's API calls (default: the stored login's, or STARLING_CA_FILE)")
     .option('--hosts-per-subcloud <k>', 'hosts in each (1 = AIO-Simplex, 2 = AIO-Duplex, more = standard)', '1')
-    .option('--profile <spec>', 'WAN profile: lan, metro, lte, rural, satellite, with overrides such as "rural,loss=0.02,latency=100"', 'lan')
+    .option('--profile <spec>', 'WAN profile: lan, metro, lte, rural, leo, satellite, with overrides such as "rural,loss=0.02,latency=100"', 'lan')
     .option('--seed <s>', 'same seed, same run (jitter, losses, outages, alarms)', '1')
     .option('--prefix <p>', 'name prefix (PREFIX-00001 ...); keeps several simulator processes apart', 'sim')
     .option('--group <g>', 'subcloud group to add them to (default: Default)')

@@ -48,11 +48,45 @@ export class LinkLossError extends Error {
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Settles as `pending` does, unless the link goes down first (by hand or on its schedule): then ECONNRESET at once. */
+function unlessCut<T>(link: WanLink, pending: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const settle = () => {
+      clearTimeout(timer);
+      unsubscribe();
+    };
+    const check = () => {
+      if (link.isUp()) return arm();
+      settle();
+      reject(new LinkDownError('ECONNRESET'));
+    };
+    const arm = () => {
+      clearTimeout(timer);
+      const at = link.nextChangeAt();
+      if (at !== undefined) timer = setTimeout(check, Math.max(0, at - link.now()) + 1).unref();
+    };
+    const unsubscribe = link.onChange(check);
+    arm();
+    pending.then(
+      (value) => {
+        settle();
+        resolve(value);
+      },
+      (error: unknown) => {
+        settle();
+        reject(error as Error);
+      },
+    );
+  });
+}
+
 /**
  * Returns a function that runs `send` as if across `link`: refused at once
  * while the link is down; otherwise the request's one-way delay, `send`,
  * then the response's delay; what `send` returned or threw arrives after
- * that delay. A link that drops in between resets the exchange. A lost
+ * that delay. A link that drops in between, or while `send` is pending,
+ * resets the exchange. A lost
  * request never runs `send`; a lost response runs it (the far end acts)
  * and still fails. Both fail with LinkLossError once the loss timeout has
  * passed since sending, or when `send` settles if that is later.
@@ -72,10 +106,14 @@ export function impairedFetch(link: WanLink, options: ImpairedFetchOptions = {})
     const timedOut = lost === 'response' ? wait(lossTimeoutMs) : undefined;
     await wait(link.delayMs(sizes.requestBytes));
     if (!link.isUp()) throw new LinkDownError('ECONNRESET');
-    // The far end's answer, success or error, crosses the link like any reply.
-    const outcome = await send().then(
-      (value) => ({ ok: true as const, value }),
-      (error: unknown) => ({ ok: false as const, error }),
+    // The far end's answer, success or error, crosses the link like any reply; a link that goes down while the far
+    // end holds the request (a long poll) resets it then, as a real cut resets the connection under it.
+    const outcome = await unlessCut(
+      link,
+      send().then(
+        (value) => ({ ok: true as const, value }),
+        (error: unknown) => ({ ok: false as const, error }),
+      ),
     );
     if (timedOut) {
       await timedOut;

@@ -59,6 +59,20 @@ export const PROFILES = {
     outages: { everyMs: 2 * HOUR, durationMs: 5 * MINUTE },
   },
   /**
+   * Low-earth-orbit satellite (Starlink-like): 25 to 60 ms round trip, but
+   * the serving satellite changes every 15 s, with a 2 s gap and a loss
+   * burst at each handover (as loss spread over the cycle: the link model
+   * has no bursts). Every connection open at a handover is cut.
+   */
+  leo: {
+    name: 'leo',
+    latencyMs: 12.5,
+    jitterMs: 17.5,
+    loss: 0.01,
+    bandwidthBps: 100 * MBIT,
+    flap: { upMs: 13 * SECOND, downMs: 2 * SECOND },
+  },
+  /**
    * Geostationary satellite: ~600 ms round trip, 5% loss, and a 15 s drop
    * every 5 minutes (rain fade, beam handover).
    */
