@@ -28,10 +28,10 @@ let cutAfterHandshake = 0;
 let opened = 0;
 let stopping = false;
 
-function attack(kind, address, port, ca) {
+function attack(kind, address, port, context) {
   if (stopping) return;
   opened++;
-  const socket = tls.connect({ host: '127.0.0.1', port, localAddress: address, ca, servername: 'localhost' });
+  const socket = tls.connect({ host: '127.0.0.1', port, localAddress: address, secureContext: context, servername: 'localhost' });
   sockets.add(socket);
   let secureAt;
   let drip;
@@ -57,17 +57,19 @@ function attack(kind, address, port, ca) {
       cutAfterHandshake++;
       lifetimes[kind].push(performance.now() - secureAt);
     }
-    if (!stopping) setTimeout(() => attack(kind, address, port, ca), REOPEN_MS).unref();
+    if (!stopping) setTimeout(() => attack(kind, address, port, context), REOPEN_MS).unref();
   });
 }
 
 process.on('message', (message) => {
   if (message.type === 'start') {
+    // One context for every connection: building one per connect (parsing the CA each time) made this process the bottleneck.
+    const context = tls.createSecureContext({ ca: message.ca });
     // Opened at a steady rate, as a flood ramps up, rather than all in one tick.
     const queue = message.plan.flatMap((p) => Array.from({ length: p.count }, () => [p.kind, p.address]));
     const perTick = Math.max(1, Math.round(message.openPerSecond / 20));
     const opener = setInterval(() => {
-      for (const [kind, address] of queue.splice(0, perTick)) attack(kind, address, message.port, message.ca);
+      for (const [kind, address] of queue.splice(0, perTick)) attack(kind, address, message.port, context);
       if (!queue.length) clearInterval(opener);
     }, 50);
     setInterval(() => {
