@@ -40,4 +40,20 @@ export const CAUSES: Record<string, CauseText> = {
   'prestage-failed': { what: 'the release could not be fetched to the subcloud', repair: `look at the evidence; check ${n}'s disk space and link` },
 };
 
-export const causeText = (code: string): CauseText => CAUSES[code] ?? { what: `the step failed (${code})`, repair: 'read the evidence' };
+/**
+ * What would unblock alarms, by the restrictions the strategy already had:
+ * offering "relaxed" to a relaxed strategy sent operators round in a circle.
+ * Relaxed still stops on management-affecting alarms; permissive on none.
+ */
+const ALARMS_REPAIR: Record<string, string> = {
+  strict: CAUSES['alarms-blocking']!.repair,
+  relaxed: `clear the management-affecting alarms named in the evidence on ${n} (relaxed already ignores the others), or create the fleet strategy with --alarm-restrictions permissive`,
+  permissive: `the strategy was permissive, so no alarm should block it: read the evidence on ${n}`,
+};
+
+/** A cause's text; `alarmRestrictions` (the strategy's) tailors the repair for alarms-blocking. */
+export const causeText = (code: string, alarmRestrictions?: string): CauseText => {
+  const text = CAUSES[code] ?? { what: `the step failed (${code})`, repair: 'read the evidence' };
+  const repair = code === 'alarms-blocking' && alarmRestrictions ? ALARMS_REPAIR[alarmRestrictions] : undefined;
+  return repair ? { ...text, repair } : text;
+};

@@ -376,8 +376,8 @@ export class FleetStrategyService {
     });
   }
 
-  private async failStep(trx: Kysely<Schema>, subcloudId: number, name: string, failure: { cause: string; where: string; evidence: string }, now: number): Promise<void> {
-    const text = causeText(failure.cause);
+  private async failStep(trx: Kysely<Schema>, subcloudId: number, name: string, failure: { cause: string; where: string; evidence: string }, now: number, alarmRestrictions?: string): Promise<void> {
+    const text = causeText(failure.cause, alarmRestrictions);
     const repair = text.repair.replaceAll('{name}', name);
     const cause: StepCause = { cause: failure.cause, what: text.what, where: failure.where.startsWith(name) ? failure.where : `${name}: ${failure.where}`, evidence: failure.evidence, repair };
     await trx
@@ -400,7 +400,8 @@ export class FleetStrategyService {
     if (!strategy) return false;
     const prestage = strategy.type === 'prestage';
     if (status.state === 'failed') {
-      await this.failStep(trx, subcloud.id, subcloud.name, status.failure ?? { cause: 'strategy-failed', where: subcloud.name, evidence: status.details }, now);
+      const restrictions = (JSON.parse(strategy.options) as { strategy?: { alarm_restrictions?: string } }).strategy?.alarm_restrictions;
+      await this.failStep(trx, subcloud.id, subcloud.name, status.failure ?? { cause: 'strategy-failed', where: subcloud.name, evidence: status.details }, now, restrictions);
       if (strategy.with_prestage === 1 && (prestage || status.failure?.where.startsWith('prestage'))) await trx.updateTable('subclouds').set({ prestage_status: 'failed' }).where('id', '=', subcloud.id).execute();
       return true;
     }
