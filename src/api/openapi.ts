@@ -13,7 +13,7 @@ export async function installOpenApi(app: FastifyInstance): Promise<void> {
         title: 'Starling API',
         version: VERSION,
         description:
-          'Edge cloud management after StarlingX. Authenticate with POST /api/v1/auth/login and send "Authorization: Bearer <token>". Every 4xx body is {code, message, field?}. Lists are paginated with limit and cursor (next_cursor). Served over HTTPS with the controller\'s own CA (or an operator\'s certificate); host agents and subclouds must also present the client certificate issued to them at enrollment (mutual TLS).',
+          'Edge cloud management after StarlingX. Authenticate with POST /api/v1/auth/login and send "Authorization: Bearer <token>". Every 4xx body is {code, message, field?}; a path parameter over 256 characters gets 414 and a malformed path 400, on every route. A client that hangs up before its request body arrived gets no answer; its audit row has status 499. Lists are paginated with limit and cursor (next_cursor). Served over HTTPS with the controller\'s own CA (or an operator\'s certificate); host agents and subclouds must also present the client certificate issued to them at enrollment (mutual TLS).',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       tags: [
