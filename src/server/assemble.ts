@@ -231,7 +231,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
   });
   const subcloudTransfers = new TransferGate(PRESTAGE_MAX_PARALLEL);
   const caUpdate = mtls && deps.site?.role === 'systemcontroller' ? new CaUpdateRunner({ db, clock, pki, renewal, useServerTls: () => useServerTls() }) : undefined;
-  const fleet = new FleetStrategyService({ db, clock, waiters, errors: subclouds.errorLog, ...(caUpdate ? { caUpdate } : {}) });
+  const fleet = new FleetStrategyService({ db, dialect: database.dialect, clock, waiters, errors: subclouds.errorLog, ...(caUpdate ? { caUpdate } : {}) });
   const syncAudit = new SyncAudit({ db, clock, fault, sync, graceMs: durations.subcloudAuditWindowMs });
   const certificateMonitor = new CertificateMonitor({ db, clock, fault, windows });
   const reports = new ReportService({ db, dialect: database.dialect, clock, fault, waiters, reportIntervalMs: deps.config.reportIntervalMs, log, observe: metrics.observeReport, softwareReported: (hostId, status) => deploy.softwareReported(hostId, status) });

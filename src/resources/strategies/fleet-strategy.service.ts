@@ -19,6 +19,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
+import type { Dialect } from '../../db/database.js';
 import type { Clock } from '../../core/clock.js';
 import { durations } from '../../core/durations.js';
 import { ConflictError, InputError, NotFoundError } from '../../core/errors.js';
@@ -56,7 +57,7 @@ export class FleetStrategyService {
   private wake: (() => void) | undefined;
   private wakePending: NodeJS.Timeout | undefined;
 
-  constructor(private readonly deps: { db: Kysely<Schema>; clock: Clock; waiters: Waiters; errors: SubcloudErrors; stepTimeoutMs?: number; caUpdate?: CaUpdateRunner }) {}
+  constructor(private readonly deps: { db: Kysely<Schema>; dialect?: Dialect; clock: Clock; waiters: Waiters; errors: SubcloudErrors; stepTimeoutMs?: number; caUpdate?: CaUpdateRunner }) {}
 
   /** Called (soon, coalesced) when a step finished: a slot is free, so the runner need not wait for its next tick. */
   onWake(wake: () => void): void {
@@ -347,12 +348,13 @@ export class FleetStrategyService {
         await this.failStep(trx, m.subcloud_id, m.subcloud_name, { cause: code, where: m.subcloud_name, evidence: `${m.subcloud_name} was ${m.management_state}/${m.availability_status} when its step was due` }, now);
       }
       for (const slice of chunk(ready.map((r) => r.subcloud_id))) {
-        await trx.updateTable('fleet_strategy_steps').set({ state: sent, details: 'job sent to the subcloud', started_at: now, updated_at: now }).where('subcloud_id', 'in', slice).where('state', '=', STEP_INITIAL).execute();
+        // Subclouds, then steps: the order a report's transaction takes them in, so the two cannot deadlock.
         await trx
           .updateTable('subclouds')
           .set({ orchestration: JSON.stringify(job), generation: sql<number>`generation + 1`, ...(row.with_prestage === 1 ? { prestage_status: 'prestaging' } : {}), updated_at: now })
           .where('id', 'in', slice)
           .execute();
+        await trx.updateTable('fleet_strategy_steps').set({ state: sent, details: 'job sent to the subcloud', started_at: now, updated_at: now }).where('subcloud_id', 'in', slice).where('state', '=', STEP_INITIAL).execute();
       }
     });
     for (const r of ready) this.deps.waiters.notify(subcloudWaitKey(r.subcloud_id));
@@ -377,6 +379,9 @@ export class FleetStrategyService {
   }
 
   private async failStep(trx: Kysely<Schema>, subcloudId: number, name: string, failure: { cause: string; where: string; evidence: string }, now: number, alarmRestrictions?: string): Promise<void> {
+    // The subcloud's row first, as a report's transaction takes it (FOR UPDATE) before it moves the step: the other
+    // order (step, then the error row's key lock on the subcloud) deadlocked against a report on PostgreSQL.
+    if (this.deps.dialect === 'postgres') await trx.selectFrom('subclouds').select('id').where('id', '=', subcloudId).forUpdate().execute();
     const text = causeText(failure.cause, alarmRestrictions);
     const repair = text.repair.replaceAll('{name}', name);
     const cause: StepCause = { cause: failure.cause, what: text.what, where: failure.where.startsWith(name) ? failure.where : `${name}: ${failure.where}`, evidence: failure.evidence, repair };
