@@ -23,7 +23,6 @@ export interface StreamAuth {
 interface OpenStream {
   header: string | undefined;
   role: Principal['role'];
-  userId: string;
   sse: SseConnection;
 }
 
@@ -49,7 +48,7 @@ export class EventStreams {
       if (!this.open.size) this.stopTimer();
       onClose();
     });
-    const entry: OpenStream = { header: request.headers.authorization, role: principal.role, userId: principal.userId, sse };
+    const entry: OpenStream = { header: request.headers.authorization, role: principal.role, sse };
     this.open.add(entry);
     this.timer ??= setInterval(() => this.recheck(), durations.streamAuthRecheckMs).unref();
     return sse;
@@ -97,7 +96,6 @@ export class EventStreams {
     } catch (err) {
       return (err as Error).message;
     }
-    if (now.userId !== stream.userId) return 'the token now names another user; reconnect';
     if (now.role !== stream.role) return `the role changed from ${stream.role} to ${now.role}; reconnect`;
     return undefined;
   }

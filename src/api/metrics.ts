@@ -8,6 +8,7 @@ import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import type {} from '@fastify/swagger';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { bearerToken } from '../core/bearer.js';
 import { UnauthenticatedError } from '../core/errors.js';
 
 export interface Metrics {
@@ -92,7 +93,7 @@ export function installRequestMetrics(app: FastifyInstance, metrics: Metrics, to
   const expected = token === undefined ? undefined : createHash('sha256').update(token).digest();
   app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (request, reply) => {
     if (expected) {
-      const sent = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+      const sent = bearerToken(request.headers.authorization);
       // Hashed first so the comparison takes the same time whatever the length sent.
       if (sent === undefined || !timingSafeEqual(createHash('sha256').update(sent).digest(), expected)) {
         throw new UnauthenticatedError('/metrics needs "Authorization: Bearer <metrics token>" (the metricsToken setting)');

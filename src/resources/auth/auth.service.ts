@@ -14,6 +14,7 @@ import { createSecretKey, type KeyObject } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
+import { bearerToken } from '../../core/bearer.js';
 import { durations } from '../../core/durations.js';
 import { InputError, NotFoundError, UnauthenticatedError } from '../../core/errors.js';
 import { newUuid, randomSecret, sha256Hex } from '../../core/ids.js';
@@ -200,9 +201,8 @@ export class AuthService {
   /** Resolves `Authorization: Bearer ...` to a principal, or throws UnauthenticatedError. */
   async authenticate(header: string | undefined): Promise<Principal> {
     if (!header) throw new UnauthenticatedError('authentication required: send "Authorization: Bearer <token>" (starling login)');
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) throw new UnauthenticatedError('the Authorization header must be "Bearer <token>"');
-    const token = match[1]!;
+    const token = bearerToken(header);
+    if (!token) throw new UnauthenticatedError('the Authorization header must be "Bearer <token>"');
     if (token.startsWith(AGENT_PREFIX)) return this.fromAgentCredential(token);
     if (token.startsWith(SUBCLOUD_PREFIX)) {
       const subcloud = await this.subcloudFor(sha256Hex(token));
@@ -252,7 +252,7 @@ export class AuthService {
    * opened with it end too.
    */
   async logout(principal: Principal, header: string | undefined): Promise<void> {
-    const token = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
+    const token = bearerToken(header);
     const claims = token === undefined ? undefined : this.verified.get(token);
     if (principal.via !== 'session' || !token || !claims) {
       throw new InputError('authorization: logout ends a session token from login; an API token is revoked instead (starling token revoke ID)', 'authorization');

@@ -80,9 +80,10 @@ export function validatePlatform(change: Partial<PlatformSettings>): void {
       const at = `${field}[${i}]`;
       if (typeof server !== 'string') throw new InputError(`${at}: must be a string`, at);
       if (!SERVER_RULES[field].accepts(server)) throw new InputError(`${at}: ${JSON.stringify(server)} is not ${SERVER_RULES[field].is}`, at);
-      const first = seen.get(canonical(server));
+      const key = canonical(server);
+      const first = seen.get(key);
       if (first !== undefined) throw new InputError(`${at}: ${JSON.stringify(server)} is already listed as ${field}[${first}]`, at);
-      seen.set(canonical(server), i);
+      seen.set(key, i);
     });
   }
   if (change.ca_bundle !== undefined && change.ca_bundle !== '' && !PEM_RE.test(change.ca_bundle)) {
