@@ -1,8 +1,9 @@
 /**
- * Site benchmark: what one host agent costs when nothing happens, and what
- * one site controller does with 2,000 of them.
+ * Site benchmark: what one host agent costs when nothing happens, what one
+ * site controller does with 2,000 of them, and how fast it tells a dead
+ * host among 500 by the host heartbeat.
  *
- *   npm run bench:site          (~3.5 minutes; STARLING_BENCH_CPU_PROF=<dir>
+ *   npm run bench:site          (~7 minutes; STARLING_BENCH_CPU_PROF=<dir>
  *                                writes a CPU profile of the loaded controller)
  *
  * 1. A real `starling agent` (linux driver) against its own controller at
@@ -11,6 +12,9 @@
  * 2. `starling serve` with 2,000 simulated agents long polling over real
  *    HTTP from a separate process: report handling time from the server's
  *    own histogram, reports/s, controller CPU and RSS, hosts online.
+ * 3. `starling serve` with 500 simulated agents pulsing every 100 ms:
+ *    heartbeat CPU and bytes, false failures during a CPU-saturation
+ *    minute, and kill → degraded / failed latency (site-heartbeat.ts).
  *
  * Every process is separate, so /proc figures are each its own. Missed
  * targets are reported, not failed: the exit code is non-zero only when the
@@ -21,6 +25,7 @@ import os from 'node:os';
 import { printTable, verdict, type Row } from './lib/report.js';
 import { IDLE, idleAgent } from './lib/site-idle.js';
 import { LOAD, siteOf2000 } from './lib/site-load.js';
+import { HEARTBEAT, heartbeatOf500 } from './lib/site-heartbeat.js';
 import { CLK_TCK, openFileLimit, runCleanups } from './lib/site-procs.js';
 
 async function main(): Promise<void> {
@@ -32,13 +37,25 @@ async function main(): Promise<void> {
   console.log(`  controllers: starling serve, SQLite (WAL) in a temp folder, default report interval ${LOAD.intervalMs / 1000} s`);
 
   const rows: Row[] = [];
-  console.log(`\n1. Idle real agent: ${IDLE.warmupMs / 1000} s warm-up, then ${IDLE.windowMs / 1000} s measured`);
-  rows.push(...(await idleAgent()));
-  await runCleanups();
+  // STARLING_BENCH_SITE_PARTS=idle,load,heartbeat runs only those parts (all by default).
+  const parts = new Set((process.env.STARLING_BENCH_SITE_PARTS ?? 'idle,load,heartbeat').split(','));
+  if (parts.has('idle')) {
+    console.log(`\n1. Idle real agent: ${IDLE.warmupMs / 1000} s warm-up, then ${IDLE.windowMs / 1000} s measured`);
+    rows.push(...(await idleAgent()));
+    await runCleanups();
+  }
 
-  console.log(`\n2. One controller, ${LOAD.agents} simulated agents (one swarm process), starts staggered over ${LOAD.intervalMs / 1000} s, ${LOAD.windowMs / 1000} s measured`);
-  rows.push(...(await siteOf2000()));
-  await runCleanups();
+  if (parts.has('load')) {
+    console.log(`\n2. One controller, ${LOAD.agents} simulated agents (one swarm process), starts staggered over ${LOAD.intervalMs / 1000} s, ${LOAD.windowMs / 1000} s measured`);
+    rows.push(...(await siteOf2000()));
+    await runCleanups();
+  }
+
+  if (parts.has('heartbeat')) {
+    console.log(`\n3. Host heartbeat: one controller, ${HEARTBEAT.hosts} simulated agents pulsing (UDP, 100 ms), unlocked`);
+    rows.push(...(await heartbeatOf500()));
+    await runCleanups();
+  }
 
   console.log('');
   printTable(rows, 'Scenario');

@@ -21,7 +21,7 @@ const SCENARIO = `${LOAD.agents.toLocaleString('en-US')} agents`;
 const log = (message: string) => console.log(`  ${message}`);
 
 /** The swarm child with a typed IPC channel: `next(type)` waits for that message (or fails if the swarm does). */
-function startSwarm(): Proc & { send: (m: ToSwarm) => void; next: <T extends FromSwarm['type']>(type: T, timeoutMs: number) => Promise<Extract<FromSwarm, { type: T }>> } {
+export function startSwarm(): Proc & { send: (m: ToSwarm) => void; next: <T extends FromSwarm['type']>(type: T, timeoutMs: number) => Promise<Extract<FromSwarm, { type: T }>> } {
   const proc = spawnNode('swarm', ['--import', import.meta.resolve('tsx'), SWARM], {}, ['ipc']);
   return {
     ...proc,

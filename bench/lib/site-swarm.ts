@@ -21,17 +21,22 @@ import https from 'node:https';
 import type * as EnrollmentModule from '../../src/pki/child-enrollment.js';
 import type * as InventoryModule from '../../src/agent/inventory/index.js';
 import type * as VersionModule from '../../src/core/version.js';
+import type * as PulseModule from '../../src/protocol/pulse-wire.js';
+import { createSocket } from 'node:dgram';
 import type { AgentOp, AgentStatus, Reply } from '../../src/protocol/agent-wire.js';
 
 export type ToSwarm =
-  | { type: 'start'; url: string; ca?: string; hosts: Array<{ hostname: string; token: string }>; intervalMs: number; staggerMs: number }
+  | { type: 'start'; url: string; ca?: string; hosts: Array<{ hostname: string; token: string }>; intervalMs: number; staggerMs: number; pulse?: boolean }
   | { type: 'probe'; perSecond: number }
-  | { type: 'snapshot' };
+  | { type: 'snapshot' }
+  /** Stops an agent dead (as kill -9 would): no more pulses, no more reports, its connection closed. */
+  | { type: 'kill'; hostname: string };
 
 export type FromSwarm =
   | { type: 'enrolled'; seconds: number }
   | { type: 'up'; seconds: number }
-  | { type: 'snapshot'; replies: number; errors: number; lastError: string | null; inFlight: number; probeMs: number[] }
+  | { type: 'snapshot'; replies: number; errors: number; lastError: string | null; inFlight: number; probeMs: number[]; pulsing: number; pulsesSent: number }
+  | { type: 'killed'; hostname: string; at: number }
   | { type: 'failed'; message: string };
 
 /** Request timeout beyond the hold, as the real agent (durations.agentRequestMarginMs). */
@@ -43,6 +48,11 @@ const fromDist = async <T>(path: string): Promise<T> => (await import(new URL(`.
 const { readInventory, readResourceStats } = await fromDist<typeof InventoryModule>('agent/inventory/index.js');
 const { VERSION } = await fromDist<typeof VersionModule>('core/version.js');
 const { enrollmentKey, clientTlsOptions } = await fromDist<typeof EnrollmentModule>('pki/child-enrollment.js');
+const { encodePulse } = await fromDist<typeof PulseModule>('protocol/pulse-wire.js');
+
+/** One UDP socket sends every agent's pulses (the controller tells sessions apart by their id and key, not by source). */
+const udp = createSocket('udp4');
+udp.unref();
 
 /**
  * Over HTTPS each simulated agent enrolls with a certificate request and
@@ -111,6 +121,11 @@ class SimAgent {
   private ops: Array<{ seq: number; op: AgentOp }>;
   private readonly status: AgentStatus;
   private hash: string;
+  /** Pulses the host heartbeat, as src/agent/pulse-sender.ts does, when the swarm was started with pulse. */
+  private readonly instance: string | undefined;
+  private session: string | undefined;
+  pulseTimer: NodeJS.Timeout | undefined;
+  dead = false;
 
   constructor(
     private readonly url: string,
@@ -119,7 +134,9 @@ class SimAgent {
     inventory: InventoryModule.Inventory,
     stats: InventoryModule.ResourceStats,
     certificate?: string,
+    pulse = false,
   ) {
+    this.instance = pulse ? randomUUID().replace(/-/g, '').slice(0, 16) : undefined;
     this.http = agentFor({ keepAlive: true, maxSockets: 2 }, certificate);
     // A MAC of its own, so 2,000 inventories are not one string.
     const n = Number(/\d+$/.exec(hostname)?.[0] ?? 0);
@@ -154,6 +171,7 @@ class SimAgent {
       ops: this.ops,
       known_generation: this.known,
       wait_ms: waitMs,
+      ...(this.instance ? { pulse: { instance: this.instance, ...(this.session ? { session: this.session } : {}) } } : {}),
     });
     const reply = (await post(via, `${this.url}/api/v1/agent/report`, body, this.credential, waitMs + MARGIN_MS)) as Reply;
     if (includeStatus) this.ackedHash = hash;
@@ -167,7 +185,38 @@ class SimAgent {
       this.known = reply.desired.generation;
     } else this.known = reply.generation;
   }
+
+  private startPulses(session: PulseModule.PulseSession, address: string): void {
+    clearInterval(this.pulseTimer);
+    this.session = session.session;
+    const id = Buffer.from(session.session, 'hex');
+    const key = Buffer.from(session.key, 'base64url');
+    let seq = 0;
+    const send = () => {
+      udp.send(encodePulse(id, ++seq, key), session.port, address);
+      pulsesSent++;
+    };
+    // A random phase, as agents started at different times have.
+    setTimeout(() => {
+      if (this.dead) return;
+      send();
+      this.pulseTimer = setInterval(send, session.period_ms);
+    }, Math.random() * session.period_ms);
+  }
+
+  get pulsing(): boolean {
+    return this.pulseTimer !== undefined;
+  }
+
+  kill(): void {
+    this.dead = true;
+    clearInterval(this.pulseTimer);
+    this.pulseTimer = undefined;
+    this.http.destroy();
+  }
 }
+
+let pulsesSent = 0;
 
 const counters = { replies: 0, errors: 0, lastError: null as string | null, inFlight: 0 };
 let probeMs: number[] = [];
@@ -175,7 +224,7 @@ let probeTimer: NodeJS.Timeout | undefined;
 
 async function runAgent(agent: SimAgent, intervalMs: number, onFirstReply: () => void): Promise<void> {
   let first = true;
-  for (;;) {
+  while (!agent.dead) {
     counters.inFlight++;
     try {
       await agent.exchange(intervalMs);
@@ -183,6 +232,7 @@ async function runAgent(agent: SimAgent, intervalMs: number, onFirstReply: () =>
       if (first) onFirstReply();
       first = false;
     } catch (err) {
+      if (agent.dead) break;
       counters.errors++;
       counters.lastError = (err as Error).message;
       await new Promise((r) => setTimeout(r, 1000 + Math.random() * 1000));
@@ -207,7 +257,8 @@ async function start(m: Extract<ToSwarm, { type: 'start' }>): Promise<SimAgent[]
       const secret = tls.ca ? token.replace(/\.[0-9a-f]{64}$/, '') : token;
       const body = JSON.stringify({ token: secret, hostname, ...(tls.key ? { csr: tls.key.csr } : {}) });
       const { credential, certificate } = (await post(enrollHttp, `${m.url}/api/v1/agent/enroll`, body, undefined, 30_000)) as { credential: string; certificate?: string };
-      agents[i] = new SimAgent(m.url, credential, hostname, inventory, stats, certificate);
+      agents[i] = new SimAgent(m.url, credential, hostname, inventory, stats, certificate, m.pulse ?? false);
+      byName.set(hostname, agents[i]!);
     }
   };
   await Promise.all(Array.from({ length: ENROLL_CONCURRENCY }, enroller));
@@ -247,6 +298,7 @@ function probe(agents: SimAgent[], perSecond: number): void {
 }
 
 let agents: SimAgent[] = [];
+const byName = new Map<string, SimAgent>();
 process.on('message', (m: ToSwarm) => {
   if (m.type === 'start') {
     start(m).then(
@@ -254,8 +306,12 @@ process.on('message', (m: ToSwarm) => {
       (err: Error) => send({ type: 'failed', message: err.stack ?? err.message }),
     );
   } else if (m.type === 'probe') probe(agents, m.perSecond);
+  else if (m.type === 'kill') {
+    byName.get(m.hostname)?.kill();
+    send({ type: 'killed', hostname: m.hostname, at: Date.now() });
+  }
   else if (m.type === 'snapshot') {
-    send({ type: 'snapshot', ...counters, probeMs });
+    send({ type: 'snapshot', ...counters, probeMs, pulsing: agents.filter((a) => a?.pulsing).length, pulsesSent });
     probeMs = [];
   }
 });

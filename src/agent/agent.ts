@@ -25,6 +25,7 @@ import { hostPrincipal } from '../protocol/principals.js';
 import { TrustWatch } from '../pki/trust-watch.js';
 import { tlsFetch } from '../pki/tls-fetch.js';
 import { ClientRenewal } from '../pki/client-renewal.js';
+import { PulseSender } from './pulse-sender.js';
 
 export interface AgentOptions {
   controller: string;
@@ -79,6 +80,8 @@ export class HostAgent {
   private renewal: ClientRenewal;
   /** Clients on the old certificate, closed once their long poll is over. */
   private readonly retiring = new Set<JsonClient>();
+  /** The host heartbeat (UDP pulses), once a reply hands it a session. */
+  readonly pulses: PulseSender;
 
   constructor(private readonly options: AgentOptions) {
     this.state = new StateDir(options.stateDir);
@@ -87,6 +90,7 @@ export class HostAgent {
     this.backoff = new Backoff({ baseMs: durations.agentBackoffBaseMs, capMs: durations.agentBackoffCapMs }, options.random);
     this.now = options.now ?? Date.now;
     this.trust = new TrustWatch('controller', options.log);
+    this.pulses = new PulseSender({ controller: options.controller, log: options.log });
     this.renewal = new ClientRenewal({ commonName: hostPrincipal(options.hostname), log: options.log }, undefined);
     this.applied = this.state.read<AppliedState>('applied.json') ?? { generation: 0, config_token: null, completed_actions: [] };
     if (options.deploy) {
@@ -186,6 +190,7 @@ export class HostAgent {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.pulses.stop();
     this.client.close();
     for (const old of this.retiring) old.close();
     await this.loopDone;
@@ -254,6 +259,7 @@ export class HostAgent {
       ops: this.queue.pending(),
       known_generation: this.knownGeneration,
       wait_ms: waitMs,
+      ...this.pulses.fields(),
       ...this.renewal.fields(credential.tls),
     };
     const reply = await this.client.post<Reply>('/api/v1/agent/report', body, { token: credential.credential, timeoutMs: waitMs + durations.agentRequestMarginMs });
@@ -262,6 +268,8 @@ export class HostAgent {
     this.needStatus = reply.need_status ?? false;
     this.queue.ack(reply.ack_op_seq);
     this.intervalMs = reply.report_interval_ms;
+    if (reply.pulse === null) this.pulses.stop();
+    else if (reply.pulse && !this.stopped) await this.pulses.take(reply.pulse);
     await this.inOrder(() => this.takeRenewal(reply));
     const desired = reply.desired;
     if (desired) await this.inOrder(() => this.applyDesired(desired));

@@ -103,3 +103,29 @@ export function installRequestMetrics(app: FastifyInstance, metrics: Metrics, to
     return metrics.registry.metrics();
   });
 }
+
+/** The host heartbeat's datagrams, read from the receiver's own counts at scrape time (nothing is done per pulse). */
+export function installPulseMetrics(metrics: Metrics, counts: () => { accepted: number; refused: number; bytes: number }): void {
+  // Counters whose value is read at scrape time: reset, then set to the receiver's count.
+  new Counter({
+    name: 'starling_host_pulses_total',
+    help: 'Host heartbeat datagrams received since start, by result (accepted; refused: not a pulse, unknown session, forged or replayed)',
+    labelNames: ['result'] as const,
+    registers: [metrics.registry],
+    collect() {
+      const c = counts();
+      this.reset();
+      this.inc({ result: 'accepted' }, c.accepted);
+      this.inc({ result: 'refused' }, c.refused);
+    },
+  });
+  new Counter({
+    name: 'starling_host_pulse_bytes_total',
+    help: 'Host heartbeat UDP payload bytes received since start',
+    registers: [metrics.registry],
+    collect() {
+      this.reset();
+      this.inc(counts().bytes);
+    },
+  });
+}

@@ -68,6 +68,21 @@ export const durations = {
   headersTimeoutMs: 10 * SECOND,
   requestTimeoutMs: 5 * MINUTE,
   connectionCheckMs: 1 * SECOND,
+  /**
+   * Host heartbeat pulse period (StarlingX heartbeat_period, 100-1000 ms):
+   * its fastest setting, so a dead host is failed in about a second (10
+   * missed pulses) and an AIO-Duplex site fails over before a radio
+   * application notices. Sites with WAN-attached hosts raise it.
+   */
+  heartbeatPeriodMs: 100,
+  /** An agent that cannot resolve its controller's name for the heartbeat tries again this soon (reports carry on meanwhile). */
+  heartbeatResolveRetryMs: 5 * SECOND,
+  /**
+   * How often maintenance re-reads the hosts' rows (administrative state,
+   * last report): pulses are judged in memory every period, so this only
+   * bounds how late a lock or a new host is seen.
+   */
+  hostSnapshotRefreshMs: 1 * SECOND,
   /** CLI requests time out after this, so a dead link gives an error, not a hang. */
   cliRequestTimeoutMs: 30 * SECOND,
   /** CLI `--watch` reconnect delay after the stream drops. */

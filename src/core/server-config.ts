@@ -54,7 +54,12 @@ const ServerConfigSchema = Type.Object(
     }),
     systemController: Type.Optional(Type.String({ pattern: '^https?://', maxLength: 2048, description: 'Subcloud: the system controller to report to' })),
     enrollToken: Type.Optional(Type.String({ minLength: 8, maxLength: 128, description: 'Subcloud: one-time token from `starling subcloud add` (first start)' })),
-    reportIntervalMs: Type.Integer({ minimum: 100, maximum: 600_000, default: durations.reportIntervalMs, description: 'Host agent report interval (the heartbeat pulse)' }),
+    reportIntervalMs: Type.Integer({ minimum: 100, maximum: 600_000, default: durations.reportIntervalMs, description: 'Host agent report interval (the long poll; the heartbeat of hosts that do not pulse)' }),
+    heartbeatPeriodMs: Type.Union([Type.Literal(0), Type.Integer({ minimum: 100, maximum: 10_000 })], {
+      default: durations.heartbeatPeriodMs,
+      description: 'Host heartbeat: agents pulse over UDP this often; degraded after 6 missed, failed after 10. Raise it for WAN-attached hosts; 0: reports are the heartbeat',
+    }),
+    heartbeatPort: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'UDP port for host heartbeat pulses (default: the API port)' })),
     subcloudAuditWindowMs: Type.Integer({
       minimum: 100,
       maximum: 600_000,
@@ -96,6 +101,8 @@ export const CONFIG_ENV: Record<ConfigKey, string> = {
   metricsToken: 'STARLING_METRICS_TOKEN',
   requestTimeoutMs: 'STARLING_REQUEST_TIMEOUT_MS',
   reportIntervalMs: 'STARLING_REPORT_INTERVAL_MS',
+  heartbeatPeriodMs: 'STARLING_HEARTBEAT_PERIOD_MS',
+  heartbeatPort: 'STARLING_HEARTBEAT_PORT',
   subcloudAuditWindowMs: 'STARLING_SUBCLOUD_AUDIT_WINDOW_MS',
   uplinkBackoffCapMs: 'STARLING_UPLINK_BACKOFF_CAP_MS',
   systemController: 'STARLING_SYSTEM_CONTROLLER',

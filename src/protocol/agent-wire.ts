@@ -12,6 +12,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { StringEnum, Text } from '../api/schemas.js';
 import { SEVERITIES } from '../resources/alarms/catalogue.js';
 import { RenewalReplyFields, RenewalReportFields } from './certificate-wire.js';
+import { PulseSessionSchema } from './pulse-wire.js';
 
 export const AgentOpSchema = Type.Object(
   {
@@ -81,6 +82,15 @@ export const ReportSchema = Type.Object(
     ops: Type.Array(Type.Object({ seq: Type.Integer({ minimum: 1 }), op: AgentOpSchema }, { additionalProperties: false }), { maxItems: 1000 }),
     known_generation: Type.Integer({ minimum: 0 }),
     wait_ms: Type.Integer({ minimum: 0, maximum: 120_000, description: 'Hold the reply up to this long until the desired state changes' }),
+    pulse: Type.Optional(
+      Type.Object(
+        {
+          instance: Type.String({ pattern: '^[0-9a-f]{16}$', description: 'This agent process (random per start)' }),
+          session: Type.Optional(Type.String({ pattern: '^[0-9a-f]{16}$', description: 'The heartbeat session it pulses on' })),
+        },
+        { additionalProperties: false, description: 'Sent by agents that pulse the host heartbeat (UDP); the reply hands out or ends their session' },
+      ),
+    ),
     ...RenewalReportFields,
   },
   { additionalProperties: false },
@@ -103,6 +113,7 @@ export const ReplySchema = Type.Object({
   need_status: Type.Optional(Type.Boolean()),
   desired: Type.Optional(DesiredSchema),
   report_interval_ms: Type.Integer(),
+  pulse: Type.Optional(Type.Union([PulseSessionSchema, Type.Null()], { description: 'A heartbeat session to pulse on; null: stop pulsing (the site has the heartbeat off)' })),
   ...RenewalReplyFields,
 });
 export type Reply = Static<typeof ReplySchema>;

@@ -8,7 +8,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { frameworkErrors, installErrorHandler, MAX_PARAM_LENGTH } from '../api/error-handler.js';
 import { installDashboard } from '../api/dashboard.js';
 import { installHealth } from '../api/health.js';
-import { connectionRefusedCounter, installConnectionMetrics, installRequestMetrics, type Metrics } from '../api/metrics.js';
+import { connectionRefusedCounter, installConnectionMetrics, installPulseMetrics, installRequestMetrics, type Metrics } from '../api/metrics.js';
 import { installOpenApi } from '../api/openapi.js';
 import { auditRequest } from '../api/request-audit.js';
 import { installSecurity, type DeclaredRoute } from '../api/security.js';
@@ -41,6 +41,7 @@ import { enrollRoutes } from '../resources/hosts/enroll.routes.js';
 import { hostRoutes } from '../resources/hosts/host.routes.js';
 import { HostService } from '../resources/hosts/host.service.js';
 import { HeartbeatMonitor } from '../resources/hosts/heartbeat.monitor.js';
+import { PulseReceiver } from '../resources/hosts/pulse-receiver.js';
 import { HostActions } from '../resources/hosts/host-actions.js';
 import { hostConfigRoutes } from '../resources/hosts/host-config.routes.js';
 import { HostConfigService } from '../resources/hosts/host-config.service.js';
@@ -85,7 +86,7 @@ import { alarmWindows } from '../resources/certificates/certificate.views.js';
 
 export interface AssembleDeps {
   config: Pick<ServerConfig, 'bodyLimitBytes' | 'reportIntervalMs'> &
-    Partial<Pick<ServerConfig, 'trustProxy' | 'maxConnectionsPerAddress' | 'requestTimeoutMs' | 'metricsToken' | 'subcloudAuditWindowMs' | 'certificateAlarmBeforeDays'>> & {
+    Partial<Pick<ServerConfig, 'trustProxy' | 'maxConnectionsPerAddress' | 'requestTimeoutMs' | 'metricsToken' | 'subcloudAuditWindowMs' | 'certificateAlarmBeforeDays' | 'heartbeatPeriodMs'>> & {
       /** @default durations.headersTimeoutMs (tests shorten it) */
       headersTimeoutMs?: number;
     };
@@ -127,6 +128,8 @@ export interface Assembled {
   sync: SyncService;
   /** Maintenance: call tick() every report interval. */
   heartbeat: HeartbeatMonitor;
+  /** The host heartbeat's UDP end; start.ts binds it beside the API. */
+  pulses: PulseReceiver;
   /** Long-poll waiters per host id: notify after changing a host's spec. */
   waiters: Waiters;
   /** Release content by digest. */
@@ -210,8 +213,10 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
   const subclouds = new SubcloudService({ db, clock, groups, waiters, pki, credentialsChanged: () => auth.invalidateSubclouds(), credentialIssued: (hash, subcloud) => auth.rememberSubcloud(hash, subcloud) });
   const hosts = new HostService({ db, clock, system, fault, pki });
   const renewal = new ChildRenewal({ pki, clock, log: log.child({ part: 'certificates' }) });
+  const pulses = new PulseReceiver({ clock, periodMs: deps.config.heartbeatPeriodMs ?? durations.heartbeatPeriodMs, log: log.child({ part: 'heartbeat' }) });
   const heartbeat = new HeartbeatMonitor({
     db,
+    pulses,
     dialect: database.dialect,
     clock,
     fault,
@@ -234,7 +239,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
   const fleet = new FleetStrategyService({ db, dialect: database.dialect, clock, waiters, errors: subclouds.errorLog, ...(caUpdate ? { caUpdate } : {}) });
   const syncAudit = new SyncAudit({ db, clock, fault, sync, graceMs: durations.subcloudAuditWindowMs });
   const certificateMonitor = new CertificateMonitor({ db, clock, fault, windows });
-  const reports = new ReportService({ db, dialect: database.dialect, clock, fault, waiters, reportIntervalMs: deps.config.reportIntervalMs, log, observe: metrics.observeReport, softwareReported: (hostId, status) => deploy.softwareReported(hostId, status) });
+  const reports = new ReportService({ db, dialect: database.dialect, clock, fault, waiters, reportIntervalMs: deps.config.reportIntervalMs, log, observe: metrics.observeReport, softwareReported: (hostId, status) => deploy.softwareReported(hostId, status), pulses });
 
   const proxyTrust = parseProxyTrust(deps.config.trustProxy);
   const requestTimeoutMs = deps.config.requestTimeoutMs ?? durations.requestTimeoutMs;
@@ -264,6 +269,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
   const routes = installSecurity(app, { auth, db, clock, log, ...(mtls ? { clientCertificates: { issuerFingerprints: () => pki.clientIssuerFingerprints } } : {}) });
   installRequestMetrics(app, metrics, deps.config.metricsToken);
   installConnectionMetrics(app, metrics, mtls);
+  installPulseMetrics(metrics, () => pulses.counts);
   guardConnections(app.server, {
     perAddress: deps.config.maxConnectionsPerAddress ?? 0,
     exempt: trustedProxyMatcher(proxyTrust),
@@ -319,5 +325,5 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     const tls = pki.serverTls();
     (app.server as unknown as TlsServer).setSecureContext({ key: tls.key, cert: tls.cert, ca: tls.ca });
   }
-  return { streams, pki, renewal, certificates, certificateMonitor, useServerTls, app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, subcloudAudit, syncAudit, sync, waiters, heartbeat, blobs, subcloudTransfers, releases, deploy, strategy, fleet, routes };
+  return { streams, pki, renewal, certificates, certificateMonitor, useServerTls, app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, subcloudAudit, syncAudit, sync, waiters, heartbeat, blobs, subcloudTransfers, releases, deploy, strategy, fleet, routes, pulses };
 }

@@ -95,7 +95,7 @@ export async function startController(config: ServerConfig, options: StartOption
       // Strategies advance a step per tick; each tick reads and writes the row, so a restart resumes.
       startLoop({ name: 'sw-strategy', intervalMs: durations.strategyTickMs, log, tick: async () => void (await parts.strategy.tick()) }),
       fleetLoop,
-      startLoop({ name: 'heartbeat', intervalMs: config.reportIntervalMs, log, tick: async () => void (await parts.heartbeat.tick()) }),
+      startLoop({ name: 'heartbeat', intervalMs: parts.heartbeat.tickMs, log, tick: () => parts.heartbeat.loopTick() }),
       startLoop({
         name: 'subcloud-audit',
         // Twice per window: offline at two missed windows, found within half a window more.
@@ -161,6 +161,11 @@ export async function startController(config: ServerConfig, options: StartOption
     const address = await parts.app.listen({ port: config.port, host: config.host });
     const url = address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost');
     log.info({ url, role: config.role }, 'starling controller listening');
+    if (parts.pulses.enabled) {
+      // UDP beside the API's TCP, on the same port unless told: one port for a firewall to open, twice.
+      const port = await parts.pulses.listen(config.host, config.heartbeatPort ?? Number(new URL(address).port));
+      log.info({ port, periodMs: parts.pulses.periodMs }, 'host heartbeat listening (UDP)');
+    }
 
     let closing: Promise<void> | undefined;
     return {
@@ -176,6 +181,7 @@ export async function startController(config: ServerConfig, options: StartOption
           jobs?.stop();
           await uplink?.stop();
           await Promise.all(loops.map((l) => l.stop()));
+          await parts.pulses.close();
           await parts.app.close();
           await database.close();
         })()),

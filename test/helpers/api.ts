@@ -49,6 +49,8 @@ export interface TestApiOptions {
   requestTimeoutMs?: number;
   /** /metrics requires this bearer token. */
   metricsToken?: string;
+  /** Host heartbeat pulse period (0: reports only). The UDP socket is bound only when a test calls `pulses.listen`. */
+  heartbeatPeriodMs?: number;
   /** Where the controller's clock starts (epoch ms; default now). A clock started in the past lets a test move it on while the certificates it issues stay valid in real time, which TLS checks. */
   clockStart?: number;
 }
@@ -75,6 +77,7 @@ export async function createTestApi(database: TestDatabase, options: TestApiOpti
       ...(options.headersTimeoutMs !== undefined ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
       ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
       ...(options.metricsToken !== undefined ? { metricsToken: options.metricsToken } : {}),
+      ...(options.heartbeatPeriodMs !== undefined ? { heartbeatPeriodMs: options.heartbeatPeriodMs } : {}),
     },
     database,
     log,
@@ -116,6 +119,7 @@ export async function createTestApi(database: TestDatabase, options: TestApiOpti
     tokens[role] = res.body.token;
   }
   return { ...parts, clock, caPem: options.https ? parts.pki.servingAnchor.pem : undefined, tokens, logLines, request, close: async () => {
+      await parts.pulses.close();
       await parts.app.close();
       await rm(softwareDir, { recursive: true, force: true });
     },

@@ -20,6 +20,8 @@ export function addServerOptions(command: Command): Command {
     .option('--metrics-token <token>', 'require "Authorization: Bearer <token>" on /metrics, at least 16 characters (prefer env STARLING_METRICS_TOKEN: a flag shows in ps)')
     .option('--max-connections-per-address <n>', 'most open connections from one client address, trusted proxies exempt; 0: no cap (default 256; env STARLING_MAX_CONNECTIONS_PER_ADDRESS)')
     .option('--request-timeout-ms <ms>', 'longest time to receive a whole request, body included (default 300000; raise it for release uploads over slow links; env STARLING_REQUEST_TIMEOUT_MS)')
+    .option('--heartbeat-period-ms <ms>', 'host heartbeat: agents pulse over UDP this often, degraded after 6 missed, failed after 10; 100-10000, or 0 to use reports as the heartbeat (default 100; env STARLING_HEARTBEAT_PERIOD_MS)')
+    .option('--heartbeat-port <port>', 'UDP port for host heartbeat pulses (default: the API port; env STARLING_HEARTBEAT_PORT)')
     .addOption(new Option('--system-mode <mode>', 'system mode on first start (env STARLING_SYSTEM_MODE)').choices(SYSTEM_MODES))
     .option('--system-name <name>', 'system name on first start (env STARLING_SYSTEM_NAME)')
     .addOption(new Option('--role <role>', 'site role (default standalone; env STARLING_ROLE)').choices(SITE_ROLES))
@@ -43,6 +45,8 @@ export interface ServerFlags {
   maxConnectionsPerAddress?: string;
   metricsToken?: string;
   requestTimeoutMs?: string;
+  heartbeatPeriodMs?: string;
+  heartbeatPort?: string;
   systemMode?: string;
   systemName?: string;
   role?: string;
@@ -72,6 +76,8 @@ export async function configFromFlags(ctx: CliContext, flags: ServerFlags, overr
       maxConnectionsPerAddress: flags.maxConnectionsPerAddress,
       metricsToken: flags.metricsToken,
       requestTimeoutMs: flags.requestTimeoutMs,
+      heartbeatPeriodMs: flags.heartbeatPeriodMs,
+      heartbeatPort: flags.heartbeatPort,
       systemMode: flags.systemMode,
       systemName: flags.systemName,
       role: flags.role,

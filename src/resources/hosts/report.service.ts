@@ -20,6 +20,8 @@ import type { BatchEffects, BatchInput, FaultService } from '../alarms/fault.ser
 import { deriveState } from './availability.js';
 import { factsOf, taskFor, type PendingAction } from './host-actions.js';
 import { HOST_STATE_COLUMNS, type HostState } from './host.store.js';
+import type { PulseReceiver } from './pulse-receiver.js';
+import type { PulseSession } from '../../protocol/pulse-wire.js';
 
 export interface ReportServiceDeps {
   db: Kysely<Schema>;
@@ -33,6 +35,8 @@ export interface ReportServiceDeps {
   observe?: (durationMs: number) => void;
   /** Told, after commit, of a host's newly reported software status (the deploy follows it). */
   softwareReported?: (hostId: string, status: SoftwareStatus) => Promise<void>;
+  /** The host heartbeat: agents that pulse are handed their session in a reply. */
+  pulses?: PulseReceiver;
 }
 
 /** Alarms maintenance raises for lost heartbeat; a report from the host clears them. */
@@ -145,17 +149,20 @@ export class ReportService {
     if (report.status?.software) await this.deps.softwareReported?.(hostId, report.status.software);
     this.deps.observe?.(performance.now() - started);
 
+    // A session to hand over is not held back by the long poll: the host's heartbeat starts now.
+    const pulse = report.pulse && this.deps.pulses ? this.deps.pulses.sessionFor(hostId, report.pulse.instance, report.pulse.session) : undefined;
     let current = host;
-    if (report.wait_ms > 0 && host.generation === report.known_generation && !needStatus) {
+    if (report.wait_ms > 0 && host.generation === report.known_generation && !needStatus && pulse === undefined) {
       const changed = await this.deps.waiters.wait(hostId, report.wait_ms);
       if (changed) current = (await this.deps.db.selectFrom('hosts').select(HOST_STATE_COLUMNS).where('id', '=', hostId).executeTakeFirst()) ?? host;
     }
-    return this.reply(current, report, needStatus);
+    return this.reply(current, report, needStatus, pulse);
   }
 
-  private reply(host: HostState, report: Report, needStatus: boolean): Reply {
+  private reply(host: HostState, report: Report, needStatus: boolean, pulse: PulseSession | null | undefined): Reply {
     const reply: Reply = { ack_op_seq: host.last_op_seq, generation: host.generation, report_interval_ms: this.deps.reportIntervalMs };
     if (needStatus) reply.need_status = true;
+    if (pulse !== undefined) reply.pulse = pulse;
     if (host.generation !== report.known_generation) {
       reply.desired = {
         generation: host.generation,
