@@ -178,7 +178,10 @@ class SimAgent {
     if (stats !== undefined) this.stats = undefined; // stats ride along every 5 minutes: once in this run
     this.needStatus = reply.need_status ?? false;
     this.ops = this.ops.filter((o) => o.seq > reply.ack_op_seq);
+    if (reply.pulse && !this.dead) this.startPulses(reply.pulse, new URL(this.url).hostname);
     if (reply.desired) {
+      // One-shot actions (unlock ...) are done at once.
+      this.status.completed_actions = reply.desired.actions.map((a) => a.id).slice(-50);
       // "Applying" it changes the status (applied generation and token), so the next report carries the status again.
       this.status.applied = { generation: reply.desired.generation, config_token: reply.desired.config_token };
       this.hash = hashOf(this.status);

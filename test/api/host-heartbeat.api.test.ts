@@ -70,6 +70,12 @@ describeEachBackend('host heartbeat: pulses, failure in a second, swact on failu
     assert.equal(same.body.pulse.session, s.session, 'a crossed reply gets the same session');
     const known = await report('worker-0', { pulse: { instance: instanceOf('worker-0'), session: s.session } });
     assert.equal(known.body.pulse, undefined, 'an agent that has it is not sent it');
+    // An agent that does not take the session it was sent is still long polled: it cannot make the poll spin.
+    const known2 = (await host('worker-0')).generation;
+    const sentAt = performance.now();
+    const again = await report('worker-0', { pulse: { instance: instanceOf('worker-0') }, known_generation: known2, wait_ms: 400 });
+    assert.equal(again.body.pulse.session, s.session);
+    assert.ok(performance.now() - sentAt >= 300, 'held like any up-to-date report');
     const restarted = await report('worker-0', { pulse: { instance: 'feedfeedfeedfeed' } });
     assert.notEqual(restarted.body.pulse.session, s.session, 'a new agent process gets a new session');
     pulse('worker-0');

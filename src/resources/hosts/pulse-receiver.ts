@@ -85,18 +85,19 @@ export class PulseReceiver {
    * previous session: one agent per host. Null tells an agent that pulses
    * to stop: this controller has the heartbeat off.
    */
-  sessionFor(hostId: string, instance: string, known: string | undefined): PulseSession | null | undefined {
-    if (!this.enabled || !this.socket) return known === undefined ? undefined : null;
+  sessionFor(hostId: string, instance: string, known: string | undefined): { pulse: PulseSession | null; isNew: boolean } | undefined {
+    if (!this.enabled || !this.socket) return known === undefined ? undefined : { pulse: null, isNew: false };
     let current = this.sessionOfHost.get(hostId);
     if (current?.instance === instance && current.session === known) return undefined;
-    if (current?.instance !== instance) {
+    const isNew = current?.instance !== instance;
+    if (!current || isNew) {
       if (current) this.sessions.delete(current.session);
       const { session, key } = newPulseCredentials();
       current = { hostId, instance, session, key, keyBytes: Buffer.from(key, 'base64url'), lastSeq: -1 };
       this.sessions.set(session, current);
       this.sessionOfHost.set(hostId, current);
     }
-    return { session: current.session, key: current.key, port: this.boundPort, period_ms: this.deps.periodMs };
+    return { pulse: { session: current.session, key: current.key, port: this.boundPort, period_ms: this.deps.periodMs }, isNew };
   }
 
   /** When the host's last good pulse arrived (controller clock), if it has pulsed since this controller started. */

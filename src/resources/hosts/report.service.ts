@@ -149,14 +149,15 @@ export class ReportService {
     if (report.status?.software) await this.deps.softwareReported?.(hostId, report.status.software);
     this.deps.observe?.(performance.now() - started);
 
-    // A session to hand over is not held back by the long poll: the host's heartbeat starts now.
+    // A new session is not held back by the long poll: the host's heartbeat starts now. One sent again
+    // (replies that crossed) waits as usual, so an agent that does not take it cannot make the poll spin.
     const pulse = report.pulse && this.deps.pulses ? this.deps.pulses.sessionFor(hostId, report.pulse.instance, report.pulse.session) : undefined;
     let current = host;
-    if (report.wait_ms > 0 && host.generation === report.known_generation && !needStatus && pulse === undefined) {
+    if (report.wait_ms > 0 && host.generation === report.known_generation && !needStatus && !pulse?.isNew) {
       const changed = await this.deps.waiters.wait(hostId, report.wait_ms);
       if (changed) current = (await this.deps.db.selectFrom('hosts').select(HOST_STATE_COLUMNS).where('id', '=', hostId).executeTakeFirst()) ?? host;
     }
-    return this.reply(current, report, needStatus, pulse);
+    return this.reply(current, report, needStatus, pulse?.pulse);
   }
 
   private reply(host: HostState, report: Report, needStatus: boolean, pulse: PulseSession | null | undefined): Reply {
