@@ -7,12 +7,15 @@
  *   npm run bench:dc              (~25 minutes)
  *   STARLING_BENCH_DC_SUBCLOUDS=2000 npm run bench:dc   (a quicker look)
  *   STARLING_BENCH_DC_RUNS=postgres:tls npm run bench:dc (one run)
+ *   STARLING_BENCH_DC_RUNS='sqlite:tls:leo;sqlite:tls:satellite,flap=13s/2s'
+ *     npm run bench:dc  (every link behind that WAN profile: a soak of
+ *     STARLING_BENCH_DC_SOAK_MINUTES, default 10, counting offline marks)
  *   STARLING_BENCH_DC_ENROLL_ONLY=1 … (stop after enrollment)
  *   STARLING_BENCH_CPU_PROF=<dir>, STARLING_BENCH_SIM_CPU_PROF=<dir> (profile
  *   the controller, the simulators; .cpuprofile files written at exit)
  *
- * Runs (STARLING_BENCH_DC_RUNS, default postgres:tls,sqlite:tls,sqlite:plain):
- * a backend and a transport. `tls` is the default product: HTTPS, every
+ * Runs (STARLING_BENCH_DC_RUNS, default postgres:tls;sqlite:tls;sqlite:plain):
+ * a backend, a transport and a WAN profile (default lan). `tls` is the default product: HTTPS, every
  * subcloud pinning the system controller's CA and reporting over mutual
  * TLS; `plain` is --insecure-http, run beside it so that what TLS costs is
  * measured in the same run (handshakes per second during the reconnect
@@ -49,6 +52,8 @@ const log = (m: string) => console.log(`  ${m}`);
 interface Counter {
   online(): Promise<number>;
   offlineAt(names: string[]): Promise<Map<string, number>>;
+  /** 280.001 raised (subcloud offline) since `sinceMs`, from the event log. */
+  offlineRaises(sinceMs: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -61,6 +66,7 @@ async function pgCounter(url: string): Promise<Counter> {
       const rows = (await client.query(`select name, updated_at from subclouds where availability_status = 'offline' and name = any($1)`, [names])).rows as Array<{ name: string; updated_at: string }>;
       return new Map(rows.map((r) => [r.name, Number(r.updated_at)]));
     },
+    offlineRaises: async (since) => Number((await client.query(`select count(*) as n from event_log where alarm_id = '280.001' and alarm_state = 'set' and timestamp >= $1`, [since])).rows[0].n),
     close: () => client.end(),
   };
 }
@@ -68,12 +74,14 @@ async function pgCounter(url: string): Promise<Counter> {
 function sqliteCounter(path: string): Counter {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   const online = db.prepare(`select count(*) as n from subclouds where availability_status = 'online'`);
+  const raises = db.prepare(`select count(*) as n from event_log where alarm_id = '280.001' and alarm_state = 'set' and timestamp >= ?`);
   return {
     online: async () => (online.get() as { n: number }).n,
     offlineAt: async (names) => {
       const rows = db.prepare(`select name, updated_at from subclouds where availability_status = 'offline' and name in (select value from json_each(?))`).all(JSON.stringify(names)) as Array<{ name: string; updated_at: number }>;
       return new Map(rows.map((r) => [r.name, r.updated_at]));
     },
+    offlineRaises: async (since) => (raises.get(since) as { n: number }).n,
     close: async () => void db.close(),
   };
 }
@@ -146,9 +154,10 @@ function watchConnections(client: Client) {
   };
 }
 
-async function runBackend(kind: 'postgres' | 'sqlite', transport: Transport): Promise<Row[]> {
+async function runBackend(kind: 'postgres' | 'sqlite', transport: Transport, profile: string): Promise<Row[]> {
   const rows: Row[] = [];
-  const row = (r: Omit<Row, 'backend'>) => rows.push({ backend: `${kind === 'postgres' ? 'PostgreSQL' : 'SQLite'}, ${transport === 'tls' ? 'mTLS' : 'plain HTTP'}`, ...r });
+  const behind = profile === 'lan' ? '' : `, ${profile}`;
+  const row = (r: Omit<Row, 'backend'>) => rows.push({ backend: `${kind === 'postgres' ? 'PostgreSQL' : 'SQLite'}, ${transport === 'tls' ? 'mTLS' : 'plain HTTP'}${behind}`, ...r });
   let databaseUrl: string | undefined;
   if (kind === 'postgres') {
     databaseUrl = await benchSchema('dc');
@@ -168,7 +177,7 @@ async function runBackend(kind: 'postgres' | 'sqlite', transport: Transport): Pr
   const per = Math.ceil(N / SIMS);
   const t0 = performance.now();
   const prepared = await Promise.all(
-    sims.map((s, i) => s.ask({ type: 'prepare', controller: url, token, ...(serve.ca ? { ca: serve.ca } : {}), count: Math.min(per, N - i * per), prefix: `${kind}-sim${i}`, seed: String(i), profile: 'lan' }, 'prepared', 30 * 60_000)),
+    sims.map((s, i) => s.ask({ type: 'prepare', controller: url, token, ...(serve.ca ? { ca: serve.ca } : {}), count: Math.min(per, N - i * per), prefix: `${kind}-sim${i}`, seed: String(i), profile }, 'prepared', 30 * 60_000)),
   );
   const addS = (performance.now() - t0) / 1000;
   const added = prepared.reduce((n, p) => n + p.added, 0);
@@ -204,6 +213,13 @@ async function runBackend(kind: 'postgres' | 'sqlite', transport: Transport): Pr
     await Promise.all(sims.map((s) => s.ask({ type: 'stop' }, 'stopped', 120_000).catch(() => undefined)));
     // Let them exit by themselves (a profiled one writes its profile then).
     await Promise.all(sims.map((s) => (s.exitCode !== null ? Promise.resolve() : new Promise((resolve) => s.once('exit', resolve)))));
+    return rows;
+  }
+
+  // Behind a bad link: a soak instead of steps 2-4.
+  if (profile !== 'lan') {
+    await soak(serve.pid, kind, counter, added, row);
+    await Promise.all(sims.map((s) => s.ask({ type: 'stop' }, 'stopped', 120_000).catch(() => undefined)));
     return rows;
   }
 
@@ -253,17 +269,49 @@ async function runBackend(kind: 'postgres' | 'sqlite', transport: Transport): Pr
   return rows;
 }
 
+/**
+ * Every subcloud behind a link that flaps (leo: a handover every 15 s): for
+ * STARLING_BENCH_DC_SOAK_MINUTES (default 10), how often a subcloud was
+ * marked offline (280.001 raised; target 0: the links are up most of the
+ * time), the fewest online at any sample, and the controller's CPU.
+ */
+async function soak(pid: number, kind: 'postgres' | 'sqlite', counter: Counter, added: number, row: (r: Omit<Row, 'backend'>) => void): Promise<void> {
+  const minutes = Number(process.env.STARLING_BENCH_DC_SOAK_MINUTES ?? 10);
+  log(`soak: ${minutes} min with every link flapping; settling 30 s first`);
+  await sleep(30_000);
+  const since = Date.now();
+  const watch = watchProcess(pid);
+  const postgresCpu0 = kind === 'postgres' ? cpuSecondsOfCommand('postgres') : 0;
+  let fewest = added;
+  const end = performance.now() + minutes * 60_000;
+  let nextReport = performance.now() + 60_000;
+  while (performance.now() < end) {
+    fewest = Math.min(fewest, await counter.online());
+    if (performance.now() >= nextReport) {
+      nextReport += 60_000;
+      log(`  ${Math.round((Date.now() - since) / 60_000)} min: 280.001 raised ${await counter.offlineRaises(since)} times; fewest online ${fewest}`);
+    }
+    await sleep(2_000);
+  }
+  const usage = watch.end();
+  const raises = await counter.offlineRaises(since);
+  const postgres = kind === 'postgres' ? `; PostgreSQL server ${fmt(((cpuSecondsOfCommand('postgres') - postgresCpu0) / usage.seconds) * 100)} %` : '';
+  row({ measure: `soak ${minutes} min: subclouds marked offline (280.001 raised)`, value: raises, unit: '', target: { op: '<=', value: 0 }, note: `fewest online at a 2 s sample: ${fewest} of ${added}` });
+  row({ measure: `soak ${minutes} min: controller CPU (% of one core)`, value: usage.cpuPct, unit: '%', note: `RSS max ${fmt(usage.rssMaxMb)} MB${postgres}` });
+}
+
 async function main(): Promise<void> {
   console.log(`Starling distributed cloud benchmark: ${N.toLocaleString('en-US')} simulated subclouds (${SIMS} simulator processes), one system controller`);
   const rows: Row[] = [];
-  const runs = (process.env.STARLING_BENCH_DC_RUNS ?? 'postgres:tls,sqlite:tls,sqlite:plain').split(',').map((r) => {
-    const [kind, transport = 'tls'] = r.split(':') as ['postgres' | 'sqlite', Transport | undefined];
-    if (!['postgres', 'sqlite'].includes(kind) || !['tls', 'plain'].includes(transport)) throw new Error(`STARLING_BENCH_DC_RUNS: "${r}" is not backend:transport (postgres|sqlite : tls|plain)`);
-    return { kind, transport };
+  // Runs are separated by ";" since a profile spec has commas of its own.
+  const runs = (process.env.STARLING_BENCH_DC_RUNS ?? 'postgres:tls;sqlite:tls;sqlite:plain').split(';').map((r) => {
+    const [kind, transport = 'tls', profile = 'lan'] = r.split(':') as ['postgres' | 'sqlite', Transport | undefined, string | undefined];
+    if (!['postgres', 'sqlite'].includes(kind) || !['tls', 'plain'].includes(transport)) throw new Error(`STARLING_BENCH_DC_RUNS: "${r}" is not backend:transport[:profile] (postgres|sqlite : tls|plain : a WAN profile such as leo)`);
+    return { kind, transport, profile };
   });
-  for (const { kind, transport } of runs) {
-    console.log(`\n${kind}, ${transport === 'tls' ? 'mutual TLS' : 'plain HTTP (--insecure-http)'}:`);
-    rows.push(...(await runBackend(kind, transport)));
+  for (const { kind, transport, profile } of runs) {
+    console.log(`\n${kind}, ${transport === 'tls' ? 'mutual TLS' : 'plain HTTP (--insecure-http)'}${profile === 'lan' ? '' : `, every link ${profile}`}:`);
+    rows.push(...(await runBackend(kind, transport, profile)));
     await runCleanups();
   }
   printResults(rows);

@@ -162,6 +162,19 @@ export const durations = {
    */
   subcloudHeldPollMs: 3 * SECOND,
   /**
+   * During a backoff wait longer than this, a subcloud probes whether its
+   * system controller's port answers (reachability.ts), every 0.5-1.5 of
+   * this: with the spread, hold and one report, it is online within about
+   * 5 s of its link's return however long the outage was.
+   */
+  subcloudProbeIntervalMs: 1 * SECOND,
+  /** A probe that gets through ends the wait after a random part of this, so links that return together do not report at once. */
+  subcloudProbeSpreadMs: 1 * SECOND,
+  /** An accepted probe connection must stay open this long (a proxy that accepts and resets while its link is down does not count). */
+  subcloudProbeHoldMs: 300,
+  /** A probe that has not connected in this long failed (a cut link answers nothing). */
+  subcloudProbeTimeoutMs: 3 * SECOND,
+  /**
    * A controller's own CA (a standalone site's platform CA, a system
    * controller's fleet root): ten years, since replacing a root means a
    * fleet-wide ca-update strategy; it is rotated by choice, not by expiry.

@@ -55,7 +55,9 @@ const ServerConfigSchema = Type.Object(
     systemController: Type.Optional(Type.String({ pattern: '^https?://', maxLength: 2048, description: 'Subcloud: the system controller to report to' })),
     enrollToken: Type.Optional(Type.String({ minLength: 8, maxLength: 128, description: 'Subcloud: one-time token from `starling subcloud add` (first start)' })),
     reportIntervalMs: Type.Integer({ minimum: 100, maximum: 600_000, default: durations.reportIntervalMs, description: 'Host agent report interval (the long poll; the heartbeat of hosts that do not pulse)' }),
-    heartbeatPeriodMs: Type.Union([Type.Literal(0), Type.Integer({ minimum: 100, maximum: 10_000 })], {
+    heartbeatPeriodMs: Type.Integer({
+      minimum: 0,
+      maximum: 10_000,
       default: durations.heartbeatPeriodMs,
       description: 'Host heartbeat: agents pulse over UDP this often; degraded after 6 missed, failed after 10. Raise it for WAN-attached hosts; 0: reports are the heartbeat',
     }),
@@ -125,6 +127,9 @@ export interface ConfigSources {
   cwd?: string;
 }
 
+/** StarlingX's fastest heartbeat_period. */
+const MIN_HEARTBEAT_PERIOD_MS = 100;
+
 const ajv = new Ajv({ coerceTypes: true, useDefaults: true, removeAdditional: false, allErrors: false });
 const validateServerConfig = ajv.compile(ServerConfigSchema);
 
@@ -187,6 +192,9 @@ export function loadServerConfig(sources: ConfigSources): ServerConfig {
     if (config[key] !== undefined && config.role !== 'subcloud') {
       throw new ConfigError(`is only for role subcloud (role is ${config.role})${origin[key] ? ` (${origin[key]})` : ''}`, key);
     }
+  }
+  if (config.heartbeatPeriodMs > 0 && config.heartbeatPeriodMs < MIN_HEARTBEAT_PERIOD_MS) {
+    throw new ConfigError(`must be 0 (reports are the heartbeat) or from ${MIN_HEARTBEAT_PERIOD_MS} to 10000 ms, not ${config.heartbeatPeriodMs}${origin.heartbeatPeriodMs ? ` (${origin.heartbeatPeriodMs})` : ''}`, 'heartbeatPeriodMs');
   }
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
     const missing = config.tlsCert === undefined ? 'tlsCert' : 'tlsKey';

@@ -18,6 +18,7 @@ import { durations } from '../core/durations.js';
 import type { Logger } from '../core/logging.js';
 import { HttpError, JsonClient, retireClient } from '../agent/http.js';
 import { Backoff } from '../protocol/backoff.js';
+import { probingSleep, tcpReachable } from './reachability.js';
 import { createKicker } from '../protocol/kicker.js';
 import { createSerial } from '../protocol/serial.js';
 import type { SubcloudDesired, SubcloudReply, SubcloudReport } from '../protocol/subcloud-wire.js';
@@ -110,6 +111,8 @@ export class SubcloudUplink {
   private readonly inOrder = createSerial();
   /** Ends a backoff sleep early (stop). */
   private wake: (() => void) | undefined;
+  /** This outage's one probe-woken attempt was made (reachability.ts); plain backoff until a report gets through. */
+  private probeSpent = false;
   /** Consecutive failed exchanges (0 when connected). */
   failures = 0;
   /** Says once when the system controller's certificate is refused, and when it is trusted again (280.010 on a real subcloud). */
@@ -264,6 +267,7 @@ export class SubcloudUplink {
         await this.exchange(this.acked < 0 ? 0 : this.intervalMs, sent);
         this.backoff.reset();
         this.failures = 0;
+        this.probeSpent = false;
         this.trust.succeeded();
       } catch (err) {
         if (this.stopped) break;
@@ -278,13 +282,22 @@ export class SubcloudUplink {
         const delay = this.backoff.next();
         const status = err instanceof HttpError ? ` (HTTP ${err.status})` : '';
         this.options.log.warn({ err: (err as Error).message, retryInMs: delay, failures: this.failures }, `subcloud report failed${status}; retrying`);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, delay);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
+        const record = this.record;
+        const how = await probingSleep({
+          delayMs: delay,
+          intervalMs: durations.subcloudProbeIntervalMs,
+          spreadMs: durations.subcloudProbeSpreadMs,
+          probe:
+            this.probeSpent || !record
+              ? undefined
+              : () => this.transport(() => tcpReachable(record.controller, { holdMs: durations.subcloudProbeHoldMs, timeoutMs: durations.subcloudProbeTimeoutMs }), { requestBytes: 60, responseBytes: 60 }),
+          random: this.options.random ?? Math.random,
+          onWake: (wake) => (this.wake = wake),
         });
+        if (how === 'reachable') {
+          this.probeSpent = true;
+          this.options.log.info({ failures: this.failures }, 'system controller reachable again: reporting now rather than after the backoff');
+        }
         this.wake = undefined;
       }
     }

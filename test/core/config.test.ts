@@ -37,5 +37,8 @@ describe('server config', () => {
     writeFileSync(join(dir, 'bad.json'), '{');
     assert.throws(() => loadServerConfig({ env: {}, flags: { config: 'bad.json' }, cwd: dir }), (e: ConfigError) => e.key === 'config' && /not valid JSON/.test(e.message));
     assert.throws(() => loadServerConfig({ env: { STARLING_ADMIN_PASSWORD: 'short' } }), (e: ConfigError) => e.key === 'adminPassword' && !e.message.includes('short'));
+    assert.throws(() => loadServerConfig({ env: {}, flags: { heartbeatPeriodMs: '50' } }), (e: ConfigError) => e.key === 'heartbeatPeriodMs' && /0 \(reports are the heartbeat\) or from 100 to 10000 ms, not 50 \(from the command line\)/.test(e.message));
+    assert.equal(loadServerConfig({ env: { STARLING_HEARTBEAT_PERIOD_MS: '0' } }).heartbeatPeriodMs, 0, '0 turns the UDP heartbeat off');
+    assert.equal(loadServerConfig({ env: {} }).heartbeatPeriodMs, 100);
   });
 });

@@ -21,6 +21,7 @@ export const reportRoutes =
           summary: "A host agent's report: heartbeat, status when changed, queued alarm operations; replies with the desired state",
           description:
             'Held up to wait_ms (long poll) while the agent is up to date, so desired-state changes reach it at once. ' +
+            'An agent that names its process in `pulse` is handed a host heartbeat session in `pulse` (UDP pulses, HMAC-SHA256 with that key, every period_ms); a new session is answered at once. ' +
             'Over mutual TLS it also renews the client certificate (renew_certificate, then csr → certificate) and hands out the CAs to trust (trust_token → trust); a report with a csr is answered at once.',
           body: ReportSchema,
           response: { 200: ReplySchema, ...errorResponses },
