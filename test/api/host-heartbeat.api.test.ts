@@ -7,9 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { createSocket } from 'node:dgram';
 import { afterEach, beforeEach, test } from 'node:test';
 import { describeEachBackend } from '../helpers/backends.js';
 import { createTestApi, type TestApi } from '../helpers/api.js';
+import { until } from '../helpers/until.js';
 import { encodePulse, type PulseSession } from '../../src/protocol/pulse-wire.js';
 
 const PERIOD = 100;
@@ -156,6 +158,20 @@ describeEachBackend('host heartbeat: pulses, failure in a second, swact on failu
     const next = await run(1_200, ['worker-0']);
     assert.equal(next.find((t) => t.hostname === 'controller-1' && t.to === 'failed')?.swactTo, undefined);
     assert.equal((await host('controller-1')).controller_role, 'active');
+  });
+
+  test('over the real UDP socket: a good pulse counts, a forged one is refused', async () => {
+    const socket = createSocket('udp4');
+    const send = (datagram: Buffer) => new Promise<void>((resolve, reject) => socket.send(datagram, api.pulses.port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+    const id = Buffer.from(sessions['worker-0']!.session, 'hex');
+    const before = { ...api.pulses.counts };
+    await send(encodePulse(id, 1, Buffer.from(sessions['worker-0']!.key, 'base64url')));
+    await send(encodePulse(id, 2, Buffer.alloc(32, 1)));
+    await until('both datagrams read', async () => api.pulses.counts.accepted + api.pulses.counts.refused - before.accepted - before.refused === 2, 5_000, 10);
+    assert.equal(api.pulses.counts.accepted - before.accepted, 1);
+    assert.equal(api.pulses.counts.refused - before.refused, 1);
+    assert.equal(api.pulses.lastPulseAt(await hostId('worker-0')), api.clock.now());
+    socket.close();
   });
 
   test('a host that never pulsed is judged by its reports, not by the pulse period', async () => {
