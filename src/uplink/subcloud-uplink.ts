@@ -279,6 +279,10 @@ export class SubcloudUplink {
         // of the time. Start the backoff over instead: the next attempt comes within a second or so.
         const heldMs = sent.at === undefined ? 0 : performance.now() - sent.at;
         if (heldMs >= durations.subcloudHeldPollMs && CUT.has((err as NodeJS.ErrnoException).code ?? '')) this.backoff.reset();
+        // A probe that got through but whose report never reached the far end (a proxy that accepted, then reset
+        // as its link was still down, more slowly than the probe's hold on a loaded machine) proved nothing:
+        // probing goes on. A report that was sent and then failed is a system controller that cannot serve yet.
+        if (sent.at === undefined && LINK_FAILURES.has((err as NodeJS.ErrnoException).code ?? '')) this.probeSpent = false;
         const delay = this.backoff.next();
         const status = err instanceof HttpError ? ` (HTTP ${err.status})` : '';
         this.options.log.warn({ err: (err as Error).message, retryInMs: delay, failures: this.failures }, `subcloud report failed${status}; retrying`);

@@ -45,6 +45,8 @@ export interface TestDatabase extends Database {
 }
 
 let counter = 0;
+/** Advisory lock key under which test schemas are created, migrated and dropped (any constant, used only here). */
+const SCHEMA_LOCK = 0x5354_5343;
 
 export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase> {
   if (dialect === 'sqlite') {
@@ -60,20 +62,32 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
     };
   }
   const schema = `t_${process.pid}_${Date.now().toString(36)}_${counter++}`;
+  // Test files run two at a time, each with its own schemas on one server. Kysely's migrator looks for its
+  // tables in every schema (pg_catalog), and that read fails when another process drops a schema under it
+  // ("column ... does not exist"): creating-and-migrating and dropping take turns under one advisory lock.
   const admin = new pg.Client({ connectionString: TEST_PG_URL });
   await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  await admin.end();
   const database = openDatabase({ databaseUrl: TEST_PG_URL, pgSchema: schema });
-  await migrateToLatest(database);
+  try {
+    await admin.query('select pg_advisory_lock($1)', [SCHEMA_LOCK]);
+    await admin.query(`create schema ${schema}`);
+    await migrateToLatest(database);
+  } finally {
+    await admin.query('select pg_advisory_unlock($1)', [SCHEMA_LOCK]).catch(() => undefined);
+    await admin.end();
+  }
   return {
     ...database,
     dispose: async () => {
       await database.close();
       const c = new pg.Client({ connectionString: TEST_PG_URL });
       await c.connect();
-      await c.query(`drop schema if exists ${schema} cascade`);
-      await c.end();
+      try {
+        await c.query('select pg_advisory_lock($1)', [SCHEMA_LOCK]);
+        await c.query(`drop schema if exists ${schema} cascade`);
+      } finally {
+        await c.end();
+      }
     },
   };
 }
