@@ -142,11 +142,11 @@ export class HeartbeatMonitor {
     ).length;
     const mnfa = lost >= MNFA_THRESHOLD;
     const transitions: Transition[] = [];
-    for (const { host, next } of evaluated) {
+    for (const { host, next, policy } of evaluated) {
       const from = host.heartbeat as Heartbeat;
       if (next === from || (from === 'failed' && next === 'degraded')) continue;
-      // Getting better is a report's job, or, for a host that pulses, its pulses'.
-      if (next === 'ok' && (from === 'none' || this.deps.pulses?.lastPulseAt(host.id) === undefined)) continue;
+      // Getting better is a report's job, or, for a host that pulses (judged by the pulse policy), its pulses'.
+      if (next === 'ok' && (from === 'none' || policy === this.deps.policy)) continue;
       const applied = await this.transition(host.id, next, !mnfa, now);
       if (applied) transitions.push(applied);
     }
