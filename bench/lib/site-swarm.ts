@@ -48,7 +48,7 @@ const fromDist = async <T>(path: string): Promise<T> => (await import(new URL(`.
 const { readInventory, readResourceStats } = await fromDist<typeof InventoryModule>('agent/inventory/index.js');
 const { VERSION } = await fromDist<typeof VersionModule>('core/version.js');
 const { enrollmentKey, clientTlsOptions } = await fromDist<typeof EnrollmentModule>('pki/child-enrollment.js');
-const { encodePulse } = await fromDist<typeof PulseModule>('protocol/pulse-wire.js');
+const { encodePulse, pulseKey } = await fromDist<typeof PulseModule>('protocol/pulse-wire.js');
 
 /** One UDP socket sends every agent's pulses (the controller tells sessions apart by their id and key, not by source). */
 const udp = createSocket('udp4');
@@ -193,7 +193,7 @@ class SimAgent {
     clearInterval(this.pulseTimer);
     this.session = session.session;
     const id = Buffer.from(session.session, 'hex');
-    const key = Buffer.from(session.key, 'base64url');
+    const key = pulseKey(session.key);
     let seq = 0;
     const send = () => {
       udp.send(encodePulse(id, ++seq, key), session.port, address);

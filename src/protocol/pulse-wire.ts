@@ -14,7 +14,7 @@
  * either restarts. Within a session the sequence must rise: a replayed pulse
  * is ignored.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 
 const MAGIC = Buffer.from('SPL1', 'ascii');
@@ -39,14 +39,25 @@ export function newPulseCredentials(): { session: string; key: string } {
   return { session: randomBytes(SESSION_BYTES).toString('hex'), key: randomBytes(32).toString('base64url') };
 }
 
-const mac = (key: Buffer, signed: Buffer) => createHmac('sha256', key).update(signed).digest().subarray(0, MAC_BYTES);
+/**
+ * A session key made once into a KeyObject: handing createHmac the raw bytes
+ * imports the key again for every pulse, at 10 pulses a second for the life
+ * of the agent (and 5,000 a second on a 500-host controller).
+ */
+export const pulseKey = (base64url: string): KeyObject => createSecretKey(Buffer.from(base64url, 'base64url'));
 
-export function encodePulse(session: Buffer, seq: number, key: Buffer): Buffer {
-  const out = Buffer.alloc(PULSE_BYTES);
+const mac = (key: KeyObject, signed: Buffer) => createHmac('sha256', key).update(signed).digest();
+
+/**
+ * Writes pulse `seq` of a session into `out` (a sender reuses one buffer for
+ * all its pulses: the datagram is sent before the next is written) and
+ * returns it.
+ */
+export function encodePulse(session: Buffer, seq: number, key: KeyObject, out: Buffer = Buffer.alloc(PULSE_BYTES)): Buffer {
   MAGIC.copy(out, 0);
   session.copy(out, MAGIC.length);
   out.writeUInt32BE(seq >>> 0, MAGIC.length + SESSION_BYTES);
-  mac(key, out.subarray(0, SIGNED_BYTES)).copy(out, SIGNED_BYTES);
+  mac(key, out.subarray(0, SIGNED_BYTES)).copy(out, SIGNED_BYTES, 0, MAC_BYTES);
   return out;
 }
 
@@ -60,6 +71,6 @@ export function readPulse(datagram: Buffer): { session: string; seq: number } | 
 }
 
 /** Whether the datagram's MAC is the session key's. */
-export function verifyPulse(datagram: Buffer, key: Buffer): boolean {
-  return timingSafeEqual(mac(key, datagram.subarray(0, SIGNED_BYTES)), datagram.subarray(SIGNED_BYTES, PULSE_BYTES));
+export function verifyPulse(datagram: Buffer, key: KeyObject): boolean {
+  return timingSafeEqual(mac(key, datagram.subarray(0, SIGNED_BYTES)).subarray(0, MAC_BYTES), datagram.subarray(SIGNED_BYTES, PULSE_BYTES));
 }

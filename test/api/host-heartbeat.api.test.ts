@@ -12,7 +12,7 @@ import { afterEach, beforeEach, test } from 'node:test';
 import { describeEachBackend } from '../helpers/backends.js';
 import { createTestApi, type TestApi } from '../helpers/api.js';
 import { until } from '../helpers/until.js';
-import { encodePulse, type PulseSession } from '../../src/protocol/pulse-wire.js';
+import { encodePulse, pulseKey, type PulseSession } from '../../src/protocol/pulse-wire.js';
 
 const PERIOD = 100;
 const HOSTS = [
@@ -34,7 +34,7 @@ describeEachBackend('host heartbeat: pulses, failure in a second, swact on failu
     ((await api.request('reader', 'GET', '/api/v1/alarms?alarm_id=200.004,200.005')).body.items as Array<{ alarm_id: string; entity_instance_id: string; severity: string }>)
       .map((a) => `${a.alarm_id} ${a.entity_instance_id} ${a.severity}`)
       .sort();
-  const pulse = (hostname: string, key = sessions[hostname]!.key) => api.pulses.receive(encodePulse(Buffer.from(sessions[hostname]!.session, 'hex'), (seqs[hostname] = (seqs[hostname] ?? 0) + 1), Buffer.from(key, 'base64url')));
+  const pulse = (hostname: string, key = sessions[hostname]!.key) => api.pulses.receive(encodePulse(Buffer.from(sessions[hostname]!.session, 'hex'), (seqs[hostname] = (seqs[hostname] ?? 0) + 1), pulseKey(key)));
   /** `ms` of controller time in pulse periods: the named hosts pulse each period, and maintenance ticks. */
   const run = async (ms: number, pulsing: string[]) => {
     const transitions = [];
@@ -115,7 +115,7 @@ describeEachBackend('host heartbeat: pulses, failure in a second, swact on failu
 
   test('forged and replayed pulses are ignored: the host fails all the same', async () => {
     await run(300, ['controller-0', 'controller-1', 'worker-0']);
-    const captured = encodePulse(Buffer.from(sessions['worker-0']!.session, 'hex'), 1_000, Buffer.from(sessions['worker-0']!.key, 'base64url'));
+    const captured = encodePulse(Buffer.from(sessions['worker-0']!.session, 'hex'), 1_000, pulseKey(sessions['worker-0']!.key));
     api.pulses.receive(captured);
     const refusedBefore = api.pulses.counts.refused;
     const transitions = [];
@@ -165,8 +165,8 @@ describeEachBackend('host heartbeat: pulses, failure in a second, swact on failu
     const send = (datagram: Buffer) => new Promise<void>((resolve, reject) => socket.send(datagram, api.pulses.port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
     const id = Buffer.from(sessions['worker-0']!.session, 'hex');
     const before = { ...api.pulses.counts };
-    await send(encodePulse(id, 1, Buffer.from(sessions['worker-0']!.key, 'base64url')));
-    await send(encodePulse(id, 2, Buffer.alloc(32, 1)));
+    await send(encodePulse(id, 1, pulseKey(sessions['worker-0']!.key)));
+    await send(encodePulse(id, 2, pulseKey(Buffer.alloc(32, 1).toString('base64url'))));
     await until('both datagrams read', async () => api.pulses.counts.accepted + api.pulses.counts.refused - before.accepted - before.refused === 2, 5_000, 10);
     assert.equal(api.pulses.counts.accepted - before.accepted, 1);
     assert.equal(api.pulses.counts.refused - before.refused, 1);

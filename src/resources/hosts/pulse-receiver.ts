@@ -9,11 +9,12 @@
  * handed a new session at its next report, and until its first pulse on it
  * the host is judged by its reports, which is the restart grace.
  */
+import type { KeyObject } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logging.js';
-import { newPulseCredentials, readPulse, verifyPulse, type PulseSession } from '../../protocol/pulse-wire.js';
+import { newPulseCredentials, pulseKey, readPulse, verifyPulse, type PulseSession } from '../../protocol/pulse-wire.js';
 
 interface Session {
   hostId: string;
@@ -21,7 +22,7 @@ interface Session {
   instance: string;
   session: string;
   key: string;
-  keyBytes: Buffer;
+  keyObject: KeyObject;
   lastSeq: number;
 }
 
@@ -93,7 +94,7 @@ export class PulseReceiver {
     if (!current || isNew) {
       if (current) this.sessions.delete(current.session);
       const { session, key } = newPulseCredentials();
-      current = { hostId, instance, session, key, keyBytes: Buffer.from(key, 'base64url'), lastSeq: -1 };
+      current = { hostId, instance, session, key, keyObject: pulseKey(key), lastSeq: -1 };
       this.sessions.set(session, current);
       this.sessionOfHost.set(hostId, current);
     }
@@ -122,7 +123,7 @@ export class PulseReceiver {
       ? 'not a pulse'
       : !session
         ? 'unknown session'
-        : !verifyPulse(datagram, session.keyBytes)
+        : !verifyPulse(datagram, session.keyObject)
           ? 'wrong MAC (forged)'
           : pulse.seq <= session.lastSeq
             ? 'sequence already seen (replayed)'
