@@ -20,6 +20,7 @@ export class PulseSender {
   private retry: NodeJS.Timeout | undefined;
   private seq = 0;
   private refusedLogged = false;
+  /** Pulses handed to the socket (a lost one is the controller's to count). */
   sent = 0;
 
   constructor(private readonly deps: { controller: string; log: Logger }) {}
@@ -62,7 +63,6 @@ export class PulseSender {
     // Connected, so a send names no address (no lookup per pulse) and needs no callback: what an idle agent spends
     // is mostly these ten wake-ups a second (bench:site's idle part).
     const send = () => {
-      if (this.socket !== socket) return;
       socket.send(encodePulse(id, ++this.seq, key, datagram));
       this.sent++;
     };

@@ -46,7 +46,7 @@ export function newPulseCredentials(): { session: string; key: string } {
  */
 export const pulseKey = (base64url: string): KeyObject => createSecretKey(Buffer.from(base64url, 'base64url'));
 
-const mac = (key: KeyObject, signed: Buffer) => createHmac('sha256', key).update(signed).digest();
+const mac = (key: KeyObject, signed: Buffer) => createHmac('sha256', key).update(signed).digest().subarray(0, MAC_BYTES);
 
 /**
  * Writes pulse `seq` of a session into `out` (a sender reuses one buffer for
@@ -57,7 +57,7 @@ export function encodePulse(session: Buffer, seq: number, key: KeyObject, out: B
   MAGIC.copy(out, 0);
   session.copy(out, MAGIC.length);
   out.writeUInt32BE(seq >>> 0, MAGIC.length + SESSION_BYTES);
-  mac(key, out.subarray(0, SIGNED_BYTES)).copy(out, SIGNED_BYTES, 0, MAC_BYTES);
+  mac(key, out.subarray(0, SIGNED_BYTES)).copy(out, SIGNED_BYTES);
   return out;
 }
 
@@ -72,5 +72,5 @@ export function readPulse(datagram: Buffer): { session: string; seq: number } | 
 
 /** Whether the datagram's MAC is the session key's. */
 export function verifyPulse(datagram: Buffer, key: KeyObject): boolean {
-  return timingSafeEqual(mac(key, datagram.subarray(0, SIGNED_BYTES)).subarray(0, MAC_BYTES), datagram.subarray(SIGNED_BYTES, PULSE_BYTES));
+  return timingSafeEqual(mac(key, datagram.subarray(0, SIGNED_BYTES)), datagram.subarray(SIGNED_BYTES, PULSE_BYTES));
 }
