@@ -120,6 +120,9 @@ describe('dashboard in chromium against starling demo', { skip: missing }, () =>
   });
 
   test("a fleet strategy's progress bar moves while it applies", async () => {
+    // Serial, so the subclouds finish one after another: in parallel they all finish within the
+    // same few hundred ms and the bar may go from 0 to the end between two looks at it.
+    await call('PATCH', '/subcloud-groups/rail-backbone', { update_apply_type: 'serial' });
     await call('POST', '/sw-update-strategy', { type: 'sw-deploy', release: 'demo-1.0.1', group: 'rail-backbone' });
     await page.goto(`${url}/#/strategies`);
     const bar = page.getByRole('progressbar', { name: 'fleet strategy subclouds complete' });
@@ -131,8 +134,9 @@ describe('dashboard in chromium against starling demo', { skip: missing }, () =>
     await page.getByRole('button', { name: 'Yes, apply' }).click();
     const seen = new Set<string>();
     await until('the progress bar to reach the end', async () => {
-      seen.add((await bar.getAttribute('aria-valuenow'))!);
-      return (await bar.getAttribute('aria-valuenow')) === String(total);
+      const now = (await bar.getAttribute('aria-valuenow'))!;
+      seen.add(now);
+      return now === String(total);
     }, 60_000, 200);
     assert.ok(seen.size >= 2, `the bar moved: ${[...seen].join(' → ')}`);
     await page.getByText('complete', { exact: true }).first().waitFor();
