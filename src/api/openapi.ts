@@ -27,6 +27,7 @@ export async function installOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'agent', description: 'The host agent protocol: enroll, report' },
         { name: 'subclouds', description: 'Distributed cloud: subclouds and groups (StarlingX dcmanager)' },
         { name: 'certificates', description: 'Certificates held or issued here: expiry, renewal, installation (StarlingX system certificate-*)' },
+        { name: 'backups', description: 'Platform backups: consistent archives of the database, release blobs, CAs and keys (StarlingX backup.yml)' },
         { name: 'health', description: 'Liveness and readiness' },
       ],
     },

@@ -17,6 +17,7 @@ import { registerStrategyCommands } from './commands/strategy.js';
 import { registerSimCommand } from './commands/sim.js';
 import { registerUserCommands } from './commands/user.js';
 import { registerCertificateCommands } from './commands/certificate.js';
+import { registerBackupCommands } from './commands/backup.js';
 import type { CliContext } from './context.js';
 import { OUTPUT_FORMATS } from './output.js';
 
@@ -42,6 +43,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerStrategyCommands(program, ctx);
   registerFleetStrategyCommands(program, ctx);
   registerCertificateCommands(program, ctx);
+  registerBackupCommands(program, ctx);
   registerServeCommand(program, ctx);
   registerDemoCommand(program, ctx);
   registerAgentCommand(program, ctx);

@@ -19,6 +19,8 @@ export interface Database {
   dialect: Dialect;
   /** For logs: the file path or the server, never a password. */
   description: string;
+  /** SQLite only: copies the live database to `path` with SQLite's online backup API (readers and writers carry on meanwhile). */
+  sqliteBackup?: (path: string) => Promise<void>;
   close(): Promise<void>;
 }
 
@@ -129,5 +131,5 @@ export function openDatabase(options: OpenOptions): Database {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), ...(log ? { log } : {}) });
-  return { db, dialect: 'sqlite', description: path, close: () => db.destroy() };
+  return { db, dialect: 'sqlite', description: path, sqliteBackup: async (to) => void (await sqlite.backup(to)), close: () => db.destroy() };
 }

@@ -13,6 +13,7 @@ import { fleetStrategy } from './migrations/0010_fleet_strategy.js';
 import { certificates } from './migrations/0011_certificates.js';
 import { subcloudCertificates } from './migrations/0012_subcloud_certificates.js';
 import { endedSessions } from './migrations/0013_ended_sessions.js';
+import { backups } from './migrations/0014_backups.js';
 
 /**
  * Versioned migrations, the same list for both backends, applied in name
@@ -33,10 +34,21 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0011_certificates': certificates(),
     '0012_subcloud_certificates': subcloudCertificates(),
     '0013_ended_sessions': endedSessions(),
+    '0014_backups': backups(),
   };
 }
 
+/** Every migration this version knows, in the order they apply. */
+export function knownMigrations(): string[] {
+  return Object.keys(migrations('sqlite')).sort();
+}
+
 export async function migrateToLatest(database: Database): Promise<string[]> {
+  return migrateDatabase(database);
+}
+
+/** Applies migrations up to and including `to` (a restore loads rows at the level they were copied at), or all of them. */
+export async function migrateDatabase(database: Database, to?: string): Promise<string[]> {
   // Kysely looks for its bookkeeping tables in every schema unless told
   // which one; with several Starling schemas on one server (tests, replicas
   // of different systems) that finds the wrong ones. Pin it to ours.
@@ -54,7 +66,7 @@ export async function migrateToLatest(database: Database): Promise<string[]> {
     provider: { getMigrations: async () => migrations(database.dialect) },
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = to === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(to);
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     const what = failed ? `migration ${failed} failed` : 'cannot migrate';

@@ -366,6 +366,26 @@ export interface CertificatesTable {
   updated_at: number;
 }
 
+/** A platform backup this controller made (src/resources/backups). */
+export interface BackupsTable {
+  id: string;
+  /** `<system>_platform_backup_<UTC timestamp>`, or `<schedule>-<UTC timestamp>`. */
+  name: string;
+  /** `in-progress`, `complete` or `failed`. */
+  state: string;
+  /** The archive on this controller's disk. */
+  path: string;
+  size: number | null;
+  sha256: string | null;
+  /** `sealed` (with a passphrase) or `omitted`. */
+  secrets: string;
+  schedule: string | null;
+  error: string | null;
+  created_by: string | null;
+  created_at: number;
+  completed_at: number | null;
+}
+
 export interface Schema {
   settings: SettingsTable;
   users: UsersTable;
@@ -390,6 +410,7 @@ export interface Schema {
   fleet_strategy: FleetStrategyTable;
   fleet_strategy_steps: FleetStrategyStepsTable;
   certificates: CertificatesTable;
+  backups: BackupsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -405,3 +426,4 @@ export type SubcloudRow = Selectable<SubcloudsTable>;
 export type SubcloudErrorRow = Selectable<SubcloudErrorsTable>;
 export type ReleaseRow = Selectable<ReleasesTable>;
 export type CertificateRow = Selectable<CertificatesTable>;
+export type BackupRow = Selectable<BackupsTable>;

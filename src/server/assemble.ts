@@ -3,6 +3,7 @@
  * listening. Tests call this with a fresh database and use app.inject();
  * `start.ts` adds listening, start-up chores and background loops.
  */
+import { dirname, join } from 'node:path';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { frameworkErrors, installErrorHandler, MAX_PARAM_LENGTH } from '../api/error-handler.js';
@@ -82,6 +83,9 @@ import { ChildRenewal } from '../resources/certificates/child-renewal.js';
 import { CertificateMonitor } from '../resources/certificates/certificate.monitor.js';
 import { CertificateService } from '../resources/certificates/certificate.service.js';
 import { certificateRoutes } from '../resources/certificates/certificate.routes.js';
+import { backupRoutes } from '../resources/backups/backup.routes.js';
+import { BackupService } from '../resources/backups/backup.service.js';
+import { backupConfig } from '../resources/backups/backup-config.js';
 import { alarmWindows } from '../resources/certificates/certificate.views.js';
 
 export interface AssembleDeps {
@@ -97,6 +101,10 @@ export interface AssembleDeps {
   catalogue?: Catalogue;
   /** Folder for release content (blob store). */
   softwareDir: string;
+  /** Where platform backups go unless an operator names a folder. @default backups beside softwareDir */
+  backupDir?: string;
+  /** The whole server configuration, which backups keep (secrets sealed). @default the parts given in config */
+  fullConfig?: Partial<ServerConfig>;
   /** This site's role and name: the kind of CA it keeps and its subject. @default standalone, starling */
   site?: { role: SiteRole; systemName: string };
   /**
@@ -146,6 +154,8 @@ export interface Assembled {
   routes: DeclaredRoute[];
   /** This controller's CA and certificates. */
   pki: PlatformPki;
+  /** Platform backups: call recover() at start. */
+  backups: BackupService;
   /** Renews children's certificates over their reports. */
   renewal: ChildRenewal;
   certificates: CertificateService;
@@ -289,6 +299,18 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     streams.closeAll();
   });
 
+  const backups = new BackupService({
+    db,
+    database,
+    clock,
+    fault,
+    log,
+    defaultDir: deps.backupDir ?? join(dirname(deps.softwareDir), 'backups'),
+    source: async () => {
+      const row = await system.get();
+      return { softwareDir: deps.softwareDir, system: { name: row.name, role: row.role, mode: row.mode }, ...backupConfig(deps.fullConfig ?? deps.config) };
+    },
+  });
   const certificates = new CertificateService({ db, clock, pki, monitor: certificateMonitor, windows, useServerTls: () => useServerTls() });
   await app.register(
     async (api) => {
@@ -316,6 +338,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
       await api.register(fleetMapRoutes({ db, watcher: fleetMap, streams }));
       await api.register(reportRoutes({ reports, renewal, maxWaitMs: deps.config.reportIntervalMs }));
       await api.register(certificateRoutes({ certificates }));
+      await api.register(backupRoutes({ backups }));
     },
     { prefix: '/api/v1' },
   );
@@ -325,5 +348,5 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     const tls = pki.serverTls();
     (app.server as unknown as TlsServer).setSecureContext({ key: tls.key, cert: tls.cert, ca: tls.ca });
   }
-  return { streams, pki, renewal, certificates, certificateMonitor, useServerTls, app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, subcloudAudit, syncAudit, sync, waiters, heartbeat, blobs, subcloudTransfers, releases, deploy, strategy, fleet, routes, pulses };
+  return { streams, pki, renewal, certificates, backups, certificateMonitor, useServerTls, app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, subcloudAudit, syncAudit, sync, waiters, heartbeat, blobs, subcloudTransfers, releases, deploy, strategy, fleet, routes, pulses };
 }

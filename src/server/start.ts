@@ -61,11 +61,12 @@ export async function startController(config: ServerConfig, options: StartOption
     const applied = await migrateToLatest(database);
     log.info({ database: database.description, dialect: database.dialect, applied }, 'database ready');
     const https = !config.insecureHttp;
-    const parts = await assemble({ config, database, log, clock, metrics, softwareDir: join(config.dataDir, 'software'), site: { role: config.role, systemName: config.systemName }, https });
+    const parts = await assemble({ config, fullConfig: config, database, log, clock, metrics, softwareDir: join(config.dataDir, 'software'), backupDir: join(config.dataDir, 'backups'), site: { role: config.role, systemName: config.systemName }, https });
     const refreshTrustFile = () => {
       if (trustFile && writeTrustFile(trustFile.caFile, parts)) log.info({ caFile: trustFile.caFile }, 'the CAs clients trust this controller by changed: rewrote the CA file');
     };
     const admin = await parts.users.ensureAdmin(config.adminPassword);
+    await parts.backups.recover();
     await parts.system.ensure({ name: config.systemName, mode: config.systemMode, role: config.role });
     await parts.groups.ensureDefault();
     if (admin.created) log.info('created the admin user');

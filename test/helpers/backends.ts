@@ -92,6 +92,23 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
   };
 }
 
+/**
+ * Runs `work` holding the lock test schemas are created and dropped under:
+ * for a test that makes and migrates a PostgreSQL schema of its own (a
+ * restore), which another file's drop would otherwise break.
+ */
+export async function withSchemaLock<T>(work: () => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: TEST_PG_URL });
+  await c.connect();
+  try {
+    await c.query('select pg_advisory_lock($1)', [SCHEMA_LOCK]);
+    return await work();
+  } finally {
+    await c.query('select pg_advisory_unlock($1)', [SCHEMA_LOCK]).catch(() => undefined);
+    await c.end();
+  }
+}
+
 export interface BackendContext {
   /** The database for the running test; fresh for each test. */
   database: TestDatabase;
