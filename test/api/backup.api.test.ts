@@ -9,11 +9,13 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
+import { sql } from 'kysely';
 import pg from 'pg';
+import { openDatabase } from '../../src/db/database.js';
 import { restoreBackup, RestoreRefused } from '../../src/resources/backups/backup-restore.js';
 import { createTestApi, type TestApi } from '../helpers/api.js';
 import { describeEachBackend, TEST_PG_URL, withSchemaLock } from '../helpers/backends.js';
@@ -106,7 +108,7 @@ describeEachBackend('platform backup and restore', (ctx, dialect) => {
     const sqliteDir = join(work, 'restored-sqlite');
     const result = await restoreBackup({ archive: backup.path, dataDir: sqliteDir, passphrase: PASSPHRASE });
     assert.equal(result.manifest.dialect, dialect);
-    const restoredSqlite = await import('../../src/db/database.js').then((m) => m.openDatabase({ sqlitePath: join(sqliteDir, 'starling.db') }));
+    const restoredSqlite = openDatabase({ sqlitePath: join(sqliteDir, 'starling.db') });
     try {
       const got = await tableRows(restoredSqlite);
       for (const [table, rows] of expected) assert.deepEqual(got.get(table), rows, `table ${table} restored onto SQLite`);
@@ -121,13 +123,11 @@ describeEachBackend('platform backup and restore', (ctx, dialect) => {
     const schema = `t_restore_${process.pid}_${Date.now().toString(36)}`;
     try {
       await withSchemaLock(() => restoreBackup({ archive: backup.path, dataDir: join(work, 'restored-pg'), databaseUrl: TEST_PG_URL, pgSchema: schema, passphrase: PASSPHRASE }));
-      const { openDatabase } = await import('../../src/db/database.js');
       const restoredPg = openDatabase({ databaseUrl: TEST_PG_URL, pgSchema: schema });
       try {
         const got = await tableRows(restoredPg);
         for (const [table, rows] of expected) assert.deepEqual(got.get(table), rows, `table ${table} restored onto PostgreSQL`);
         // Serial numbers go on after the restored ones (PostgreSQL's sequences do not see explicit ids).
-        const { sql } = await import('kysely');
         const seqs = (await sql<{ next: number; max: number }>`select nextval(pg_get_serial_sequence('event_log', 'seq')) as next, (select max(seq) from event_log) as max`.execute(restoredPg.db)).rows[0]!;
         assert.ok(Number(seqs.next) > Number(seqs.max), `next event seq ${seqs.next} after the restored ${seqs.max}`);
       } finally {
@@ -211,7 +211,7 @@ describeEachBackend('platform backup and restore', (ctx, dialect) => {
 
   test('a backup its controller never finished is failed at the next start, its partial file removed', async () => {
     const partial = join(work, 'out', 'stale_platform_backup.tar.partial');
-    await (await import('node:fs/promises')).mkdir(join(work, 'out'), { recursive: true });
+    await mkdir(join(work, 'out'), { recursive: true });
     await writeFile(partial, 'half an archive');
     await ctx.database.db.insertInto('backups').values({ id: 'b-stale', name: 'stale_platform_backup', state: 'in-progress', path: join(work, 'out', 'stale_platform_backup.tar'), size: null, sha256: null, secrets: 'sealed', schedule: null, error: null, created_by: 'admin', created_at: Date.now(), completed_at: null }).execute();
     await api.backups.recover();

@@ -60,26 +60,22 @@ export function manifestDigest(m: Pick<Manifest, 'name' | 'system' | 'migrations
 export class ArchiveError extends Error {}
 
 /** sha256 and size of a file. */
-export async function digestFile(path: string): Promise<ManifestPart & { path: string }> {
+export async function digestFile(path: string): Promise<{ size: number; sha256: string }> {
   const hash = createHash('sha256');
   let size = 0;
   for await (const chunk of createReadStream(path)) {
     hash.update(chunk as Buffer);
     size += (chunk as Buffer).length;
   }
-  return { path, size, sha256: hash.digest('hex') };
+  return { size, sha256: hash.digest('hex') };
 }
 
 /** Writes the tar: the manifest first, then each part from `sourceOf(part)`, to `out`. */
 export async function packArchive(out: string, manifest: Manifest, sourceOf: (part: ManifestPart) => string): Promise<void> {
   const pack = tar.pack();
   const written = pipeline(pack as unknown as NodeJS.ReadableStream, createWriteStream(out, { mode: 0o600 }));
-  const entry = (header: { name: string; mode: number }, body: Buffer) =>
-    new Promise<tar.Pack>((resolve, reject) => {
-      pack.entry(header, body, (err) => (err ? reject(err) : resolve(pack)));
-    });
   try {
-    await entry({ name: MANIFEST, mode: 0o600 }, Buffer.from(JSON.stringify(manifest, null, 2)));
+    await new Promise<void>((resolve, reject) => pack.entry({ name: MANIFEST, mode: 0o600 }, Buffer.from(JSON.stringify(manifest, null, 2)), (err) => (err ? reject(err) : resolve())));
     for (const part of manifest.parts) {
       const source = sourceOf(part);
       const size = (await stat(source)).size;
@@ -149,17 +145,11 @@ export async function extractArchive(archive: string, staging: string): Promise<
       if (path === SECRETS_PART) sealed = parseSealed(Buffer.concat(keep));
     }
   })();
-  const input = createReadStream(archive);
-  const fed = new Promise<void>((resolve, reject) => {
-    input.once('error', reject);
-    extract.once('error', reject);
-    extract.once('finish', resolve);
-    input.pipe(extract as unknown as NodeJS.WritableStream);
-  });
+  // A file, not an upload: pipeline() may own the feeding and tear both ends down on a failure.
+  const fed = pipeline(createReadStream(archive), extract as unknown as NodeJS.WritableStream);
   try {
     await Promise.all([consume, fed]);
   } catch (err) {
-    input.destroy();
     extract.destroy();
     if (err instanceof ArchiveError) throw err;
     throw new ArchiveError(`the archive cannot be read (truncated, or not a tar file): ${(err as Error).message}`);

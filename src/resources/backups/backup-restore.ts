@@ -16,10 +16,9 @@
  *    it the new one; both start.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
@@ -254,11 +253,4 @@ async function switchSqlite(restored: string, target: string): Promise<void> {
 /** Staging left by a restore that was killed. */
 async function dropLeftovers(dataDir: string): Promise<void> {
   for (const name of await readdir(dataDir)) if (name.startsWith(STAGING_PREFIX)) await rm(join(dataDir, name), { recursive: true, force: true });
-}
-
-/** The passphrase from a file: its first line (a trailing newline is not part of it). */
-export function readPassphraseFile(path: string): string {
-  const text = readFileSync(path, 'utf8').split(/\r?\n/)[0] ?? '';
-  if (text.length < 8) throw new RestoreRefused(`${path}: a backup passphrase has at least 8 characters`);
-  return text;
 }

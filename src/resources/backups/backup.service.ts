@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { ConflictError, InputError, NotFoundError } from '../../core/errors.js';
@@ -106,9 +106,8 @@ export class BackupService {
   }
 
   private async run(row: BackupRow, source: BackupSource, passphrase: string | undefined): Promise<void> {
-    const dir = row.path.slice(0, -`/${row.name}.tar`.length);
     try {
-      const written = await writeBackup(source, { outDir: dir, name: row.name, ...(passphrase ? { passphrase } : {}) });
+      const written = await writeBackup(source, { outDir: dirname(row.path), name: row.name, ...(passphrase ? { passphrase } : {}) });
       await this.finish(row.id, { state: 'complete', size: written.size, sha256: written.sha256 });
       this.deps.log.info({ backup: row.name, path: written.path, bytes: written.size, secrets: row.secrets }, 'platform backup complete');
     } catch (err) {
