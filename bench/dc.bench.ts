@@ -149,7 +149,8 @@ function watchConnections(client: Client) {
       const seconds = (last.at - first.at) / 1000;
       const per = (k: 'connections' | 'full' | 'resumed') => (last.c[k] - first.c[k]) / seconds;
       const peak = (k: 'connections' | 'full' | 'resumed') => Math.max(0, ...samples.slice(1).map((s, i) => (s.c[k] - samples[i]!.c[k]) / ((s.at - samples[i]!.at) / 1000)));
-      return { connections: per('connections'), connectionsPeak: peak('connections'), full: per('full'), resumed: per('resumed'), handshakesPeak: Math.max(peak('full') + peak('resumed'), 0), total: last.c.full + last.c.resumed - first.c.full - first.c.resumed };
+      const count = (k: 'connections' | 'full' | 'resumed') => last.c[k] - first.c[k];
+      return { counts: { connections: count('connections'), full: count('full'), resumed: count('resumed') }, connections: per('connections'), connectionsPeak: peak('connections'), full: per('full'), resumed: per('resumed'), handshakesPeak: Math.max(peak('full') + peak('resumed'), 0), total: last.c.full + last.c.resumed - first.c.full - first.c.resumed };
     },
   };
 }
@@ -189,6 +190,7 @@ async function runBackend(kind: 'postgres' | 'sqlite', transport: Transport, pro
   const enrollCpu = [serve.pid, ...sims.map((s) => s.pid!)].map((pid) => watchProcess(pid));
   const postgresCpu0 = kind === 'postgres' ? cpuSecondsOfCommand('postgres') : 0;
   const queries0 = await queryCounts(client);
+  const enrollConnections = watchConnections(client);
   const starting = Promise.all(sims.map((s) => s.ask({ type: 'start' }, 'started', 30 * 60_000)));
   const onlineS = await waitFor('all online', async () => (await counter.online()) >= added, 10 * 60_000);
   const started = await starting;
@@ -206,6 +208,10 @@ async function runBackend(kind: 'postgres' | 'sqlite', transport: Transport, pro
     .join(', ');
   const statements = [...queries1].reduce((sum, [k, n]) => sum + n - (queries0.get(k) ?? 0), 0);
   row({ measure: 'enrollment: database statements per subcloud', value: statements / added, unit: '', note: perSubcloud });
+  const enrollSeen = await enrollConnections.end();
+  const perEnrolled = (n: number) => n / added;
+  row({ measure: 'enrollment: new connections per subcloud', value: perEnrolled(enrollSeen.counts.connections), unit: '' });
+  if (transport === 'tls') row({ measure: 'enrollment: TLS handshakes per subcloud', value: perEnrolled(enrollSeen.counts.full + enrollSeen.counts.resumed), unit: '', note: `${fmt(perEnrolled(enrollSeen.counts.full))} full + ${fmt(perEnrolled(enrollSeen.counts.resumed))} resumed` });
   row({ measure: 'time until all online (from enrollment)', value: (performance.now() - t1) / 1000, unit: 's', target: { op: '<=', value: TARGETS.onlineS } });
 
   // STARLING_BENCH_DC_ENROLL_ONLY=1 stops here (a quicker look at enrollment).

@@ -129,7 +129,7 @@ export class HostAgent {
       // Loaded only to enroll: the X.509 library is not part of a running agent's memory.
       const { prepareEnrollment } = await import('../pki/child-enrollment.js');
       const prepared = await prepareEnrollment(this.options.controller, this.options.enrollToken, hostPrincipal(this.options.hostname), durations.cliRequestTimeoutMs);
-      const client = new JsonClient(this.options.controller, prepared.tls ? { ca: prepared.tls.ca } : undefined);
+      const client = new JsonClient(this.options.controller, prepared.tls ? { ca: prepared.tls.ca } : undefined, prepared.connection);
       try {
         reply = await client.post('/api/v1/agent/enroll', { token: prepared.secret, hostname: this.options.hostname, ...(prepared.csr ? { csr: prepared.csr } : {}) }, { timeoutMs: durations.cliRequestTimeoutMs });
       } finally {

@@ -6,24 +6,12 @@
  * parent that does not present the pinned CA gets nothing: not the token,
  * not a request.
  */
+import type { TLSSocket } from 'node:tls';
 import { parseEnrollToken } from '../protocol/enroll-token.js';
 import { certificateRequest, newPrivateKeyPem } from './csr-writer.js';
-import { displayFingerprint } from './fingerprint.js';
-import { presentedChain } from './peer-chain.js';
+import { pinnedConnection } from './pinned-connection.js';
 
 export { clientTlsOptions, type ClientTls } from './client-tls.js';
-
-/** The parent presented no certificate from the CA the token pins: someone else is answering at that address. */
-export class PinMismatchError extends Error {
-  constructor(url: string, pinned: string, presented: string[]) {
-    super(
-      `refusing ${url}: it presented no certificate from the CA the enroll token pins (${displayFingerprint(pinned)}); ` +
-        `it presented ${presented.map(displayFingerprint).join(', ') || 'none'}. Nothing was sent. ` +
-        'Check the address, or a machine in the middle of the link; issue a new token if the controller\'s CA changed.',
-    );
-    this.name = 'PinMismatchError';
-  }
-}
 
 export interface PreparedEnrollment {
   /** The token's secret, to send. */
@@ -32,6 +20,8 @@ export interface PreparedEnrollment {
   tls?: { ca: string; key: string };
   /** The certificate request to send. */
   csr?: string;
+  /** The verified connection to send the token on (one handshake for the whole enrollment); absent for plain HTTP. */
+  connection?: TLSSocket;
 }
 
 /** A key pair and a request for it, made ahead (the fleet simulator's virtual sites share one). */
@@ -51,9 +41,12 @@ export async function prepareEnrollment(url: string, token: string, commonName: 
   if (!caFingerprint) {
     throw new Error(`the enroll token carries no CA fingerprint, so ${url} cannot be verified: issue a new token (tokens from a controller that serves HTTPS end in ".<sha256 of its CA>")`);
   }
-  const chain = await presentedChain(url, timeoutMs);
-  const anchor = chain.find((c) => c.fingerprint === caFingerprint);
-  if (!anchor) throw new PinMismatchError(url, caFingerprint, chain.map((c) => c.fingerprint));
-  const made = key ?? (await enrollmentKey(commonName));
-  return { secret, tls: { ca: anchor.pem, key: made.privateKeyPem }, csr: made.csr };
+  const { socket, caPem } = await pinnedConnection(url, caFingerprint, timeoutMs);
+  try {
+    const made = key ?? (await enrollmentKey(commonName));
+    return { secret, tls: { ca: caPem, key: made.privateKeyPem }, csr: made.csr, connection: socket };
+  } catch (err) {
+    socket.destroy();
+    throw err;
+  }
 }

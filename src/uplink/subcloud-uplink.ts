@@ -193,9 +193,9 @@ export class SubcloudUplink {
       const { prepareEnrollment } = await import('../pki/child-enrollment.js');
       const key = await this.options.enrollmentKey?.();
       const prepared = await this.transport(() => prepareEnrollment(controller, token, undefined, durations.cliRequestTimeoutMs, key), { requestBytes: 300, responseBytes: 1500 });
+      client = new JsonClient(controller, prepared.tls ? { ca: prepared.tls.ca } : undefined, prepared.connection);
       const ca = this.options.ca?.needed() ? this.options.ca : undefined;
       const caCsr = ca ? await ca.request() : undefined;
-      client = new JsonClient(controller, prepared.tls ? { ca: prepared.tls.ca } : undefined);
       const body = { token: prepared.secret, ...(prepared.csr ? { csr: prepared.csr } : {}), ...(caCsr ? { ca_csr: caCsr } : {}) };
       const reply = await this.transport(
         () => client!.post<{ id: number; name: string; credential: string; certificate?: string; ca_certificate?: string }>('/api/v1/dc/enroll', body, { timeoutMs: durations.cliRequestTimeoutMs }),
