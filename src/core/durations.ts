@@ -194,6 +194,8 @@ export const durations = {
   caAlarmBeforeMs: 180 * DAY,
   /** The certificate expiry audit (500.200 / 500.210): hourly is ample for windows counted in days; renewals and installs run it at once. */
   certificateAuditIntervalMs: 1 * HOUR,
+  /** Backup schedules are looked at this often (cron's resolution is a minute). */
+  backupScheduleTickMs: 15 * SECOND,
   /**
    * How long the API listener lets a client resume its TLS session (a
    * ticket) instead of a full handshake: a day, so sites back from an

@@ -14,6 +14,7 @@ import { certificates } from './migrations/0011_certificates.js';
 import { subcloudCertificates } from './migrations/0012_subcloud_certificates.js';
 import { endedSessions } from './migrations/0013_ended_sessions.js';
 import { backups } from './migrations/0014_backups.js';
+import { backupSchedules } from './migrations/0015_backup_schedules.js';
 
 /**
  * Versioned migrations, the same list for both backends, applied in name
@@ -35,6 +36,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0012_subcloud_certificates': subcloudCertificates(),
     '0013_ended_sessions': endedSessions(),
     '0014_backups': backups(),
+    '0015_backup_schedules': backupSchedules(),
   };
 }
 

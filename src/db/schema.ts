@@ -4,6 +4,7 @@
  * is text, so that the same SQL runs on both.
  */
 import type { Generated, Insertable, Selectable } from 'kysely';
+import type { BackupSchedulesTable, BackupsTable } from './backup-tables.js';
 
 export type Flag = 0 | 1;
 
@@ -367,24 +368,6 @@ export interface CertificatesTable {
 }
 
 /** A platform backup this controller made (src/resources/backups). */
-export interface BackupsTable {
-  id: string;
-  /** `<system>_platform_backup_<UTC timestamp>`, or `<schedule>-<UTC timestamp>`. */
-  name: string;
-  /** `in-progress`, `complete` or `failed`. */
-  state: string;
-  /** The archive on this controller's disk. */
-  path: string;
-  size: number | null;
-  sha256: string | null;
-  /** `sealed` (with a passphrase) or `omitted`. */
-  secrets: string;
-  schedule: string | null;
-  error: string | null;
-  created_by: string | null;
-  created_at: number;
-  completed_at: number | null;
-}
 
 export interface Schema {
   settings: SettingsTable;
@@ -411,6 +394,7 @@ export interface Schema {
   fleet_strategy_steps: FleetStrategyStepsTable;
   certificates: CertificatesTable;
   backups: BackupsTable;
+  backup_schedules: BackupSchedulesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -427,3 +411,4 @@ export type SubcloudErrorRow = Selectable<SubcloudErrorsTable>;
 export type ReleaseRow = Selectable<ReleasesTable>;
 export type CertificateRow = Selectable<CertificatesTable>;
 export type BackupRow = Selectable<BackupsTable>;
+export type BackupScheduleRow = Selectable<BackupSchedulesTable>;

@@ -17,7 +17,7 @@ import type { Database } from './database.js';
 export type Row = Record<string, unknown>;
 
 /** Tables that are bookkeeping of this copy of the database, not the system's state. */
-export const NOT_COPIED = new Set(['kysely_migration', 'kysely_migration_lock', 'backups', 'backup_schedules']);
+export const NOT_COPIED = new Set(['kysely_migration', 'kysely_migration_lock', 'backups']);
 
 /** Rows are handed out this many at a time, so a large table never sits in memory whole. */
 const PAGE_ROWS = 2000;

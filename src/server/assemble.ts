@@ -86,6 +86,8 @@ import { certificateRoutes } from '../resources/certificates/certificate.routes.
 import { backupRoutes } from '../resources/backups/backup.routes.js';
 import { BackupService } from '../resources/backups/backup.service.js';
 import { backupConfig } from '../resources/backups/backup-config.js';
+import { backupScheduleRoutes } from '../resources/backups/backup-schedule.routes.js';
+import { BackupScheduleService } from '../resources/backups/backup-schedule.service.js';
 import { alarmWindows } from '../resources/certificates/certificate.views.js';
 
 export interface AssembleDeps {
@@ -156,6 +158,8 @@ export interface Assembled {
   pki: PlatformPki;
   /** Platform backups: call recover() at start. */
   backups: BackupService;
+  /** Backup schedules and pruning: start.ts ticks them. */
+  backupSchedules: BackupScheduleService;
   /** Renews children's certificates over their reports. */
   renewal: ChildRenewal;
   certificates: CertificateService;
@@ -311,6 +315,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
       return { softwareDir: deps.softwareDir, system: { name: row.name, role: row.role, mode: row.mode }, ...backupConfig(deps.fullConfig ?? deps.config) };
     },
   });
+  const backupSchedules = new BackupScheduleService({ db, clock, log, backups });
   const certificates = new CertificateService({ db, clock, pki, monitor: certificateMonitor, windows, useServerTls: () => useServerTls() });
   await app.register(
     async (api) => {
@@ -339,6 +344,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
       await api.register(reportRoutes({ reports, renewal, maxWaitMs: deps.config.reportIntervalMs }));
       await api.register(certificateRoutes({ certificates }));
       await api.register(backupRoutes({ backups }));
+      await api.register(backupScheduleRoutes({ schedules: backupSchedules }));
     },
     { prefix: '/api/v1' },
   );
@@ -348,5 +354,5 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     const tls = pki.serverTls();
     (app.server as unknown as TlsServer).setSecureContext({ key: tls.key, cert: tls.cert, ca: tls.ca });
   }
-  return { streams, pki, renewal, certificates, backups, certificateMonitor, useServerTls, app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, subcloudAudit, syncAudit, sync, waiters, heartbeat, blobs, subcloudTransfers, releases, deploy, strategy, fleet, routes, pulses };
+  return { streams, pki, renewal, certificates, backups, backupSchedules, certificateMonitor, useServerTls, app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, subcloudAudit, syncAudit, sync, waiters, heartbeat, blobs, subcloudTransfers, releases, deploy, strategy, fleet, routes, pulses };
 }

@@ -158,6 +158,10 @@ export async function startController(config: ServerConfig, options: StartOption
     } });
     loops.push(certificateAudit);
     await certificateAudit.runNow();
+    // Backup schedules and pruning; one tick at start makes up a run missed while the controller was down.
+    const backupSchedules = startLoop({ name: 'backup-schedules', intervalMs: durations.backupScheduleTickMs, log, tick: async () => void (await parts.backupSchedules.tick()) });
+    loops.push(backupSchedules);
+    void backupSchedules.runNow();
     if (!https) log.warn(PLAIN_HTTP_WARNING);
     const address = await parts.app.listen({ port: config.port, host: config.host });
     const url = address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost');

@@ -32,7 +32,8 @@ async function tableRows(database: Parameters<typeof openSnapshot>[0]): Promise<
     for (const table of snapshot.tables) {
       const rows: string[] = [];
       // What the backup itself made after or while its snapshot was taken: its alarm's events, its audit row.
-      for await (const page of snapshot.rows(table)) for (const r of page) if (r.alarm_id !== '210.001' && !String(r.route ?? '').startsWith('/api/v1/backups')) rows.push(canonical(r));
+      // and the restore's 210.002, which the restored database carries until restore-complete (checked on its own).
+      for await (const page of snapshot.rows(table)) for (const r of page) if (r.alarm_id !== '210.001' && r.alarm_id !== '210.002' && !String(r.route ?? '').startsWith('/api/v1/backups')) rows.push(canonical(r));
       out.set(table, rows.sort());
     }
   } finally {
@@ -112,6 +113,9 @@ describeEachBackend('platform backup and restore', (ctx, dialect) => {
     try {
       const got = await tableRows(restoredSqlite);
       for (const [table, rows] of expected) assert.deepEqual(got.get(table), rows, `table ${table} restored onto SQLite`);
+      const restoring = await restoredSqlite.db.selectFrom('alarms').select(['entity_instance_id', 'reason_text']).where('alarm_id', '=', '210.002').execute();
+      assert.deepEqual(restoring.map((a) => a.entity_instance_id), ['host=test-system'], '210.002 stands in the restored system');
+      assert.match(restoring[0]!.reason_text, /restore-complete/);
       assert.deepEqual([...got.keys()].sort(), [...expected.keys()].sort());
     } finally {
       await restoredSqlite.close();
@@ -213,11 +217,23 @@ describeEachBackend('platform backup and restore', (ctx, dialect) => {
     const partial = join(work, 'out', 'stale_platform_backup.tar.partial');
     await mkdir(join(work, 'out'), { recursive: true });
     await writeFile(partial, 'half an archive');
-    await ctx.database.db.insertInto('backups').values({ id: 'b-stale', name: 'stale_platform_backup', state: 'in-progress', path: join(work, 'out', 'stale_platform_backup.tar'), size: null, sha256: null, secrets: 'sealed', schedule: null, error: null, created_by: 'admin', created_at: Date.now(), completed_at: null }).execute();
+    await ctx.database.db.insertInto('backups').values({ id: 'b-stale', name: 'stale_platform_backup', state: 'in-progress', path: join(work, 'out', 'stale_platform_backup.tar'), size: null, sha256: null, secrets: 'sealed', schedule: null, error: null, created_by: 'admin', created_at: Date.now(), completed_at: null, expires_at: null }).execute();
     await api.backups.recover();
     const row = (await api.request('admin', 'GET', '/api/v1/backups/stale_platform_backup')).body;
     assert.equal(row.state, 'failed');
     assert.match(row.error, /stopped while the backup was being written/);
     assert.ok(!existsSync(partial));
+  });
+
+  test('system restore-complete clears 210.002; with none standing it is refused', async () => {
+    await api.fault.raise({ alarm_id: '210.002', entity_instance_id: 'host=test-system', severity: 'minor', reason_text: 'System Restore in progress' });
+    assert.equal((await api.request('operator', 'POST', '/api/v1/system/restore-complete')).status, 403);
+    const done = await api.request('admin', 'POST', '/api/v1/system/restore-complete');
+    assert.equal(done.status, 200, done.text);
+    assert.deepEqual(done.body.cleared, ['host=test-system']);
+    assert.equal((await api.request('admin', 'GET', '/api/v1/alarms?alarm_id=210.002')).body.items.length, 0);
+    const again = await api.request('admin', 'POST', '/api/v1/system/restore-complete');
+    assert.equal(again.status, 409);
+    assert.match(again.body.message, /no restore is in progress/);
   });
 });

@@ -1,14 +1,15 @@
 /**
  * `starling backup create | list | show | delete | restore` (StarlingX
- * backup.yml and restore_platform.yml). Create, list, show and delete talk
+ * backup.yml and restore_platform.yml), and `backup schedule …`. Create, list, show and delete talk
  * to a running controller (archives download over REST, with Range); restore works on a
  * stopped one's data folder and database, with no controller running.
  */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { renderList, renderObject } from '../output.js';
+import { passphraseFrom } from '../passphrase-file.js';
+import { registerBackupScheduleCommands } from './backup-schedule.js';
 
 type Row = Record<string, unknown>;
 
@@ -18,24 +19,12 @@ const COLUMNS = [
   { header: 'Size', value: (b: Row) => (typeof b.size === 'number' ? megabytes(b.size) : '') },
   { header: 'Secrets', value: (b: Row) => b.secrets },
   { header: 'Created', value: (b: Row) => b.created_at },
+  { header: 'Expires', value: (b: Row) => b.expires_at ?? '' },
   { header: 'Error', value: (b: Row) => b.error ?? '' },
 ];
 
 function megabytes(bytes: number): string {
   return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
-
-/** The passphrase: the file's first line, at least 8 characters. Never a flag value (it would sit in shell history and `ps`). */
-function passphraseFrom(path: string): string {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new CliError(`--passphrase-file ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
-  }
-  const line = text.split(/\r?\n/)[0] ?? '';
-  if (line.length < 8) throw new CliError(`--passphrase-file ${path}: the passphrase (its first line) needs at least 8 characters`);
-  return line;
 }
 
 export function registerBackupCommands(program: Command, ctx: CliContext): void {
@@ -46,9 +35,10 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
     .description('Back up the running controller: database snapshot, release blobs, CAs and keys, trusted keys, settings (210.001 while it runs)')
     .option('--out <dir>', "absolute folder on the controller for the archive (default <data-dir>/backups)")
     .option('--passphrase-file <file>', 'encrypt the secrets (keys, session key, credentials) with the passphrase on its first line; without it they are left out and the backup cannot rebuild the same system')
+    .option('--ttl <duration>', 'delete it this long after it is made: 30d, 12h, 90m (default: kept until deleted)')
     .option('--no-wait', 'return once started, without waiting for it to finish')
-    .action(async (o: { out?: string; passphraseFile?: string; wait: boolean }, cmd: Command) => {
-      const body = { ...(o.out ? { out_dir: o.out } : {}), ...(o.passphraseFile ? { passphrase: passphraseFrom(o.passphraseFile) } : {}) };
+    .action(async (o: { out?: string; passphraseFile?: string; ttl?: string; wait: boolean }, cmd: Command) => {
+      const body = { ...(o.out ? { out_dir: o.out } : {}), ...(o.passphraseFile ? { passphrase: passphraseFrom(o.passphraseFile) } : {}), ...(o.ttl ? { ttl: o.ttl } : {}) };
       const client = ctx.client();
       let row = await client.request<Row>('POST', '/api/v1/backups', { body });
       if (!o.passphraseFile) ctx.err('warning: no --passphrase-file: the backup leaves out the CAs\' private keys, the session key and credentials');
@@ -89,6 +79,8 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
       await ctx.client().request('DELETE', `/api/v1/backups/${encodeURIComponent(ref)}`);
       ctx.out(`deleted backup ${ref}`);
     });
+
+  registerBackupScheduleCommands(backup, ctx);
 
   backup
     .command('restore')

@@ -22,6 +22,13 @@ export function registerSystemCommands(program: Command, ctx: CliContext): void 
       ctx.out(renderObject(ctx.format(cmd), await ctx.client().request<object>('PATCH', '/api/v1/system', { body })));
     });
   system
+    .command('restore-complete')
+    .description('Say the restored system is back (hosts and subclouds reconnected): clears 210.002, which "backup restore" leaves standing')
+    .action(async () => {
+      const { cleared } = await ctx.client().request<{ cleared: string[] }>('POST', '/api/v1/system/restore-complete');
+      ctx.out(`restore complete: 210.002 cleared for ${cleared.join(', ')}`);
+    });
+  system
     .command('platform-show')
     .description('Show DNS servers, NTP servers and the trusted CA bundle (synced to managed subclouds)')
     .action(async (_o: unknown, cmd: Command) => ctx.out(renderObject(ctx.format(cmd), await ctx.client().request<object>('GET', '/api/v1/system/platform'))));

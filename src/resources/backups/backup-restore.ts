@@ -14,6 +14,9 @@
  * 4. the switch: one rename of the SQLite file, or one transaction renaming
  *    the PostgreSQL schemas. A kill -9 before it leaves the old state, after
  *    it the new one; both start.
+ *
+ * The new database carries 210.002 (restore-alarm.ts) until an operator runs
+ * `starling system restore-complete`.
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
@@ -30,6 +33,7 @@ import type { Row } from '../../db/snapshot.js';
 import { ArchiveError, extractArchive, manifestDigest, type Manifest } from './backup-archive.js';
 import { openSecrets, PassphraseError } from './backup-crypto.js';
 import { secretSettingRows, withSecrets, type Secrets } from './backup-secrets.js';
+import { raiseRestoreAlarm } from './restore-alarm.js';
 
 export interface RestoreOptions {
   archive: string;
@@ -91,6 +95,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
       if (last) await migrateDatabase(database, last);
       const rows = await loadRows(database, staging, manifest, secrets, say);
       await migrateDatabase(database);
+      await raiseRestoreAlarm(database, manifest.system.name, manifest.name);
       return rows;
     };
     let rows: number;

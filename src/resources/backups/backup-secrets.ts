@@ -2,13 +2,16 @@
  * Which copied values are secrets. They leave the table files and travel
  * sealed with the passphrase (backup-crypto.ts), or not at all: private keys,
  * the session-signing key, a subcloud's credential to its system
- * controller, a site job's release token. Password and token *hashes* stay
+ * controller, a site job's release token, backup schedules' passphrases. Password and token *hashes* stay
  * in the rows: they are made to be stored, and a restored system needs them.
  */
 import type { Row } from '../../db/snapshot.js';
 
 /** Settings whose whole value is a secret. */
 const SECRET_SETTINGS = new Set(['session_signing_key', 'uplink', 'site_job']);
+/** The settings key prefix of a backup schedule's passphrase (backup-schedule.service.ts): a secret too. */
+export const SCHEDULE_PASSPHRASE_PREFIX = 'backup_schedule_passphrase:';
+const isSecretSetting = (key: string) => SECRET_SETTINGS.has(key) || key.startsWith(SCHEDULE_PASSPHRASE_PREFIX);
 
 /** Secret values taken out of the rows, by table, then by row key. */
 export interface Secrets {
@@ -32,7 +35,7 @@ export function withoutSecrets(table: string, rows: Row[], into: Secrets): Row[]
   if (table === 'alarms') return rows.filter((r) => r.alarm_id !== '210.001');
   if (table === 'settings') {
     return rows.filter((r) => {
-      if (!SECRET_SETTINGS.has(String(r.key))) return true;
+      if (!isSecretSetting(String(r.key))) return true;
       into.settings[String(r.key)] = String(r.value);
       return false;
     });

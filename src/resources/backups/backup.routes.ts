@@ -3,6 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import { sendFileRange } from '../../api/byte-range.js';
+import { parseDurationText } from '../../core/duration-text.js';
+import { InputError } from '../../core/errors.js';
 import { errorResponses, StringEnum, Text } from '../../api/schemas.js';
 import { ADMINS, ANY_ROLE } from '../users/roles.js';
 import type { BackupService } from './backup.service.js';
@@ -22,6 +24,7 @@ export const BackupSchema = Type.Object({
   created_by: Nullable(Type.String()),
   created_at: Type.String({ format: 'date-time' }),
   completed_at: Nullable(Type.String({ format: 'date-time' })),
+  expires_at: Nullable(Type.String({ format: 'date-time', description: 'When the pruning loop deletes it (from --ttl or its schedule); null: kept until deleted' })),
 });
 
 const BackupRef = Type.Object({ backup: Type.String({ minLength: 1, maxLength: 255, description: 'Backup id or name' }) });
@@ -32,6 +35,7 @@ const CreateBackupBody = Type.Object(
     passphrase: Type.Optional(
       Type.String({ minLength: 8, maxLength: 1024, description: 'Encrypts the secrets in the backup (AES-256-GCM, key from scrypt). Without it they are left out, and the backup cannot make the same system again.' }),
     ),
+    ttl: Type.Optional(Type.String({ maxLength: 32, description: 'How long the backup is kept before the pruning loop deletes it: 30d, 12h, 90m (default: until deleted)' })),
   },
   { additionalProperties: false },
 );
@@ -61,7 +65,10 @@ export const backupRoutes =
         },
       },
       async (request, reply) => {
-        const backup = await backups.create(request.body, request.principal?.name ?? null);
+        const { ttl, ...rest } = request.body;
+        const ttl_ms = ttl === undefined ? undefined : parseDurationText(ttl);
+        if (ttl !== undefined && ttl_ms === undefined) throw new InputError(`ttl: "${ttl}" is not a duration such as 30d, 12h or 90m`, 'ttl');
+        const backup = await backups.create({ ...rest, ...(ttl_ms ? { ttl_ms } : {}) }, request.principal?.name ?? null);
         request.auditTarget = backup.name;
         return reply.status(202).send(backup);
       },
@@ -74,6 +81,19 @@ export const backupRoutes =
         await backups.delete(request.params.backup);
         return (reply as FastifyReply).status(204).send();
       },
+    );
+    app.post(
+      '/system/restore-complete',
+      {
+        config: { roles: ADMINS },
+        schema: {
+          tags: ['backups'],
+          summary: 'Say a restored system is back (StarlingX system restore-complete)',
+          description: 'Clears 210.002, which a restore writes into the restored database. 409 when no restore is in progress.',
+          response: { 200: Type.Object({ cleared: Type.Array(Type.String(), { description: 'Entities whose 210.002 cleared' }) }), ...errorResponses },
+        },
+      },
+      async () => backups.restoreComplete(),
     );
     app.get(
       '/backups/:backup/archive',

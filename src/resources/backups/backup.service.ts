@@ -16,6 +16,7 @@ import type { Database } from '../../db/database.js';
 import type { BackupRow, Schema } from '../../db/schema.js';
 import type { FaultService } from '../alarms/fault.service.js';
 import { writeBackup, type BackupSource } from './backup-writer.js';
+import { ALARM_RESTORE } from './restore-alarm.js';
 
 export interface BackupView {
   id: string;
@@ -30,6 +31,8 @@ export interface BackupView {
   created_by: string | null;
   created_at: string;
   completed_at: string | null;
+  /** When the pruning loop deletes it; null: kept until deleted. */
+  expires_at: string | null;
 }
 
 export interface BackupDeps {
@@ -68,7 +71,7 @@ export class BackupService {
     if (stale.length) await this.clearAlarm();
   }
 
-  async create(input: { out_dir?: string; passphrase?: string; schedule?: string; name?: string }, by: string | null): Promise<BackupView> {
+  async create(input: { out_dir?: string; passphrase?: string; schedule?: string; name?: string; ttl_ms?: number }, by: string | null): Promise<BackupView> {
     if (input.out_dir !== undefined && !isAbsolute(input.out_dir)) throw new InputError('out_dir: must be an absolute folder on the controller', 'out_dir');
     const busy = await this.deps.db.selectFrom('backups').select('name').where('state', '=', 'in-progress').executeTakeFirst();
     if (busy || this.running) throw new ConflictError(`a backup is in progress (${busy?.name ?? 'starting'}); one runs at a time`);
@@ -89,6 +92,7 @@ export class BackupService {
       created_by: by,
       created_at: now,
       completed_at: null,
+      expires_at: input.ttl_ms ? now + input.ttl_ms : null,
     };
     try {
       await this.deps.db.insertInto('backups').values(row).execute();
@@ -135,6 +139,15 @@ export class BackupService {
   private async clearAlarm(): Promise<void> {
     const standing = await this.deps.db.selectFrom('alarms').select('entity_instance_id').where('alarm_id', '=', ALARM_BACKUP).execute();
     if (standing.length) await this.deps.fault.batch({ clear: standing.map((a) => ({ alarm_id: ALARM_BACKUP, entity_instance_id: a.entity_instance_id })) });
+  }
+
+  /** StarlingX's `system restore-complete`: the operator says the restored system is back; 210.002 clears. */
+  async restoreComplete(): Promise<{ cleared: string[] }> {
+    const standing = await this.deps.db.selectFrom('alarms').select('entity_instance_id').where('alarm_id', '=', ALARM_RESTORE).execute();
+    if (!standing.length) throw new ConflictError(`no restore is in progress (${ALARM_RESTORE} is not raised)`);
+    await this.deps.fault.batch({ clear: standing.map((a) => ({ alarm_id: ALARM_RESTORE, entity_instance_id: a.entity_instance_id })) });
+    this.deps.log.info('restore complete: 210.002 cleared');
+    return { cleared: standing.map((a) => a.entity_instance_id) };
   }
 
   async list(): Promise<BackupView[]> {
@@ -186,5 +199,6 @@ function toView(row: BackupRow): BackupView {
     created_by: row.created_by,
     created_at: new Date(row.created_at).toISOString(),
     completed_at: row.completed_at === null ? null : new Date(row.completed_at).toISOString(),
+    expires_at: row.expires_at === null ? null : new Date(Number(row.expires_at)).toISOString(),
   };
 }
