@@ -98,7 +98,8 @@ export function openDatabase(options: OpenOptions): Database {
   const log = queryLogger(options.onQuery);
   if (options.databaseUrl) {
     const pool = new pg.Pool({
-      connectionString: options.databaseUrl,
+      // A schema given on its own wins over one in the URL's options (pg lets the URL's override the config's).
+      connectionString: options.pgSchema ? withoutUrlOptions(options.databaseUrl) : options.databaseUrl,
       connectionTimeoutMillis: durations.databaseConnectTimeoutMs,
       // pg's default of 10 capped a system controller at ~400 report
       // transactions/s (each holds a connection for several round trips);
@@ -132,4 +133,12 @@ export function openDatabase(options: OpenOptions): Database {
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), ...(log ? { log } : {}) });
   return { db, dialect: 'sqlite', description: path, sqliteBackup: async (to) => void (await sqlite.backup(to)), close: () => db.destroy() };
+}
+
+/** The URL without its `options` parameter (where a search_path would be set). */
+function withoutUrlOptions(url: string): string {
+  const parsed = new URL(url);
+  if (!parsed.searchParams.has('options')) return url;
+  parsed.searchParams.delete('options');
+  return parsed.toString();
 }

@@ -236,4 +236,21 @@ describeEachBackend('platform backup and restore', (ctx, dialect) => {
     assert.equal(again.status, 409);
     assert.match(again.body.message, /no restore is in progress/);
   });
+
+  test("a PostgreSQL URL whose search path names a schema that does not exist yet is restored there, not into public", async () => {
+    const backup = await backUp({ passphrase: PASSPHRASE });
+    const schema = `t_fresh_${process.pid}_${Date.now().toString(36)}`;
+    const url = `${TEST_PG_URL}${TEST_PG_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+    try {
+      const result = await withSchemaLock(() => restoreBackup({ archive: backup.path, dataDir: join(work, 'fresh'), databaseUrl: url, passphrase: PASSPHRASE }));
+      assert.equal(result.target, `PostgreSQL schema ${schema}`);
+    } finally {
+      await withSchemaLock(async () => {
+        const c = new pg.Client({ connectionString: TEST_PG_URL });
+        await c.connect();
+        await c.query(`drop schema if exists ${schema} cascade`);
+        await c.end();
+      });
+    }
+  });
 });

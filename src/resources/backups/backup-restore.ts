@@ -188,7 +188,10 @@ async function restorePostgres(url: string, schema: string | undefined, load: (d
   const admin = new pg.Client({ connectionString: url, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
   await admin.connect();
   try {
-    const target = (await admin.query<{ s: string }>('select current_schema() as s')).rows[0]?.s ?? schema ?? 'public';
+    // current_schema() is null while the search path's schema does not exist yet (a new database or schema):
+    // the target is then the first schema the URL's search path names, never silently public.
+    const current = (await admin.query<{ s: string | null }>('select current_schema() as s')).rows[0]?.s;
+    const target = current ?? schema ?? firstOfSearchPath((await admin.query<{ search_path: string }>('show search_path')).rows[0]?.search_path) ?? 'public';
     for (const row of (await admin.query<{ n: string }>(`select nspname as n from pg_namespace where nspname like '${SCHEMA_PREFIX}%'`)).rows) {
       await admin.query(`drop schema ${ident(row.n)} cascade`); // left by a restore that was killed before its switch
     }
@@ -217,6 +220,14 @@ async function restorePostgres(url: string, schema: string | undefined, load: (d
   } finally {
     await admin.end();
   }
+}
+
+/** The first schema a search_path names ("$user" is skipped: it is only a pattern). */
+function firstOfSearchPath(path: string | undefined): string | undefined {
+  return path
+    ?.split(',')
+    .map((s) => s.trim().replace(/^"(.*)"$/, '$1'))
+    .find((s) => s && s !== '$user');
 }
 
 function ident(name: string): string {
