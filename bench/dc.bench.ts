@@ -86,10 +86,17 @@ function sqliteCounter(path: string): Counter {
   };
 }
 
-async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<number> {
+/** Polls `probe` until true; with `progress`, prints what it says every 10 s (how the wait went, not only its end). */
+async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number, progress?: () => Promise<string>): Promise<number> {
   const t0 = performance.now();
+  let nextReport = 10_000;
   while (!(await probe())) {
-    if (performance.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    const elapsed = performance.now() - t0;
+    if (elapsed > timeoutMs) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    if (progress && elapsed >= nextReport) {
+      log(`  ${(elapsed / 1000).toFixed(0)} s: ${await progress()}`);
+      nextReport += 10_000;
+    }
     await sleep(250);
   }
   return (performance.now() - t0) / 1000;
@@ -192,7 +199,7 @@ async function runBackend(kind: 'postgres' | 'sqlite', transport: Transport, pro
   const queries0 = await queryCounts(client);
   const enrollConnections = watchConnections(client);
   const starting = Promise.all(sims.map((s) => s.ask({ type: 'start' }, 'started', 30 * 60_000)));
-  const onlineS = await waitFor('all online', async () => (await counter.online()) >= added, 10 * 60_000);
+  const onlineS = await waitFor('all online', async () => (await counter.online()) >= added, 10 * 60_000, async () => `${(await counter.online()).toLocaleString('en-US')} online`);
   const started = await starting;
   log(`all ${added} online ${onlineS.toFixed(1)} s after enrollment began (${started.reduce((n, s) => n + s.failed, 0)} failed to start)`);
   // Where the enrollment's CPU went: the machine's cores are shared by the controller and the simulators.
@@ -261,7 +268,7 @@ async function runBackend(kind: 'postgres' | 'sqlite', transport: Transport, pro
   const storm = watchConnections(client);
   const t4 = performance.now();
   await Promise.all(sims.map((s) => s.ask({ type: 'restore' }, 'restored', 60_000)));
-  await waitFor('all back online', async () => (await counter.online()) >= added, 10 * 60_000);
+  await waitFor('all back online', async () => (await counter.online()) >= added, 10 * 60_000, async () => `${(await counter.online()).toLocaleString('en-US')} online`);
   row({ measure: 'all cut and restored: time until all online', value: (performance.now() - t4) / 1000, unit: 's', target: { op: '<=', value: TARGETS.recoverS } });
   const seen = await storm.end();
   row({ measure: 'reconnect storm: new connections per second (average)', value: seen.connections, unit: '/s' });

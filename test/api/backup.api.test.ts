@@ -217,12 +217,16 @@ describeEachBackend('platform backup and restore', (ctx, dialect) => {
     const partial = join(work, 'out', 'stale_platform_backup.tar.partial');
     await mkdir(join(work, 'out'), { recursive: true });
     await writeFile(partial, 'half an archive');
+    const staging = join(work, 'out', '.stale_platform_backup.partial');
+    await mkdir(join(staging, 'db'), { recursive: true });
+    await writeFile(join(staging, 'db', 'alarms.ndjson'), '{}\n');
     await ctx.database.db.insertInto('backups').values({ id: 'b-stale', name: 'stale_platform_backup', state: 'in-progress', path: join(work, 'out', 'stale_platform_backup.tar'), size: null, sha256: null, secrets: 'sealed', schedule: null, error: null, created_by: 'admin', created_at: Date.now(), completed_at: null, expires_at: null }).execute();
     await api.backups.recover();
     const row = (await api.request('admin', 'GET', '/api/v1/backups/stale_platform_backup')).body;
     assert.equal(row.state, 'failed');
     assert.match(row.error, /stopped while the backup was being written/);
     assert.ok(!existsSync(partial));
+    assert.ok(!existsSync(staging), 'the staging folder goes too');
   });
 
   test('system restore-complete clears 210.002; with none standing it is refused', async () => {

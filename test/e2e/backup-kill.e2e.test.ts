@@ -7,7 +7,7 @@
  * restored one, with 210.002 standing until `system restore-complete`.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -49,13 +49,18 @@ describe('kill -9 during backup and restore (real processes, TLS)', () => {
     }
     const begun = await first.api('POST', '/api/v1/backups', { passphrase: PASSPHRASE });
     assert.equal(begun.status, 202);
+    // Killed once it is writing (its partial files exist), whatever the machine's load.
+    const folder = join(dataDir, 'backups');
+    const partials = () => (existsSync(folder) ? readdirSync(folder).filter((f) => f.includes('partial')) : []);
+    for (let i = 0; i < 4000 && partials().length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(partials().length > 0, 'the backup was writing when it was killed');
     await kill(first.s);
 
     const second = await serve();
     const row = (await second.api('GET', `/api/v1/backups/${begun.body.id}`)).body;
     assert.equal(row.state, 'failed', JSON.stringify(row));
     assert.match(row.error, /stopped while the backup was being written/);
-    assert.deepEqual(readdirSync(join(dataDir, 'backups')).filter((f) => f.includes('partial')), [], 'no partial file is left');
+    assert.deepEqual(partials(), [], 'no partial file is left');
     assert.equal((await second.api('GET', '/api/v1/alarms?alarm_id=210.001')).body.items.length, 0, '210.001 does not outlive its backup');
 
     const again = await second.api('POST', '/api/v1/backups', { passphrase: PASSPHRASE });

@@ -9,6 +9,7 @@ import { UserContext, useResource, type User } from './hooks';
 import { href, useRoute } from './router';
 import { Alarms } from './views/Alarms';
 import { Audit } from './views/Audit';
+import { Backups } from './views/Backups';
 import { Certificates } from './views/Certificates';
 import { Events } from './views/Events';
 import { HostDetail } from './views/HostDetail';
@@ -28,6 +29,7 @@ const NAV: Array<{ route: string; label: string; admin?: boolean }> = [
   { route: 'software', label: 'Software' },
   { route: 'strategies', label: 'Strategies' },
   { route: 'certificates', label: 'Certificates' },
+  { route: 'backups', label: 'Backups' },
   { route: 'users', label: 'Users', admin: true },
   { route: 'audit', label: 'Audit log', admin: true },
 ];
@@ -49,6 +51,8 @@ function View({ route }: { route: string[] }) {
       return <Strategies />;
     case 'certificates':
       return <Certificates />;
+    case 'backups':
+      return <Backups />;
     case 'users':
       return <Users />;
     case 'audit':

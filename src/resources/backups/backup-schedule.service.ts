@@ -19,22 +19,8 @@ import type { Logger } from '../../core/logging.js';
 import type { BackupScheduleRow, Schema } from '../../db/schema.js';
 import { SCHEDULE_PASSPHRASE_PREFIX } from './backup-secrets.js';
 import type { BackupService } from './backup.service.js';
+import type { BackupScheduleView } from './backup.views.js';
 
-export interface BackupScheduleView {
-  name: string;
-  cron: string;
-  keep: number | null;
-  ttl: string | null;
-  out_dir: string | null;
-  secrets: 'sealed' | 'omitted';
-  paused: boolean;
-  next_run_at: string | null;
-  last_run_at: string | null;
-  last_backup: string | null;
-  last_error: string | null;
-  created_by: string | null;
-  created_at: string;
-}
 
 export interface BackupScheduleInput {
   name: string;

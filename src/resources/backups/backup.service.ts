@@ -16,24 +16,9 @@ import type { Database } from '../../db/database.js';
 import type { BackupRow, Schema } from '../../db/schema.js';
 import type { FaultService } from '../alarms/fault.service.js';
 import { writeBackup, type BackupSource } from './backup-writer.js';
+import type { BackupView } from './backup.views.js';
 import { ALARM_RESTORE } from './restore-alarm.js';
 
-export interface BackupView {
-  id: string;
-  name: string;
-  state: 'in-progress' | 'complete' | 'failed';
-  path: string;
-  size: number | null;
-  sha256: string | null;
-  secrets: 'sealed' | 'omitted';
-  schedule: string | null;
-  error: string | null;
-  created_by: string | null;
-  created_at: string;
-  completed_at: string | null;
-  /** When the pruning loop deletes it; null: kept until deleted. */
-  expires_at: string | null;
-}
 
 export interface BackupDeps {
   db: Kysely<Schema>;
@@ -46,6 +31,8 @@ export interface BackupDeps {
   /** What goes in: the data, settings, system identity (read when a backup starts). */
   source: () => Promise<Omit<BackupSource, 'database'>>;
 }
+
+export type { BackupView } from './backup.views.js';
 
 export const ALARM_BACKUP = '210.001';
 
@@ -64,7 +51,9 @@ export class BackupService {
   async recover(): Promise<void> {
     const stale = await this.deps.db.selectFrom('backups').selectAll().where('state', '=', 'in-progress').execute();
     for (const row of stale) {
+      // Both of what the writer leaves while it works: the archive being packed and its staging folder.
       await rm(`${row.path}.partial`, { force: true });
+      await rm(join(dirname(row.path), `.${row.name}.partial`), { recursive: true, force: true });
       await this.finish(row.id, { state: 'failed', error: 'the controller stopped while the backup was being written; the partial archive was removed' });
       this.deps.log.warn({ backup: row.name }, 'a backup left in progress by a stopped controller is marked failed');
     }
