@@ -2,16 +2,19 @@
  * Issuing certificates: self-signed roots, intermediate CAs, server and
  * client leaves, each with the extensions its use needs and no more.
  *
- * Built from the ASN.1 schema types of @peculiar/asn1-x509 and signed with
- * node's crypto, not with @peculiar/x509's generator: that one signs through
- * WebCrypto and parses back every certificate it makes, six times the cost,
- * and a system controller signs two for each of 10,000 subclouds enrolling
- * at once.
+ * The to-be-signed part is put together from DER pieces (der.ts): the
+ * issuer's name and the fixed extensions encoded once, the serial, validity,
+ * subject, key and key identifiers per certificate; the ASN.1 schema types of
+ * @peculiar/asn1-x509 encode the pieces that vary by use. Signed with node's
+ * crypto, not @peculiar/x509's generator (WebCrypto, and it parses back
+ * every certificate it makes): a system controller signs one or two for
+ * each of 10,000 subclouds enrolling at once. A test checks the pieces
+ * against the schema's own encoding of the whole, byte for byte.
  */
 import { createHash, KeyObject, randomBytes, sign, type webcrypto } from 'node:crypto';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import * as asn from '@peculiar/asn1-x509';
-import { derBitString, derSequence } from './der.js';
+import { derBitString, derOctetString, derPositiveInteger, derSequence, derTime, derTlv } from './der.js';
 import { pemBlock, pemToDer } from './pem.js';
 import { subtle, x509 } from './x509.js';
 
@@ -33,6 +36,8 @@ export interface Issuer {
 export interface LoadedIssuer {
   /** Its subject, as encoded in its certificate: the issuer name of what it signs must match it exactly. */
   subject: asn.Name;
+  /** The same, DER. */
+  subjectDer: Uint8Array;
   notAfter: Date;
   /** Its subject key identifier: the authority key identifier of what it signs (how a verifier finds the issuer). */
   keyId: ArrayBuffer;
@@ -58,7 +63,7 @@ export async function loadIssuer(issuer: Issuer): Promise<LoadedIssuer> {
   const own = tbs.extensions?.find((e) => e.extnID === asn.id_ce_subjectKeyIdentifier);
   // A CA from elsewhere without a subject key identifier: the identifier its key would have had here.
   const keyId = own ? AsnConvert.parse(own.extnValue, asn.SubjectKeyIdentifier).buffer : keyIdentifier(spki);
-  return { subject: tbs.subject, notAfter: tbs.validity.notAfter.getTime(), keyId, spki, key: KeyObject.from(issuer.key) };
+  return { subject: tbs.subject, subjectDer: new Uint8Array(AsnConvert.serialize(tbs.subject)), notAfter: tbs.validity.notAfter.getTime(), keyId, spki, key: KeyObject.from(issuer.key) };
 }
 
 /** The subject's public key: a WebCrypto key, or SubjectPublicKeyInfo DER (as a certificate request carries it). */
@@ -92,36 +97,59 @@ export interface IssueRequest {
 const IP = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]*:[0-9a-f:.]*)$/i;
 
 /** A positive 127-bit serial whose DER encoding is minimal (first byte 0x40–0x7f; RFC 5280 allows up to 20 octets). */
-function serial(): ArrayBuffer {
+function serial(): Uint8Array {
   const b = randomBytes(16);
   b[0] = (b[0]! & 0x3f) | 0x40;
-  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  return b;
 }
 
-const extension = (extnID: string, value: object, critical = false): asn.Extension =>
-  new asn.Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
+const extension = (extnID: string, value: object, critical = false): Uint8Array =>
+  new Uint8Array(AsnConvert.serialize(new asn.Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) })));
 
-function extensions(request: IssueRequest, spki: Uint8Array, issuer: LoadedIssuer | undefined): asn.Extensions {
-  const list = [extension(asn.id_ce_subjectKeyIdentifier, new asn.SubjectKeyIdentifier(keyIdentifier(spki)))];
-  if (issuer) list.push(extension(asn.id_ce_authorityKeyIdentifier, new asn.AuthorityKeyIdentifier({ keyIdentifier: new asn.KeyIdentifier(issuer.keyId) })));
-  if (request.usage === 'ca') {
-    list.push(extension(asn.id_ce_basicConstraints, new asn.BasicConstraints({ cA: true, ...(request.pathLength !== undefined ? { pathLenConstraint: request.pathLength } : {}) }), true));
-    list.push(extension(asn.id_ce_keyUsage, new asn.KeyUsage(asn.KeyUsageFlags.keyCertSign | asn.KeyUsageFlags.cRLSign | asn.KeyUsageFlags.digitalSignature), true));
-  } else {
-    list.push(extension(asn.id_ce_basicConstraints, new asn.BasicConstraints({ cA: false }), true));
-    list.push(extension(asn.id_ce_keyUsage, new asn.KeyUsage(asn.KeyUsageFlags.digitalSignature), true));
-    list.push(extension(asn.id_ce_extKeyUsage, new asn.ExtendedKeyUsage([request.usage === 'server' ? SERVER_AUTH : CLIENT_AUTH])));
+/** The extensions that depend only on the use (and a CA's path length), encoded once each. */
+const fixedExtensions = new Map<string, Uint8Array[]>();
+function usageExtensions(usage: CertificateUsage, pathLength: number | undefined): Uint8Array[] {
+  const key = `${usage}/${pathLength ?? ''}`;
+  let list = fixedExtensions.get(key);
+  if (!list) {
+    list =
+      usage === 'ca'
+        ? [
+            extension(asn.id_ce_basicConstraints, new asn.BasicConstraints({ cA: true, ...(pathLength !== undefined ? { pathLenConstraint: pathLength } : {}) }), true),
+            extension(asn.id_ce_keyUsage, new asn.KeyUsage(asn.KeyUsageFlags.keyCertSign | asn.KeyUsageFlags.cRLSign | asn.KeyUsageFlags.digitalSignature), true),
+          ]
+        : [
+            extension(asn.id_ce_basicConstraints, new asn.BasicConstraints({ cA: false }), true),
+            extension(asn.id_ce_keyUsage, new asn.KeyUsage(asn.KeyUsageFlags.digitalSignature), true),
+            extension(asn.id_ce_extKeyUsage, new asn.ExtendedKeyUsage([usage === 'server' ? SERVER_AUTH : CLIENT_AUTH])),
+          ];
+    fixedExtensions.set(key, list);
   }
+  return list;
+}
+
+/** OBJECT IDENTIFIER 2.5.29.14 (subject key identifier) and 2.5.29.35 (authority key identifier), DER. */
+const SKID_OID = Uint8Array.of(0x06, 0x03, 0x55, 0x1d, 0x0e);
+const AKID_OID = Uint8Array.of(0x06, 0x03, 0x55, 0x1d, 0x23);
+
+function extensions(request: IssueRequest, spki: Uint8Array, issuer: LoadedIssuer | undefined): Uint8Array {
+  const list = [derSequence(SKID_OID, derOctetString(derOctetString(new Uint8Array(keyIdentifier(spki)))))];
+  // keyIdentifier [0] IMPLICIT OCTET STRING.
+  if (issuer) list.push(derSequence(AKID_OID, derOctetString(derSequence(derTlv(0x80, new Uint8Array(issuer.keyId))))));
+  list.push(...usageExtensions(request.usage, request.pathLength));
   if (request.sans?.length) {
     list.push(extension(asn.id_ce_subjectAltName, new asn.SubjectAlternativeName(request.sans.map((value) => new asn.GeneralName(IP.test(value) ? { iPAddress: value } : { dNSName: value })))));
   }
-  return new asn.Extensions(list);
+  return derSequence(...list);
 }
 
-/** "CN=a, O=b" as a Name, encoded as @peculiar/x509 encodes it (certificates issued before keep matching). */
-const nameOf = (subject: string | asn.Name): asn.Name => (typeof subject === 'string' ? AsnConvert.parse(new x509.Name(subject).toArrayBuffer(), asn.Name) : subject);
+/** "CN=a, O=b" encoded as @peculiar/x509 encodes it (certificates issued before keep matching), or a Name as another certificate encoded it. */
+const nameDer = (subject: string | asn.Name): Uint8Array => new Uint8Array(typeof subject === 'string' ? new x509.Name(subject).toArrayBuffer() : AsnConvert.serialize(subject));
 
 const spkiOf = async (key: SubjectPublicKey): Promise<Uint8Array> => (key instanceof Uint8Array ? key : new Uint8Array(await subtle.exportKey('spki', key)));
+
+/** version [0] EXPLICIT INTEGER 2 (v3). */
+const VERSION_V3 = Uint8Array.of(0xa0, 0x03, 0x02, 0x01, 0x02);
 
 /** Issues a certificate; returns its PEM. */
 export async function issueCertificate(request: IssueRequest): Promise<string> {
@@ -138,18 +166,18 @@ export async function issueCertificate(request: IssueRequest): Promise<string> {
     // Never beyond the issuer: a chain is only as long-lived as its CA.
     if (issuer.notAfter < notAfter) notAfter = issuer.notAfter;
   }
-  const subject = nameOf(request.subject);
-  const tbs = new asn.TBSCertificate({
-    version: asn.Version.v3,
-    serialNumber: serial(),
-    signature: ECDSA_WITH_SHA256,
-    issuer: issuer?.subject ?? subject,
-    validity: new asn.Validity({ notBefore: request.notBefore, notAfter }),
+  const subject = nameDer(request.subject);
+  // TBSCertificate, in RFC 5280's order, from pieces encoded once (the issuer's name, the fixed extensions) or here.
+  const tbsDer = derSequence(
+    VERSION_V3,
+    derPositiveInteger(serial()),
+    ECDSA_WITH_SHA256_DER,
+    issuer?.subjectDer ?? subject,
+    derSequence(derTime(request.notBefore), derTime(notAfter)),
     subject,
-    subjectPublicKeyInfo: AsnConvert.parse(spki, asn.SubjectPublicKeyInfo),
-    extensions: extensions(request, spki, issuer),
-  });
-  const tbsDer = new Uint8Array(AsnConvert.serialize(tbs));
+    spki,
+    derTlv(0xa3, extensions(request, spki, issuer)),
+  );
   const signature = sign('sha256', tbsDer, { key: signingKey, dsaEncoding: 'der' });
   return pemBlock('CERTIFICATE', derSequence(tbsDer, ECDSA_WITH_SHA256_DER, derBitString(signature)));
 }
