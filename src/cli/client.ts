@@ -6,6 +6,7 @@ import { durations } from '../core/durations.js';
 import { CliError } from './errors.js';
 import { explainCertificateRefusal } from './trust.js';
 import { tlsFetch } from '../pki/tls-fetch.js';
+import { downloadBlob, DownloadError } from '../protocol/resumable-download.js';
 
 export interface ApiClient {
   readonly url: string;
@@ -14,6 +15,8 @@ export interface ApiClient {
   upload<T = unknown>(path: string, file: string): Promise<T>;
   /** An open SSE response (for --watch). */
   stream(path: string, headers: Record<string, string>, signal: AbortSignal): Promise<Response>;
+  /** Downloads `path` into `dest`, resuming from the bytes already there (HTTP Range); the whole must match `sha256`. */
+  download(path: string, dest: string, expect: { size: number; sha256: string }, onBytes?: (n: number) => void): Promise<number>;
 }
 
 /** `ca`: the CA (PEM) to trust for an https:// controller; without it, the system's trusted CAs. */
@@ -75,6 +78,14 @@ export function createClient(url: string, token: string | undefined, ca?: string
         signal: AbortSignal.timeout(durations.cliRequestTimeoutMs),
       });
       return parse<T>(res);
+    },
+    async download(path, dest, expect, onBytes) {
+      try {
+        return await downloadBlob({ url: base + path, headers: auth, dest, size: expect.size, sha256: expect.sha256, fetch: fetchOverTls, ...(onBytes ? { onBytes } : {}) });
+      } catch (err) {
+        if (err instanceof DownloadError) throw new CliError(err.retryable ? `${err.message}; run the same command again to resume` : err.message);
+        throw err;
+      }
     },
     async stream(path, headers, signal) {
       const res = await send(path, { headers: { ...auth, ...headers }, signal });

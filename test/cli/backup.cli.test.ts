@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -22,6 +23,22 @@ describe('starling backup create | list | show | delete and backup schedule …'
     assert.equal(backup.state, 'complete');
     assert.equal(Date.parse(backup.expires_at) - Date.parse(backup.created_at), 7 * 86_400_000);
     assert.match((await reader.run('backup', 'list')).out, new RegExp(`\\| ${backup.name} +\\| complete +\\|`));
+    // Download, and resume one that stopped half-way.
+    const whole = join(work, 'copy.tar');
+    const got = await admin.run('backup', 'download', backup.name, '--out', whole);
+    assert.equal(got.code, 0, got.err);
+    assert.match(got.out, new RegExp(`sha256 ${backup.sha256} \\(downloaded\\)`));
+    const bytes = await readFile(whole);
+    assert.equal(createHash('sha256').update(bytes).digest('hex'), backup.sha256);
+    const half = join(work, 'half.tar');
+    await writeFile(`${half}.partial`, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const resumed = await admin.run('backup', 'download', backup.id, '--out', half);
+    assert.equal(resumed.code, 0, resumed.err);
+    assert.match(resumed.out, /resumed: /);
+    assert.ok((await readFile(half)).equals(bytes));
+    assert.match((await admin.run('backup', 'download', backup.name, '--out', half)).err, /exists; not overwriting/);
+    assert.notEqual((await reader.run('backup', 'download', backup.name, '--out', join(work, 'r.tar'))).code, 0, 'readers cannot download archives');
+
     const badTtl = await admin.run('backup', 'create', '--ttl', 'a week');
     assert.notEqual(badTtl.code, 0);
     assert.match(badTtl.err, /ttl: "a week" is not a duration/);

@@ -1,9 +1,11 @@
 /**
- * `starling backup create | list | show | delete | restore` (StarlingX
+ * `starling backup create | list | show | delete | download | restore` (StarlingX
  * backup.yml and restore_platform.yml), and `backup schedule …`. Create, list, show and delete talk
  * to a running controller (archives download over REST, with Range); restore works on a
  * stopped one's data folder and database, with no controller running.
  */
+import { existsSync } from 'node:fs';
+import { rename } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
@@ -78,6 +80,29 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
     .action(async (ref: string) => {
       await ctx.client().request('DELETE', `/api/v1/backups/${encodeURIComponent(ref)}`);
       ctx.out(`deleted backup ${ref}`);
+    });
+
+  backup
+    .command('download')
+    .description("Copy a complete backup's archive here, resuming an interrupted copy (HTTP Range) and checking its sha256 (admins)")
+    .argument('<backup>', 'id or name')
+    .option('--out <file>', 'where to write it (default ./<name>.tar)')
+    .action(async (ref: string, o: { out?: string }) => {
+      const client = ctx.client();
+      const row = await client.request<Row>('GET', `/api/v1/backups/${encodeURIComponent(ref)}`);
+      if (row.state !== 'complete') throw new CliError(`backup ${String(row.name)} is ${String(row.state)}: only a complete backup has an archive`);
+      const dest = o.out ?? `${String(row.name)}.tar`;
+      if (existsSync(dest)) throw new CliError(`${dest} exists; not overwriting it (give --out)`);
+      const partial = `${dest}.partial`;
+      const size = Number(row.size);
+      let got = 0;
+      const moved = await client.download(`/api/v1/backups/${encodeURIComponent(String(row.id))}/archive`, partial, { size, sha256: String(row.sha256) }, (n) => {
+        got += n;
+        if (process.stderr.isTTY) process.stderr.write(`\rdownloading ${String(row.name)}: ${Math.floor((got / size) * 100)} %`);
+      });
+      if (process.stderr.isTTY) process.stderr.write('\n');
+      await rename(partial, dest);
+      ctx.out(`${dest}: ${megabytes(size)}, sha256 ${String(row.sha256)} (${moved === size ? 'downloaded' : `resumed: ${megabytes(moved)} fetched`})`);
     });
 
   registerBackupScheduleCommands(backup, ctx);
