@@ -14,20 +14,10 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    /** A 503 that gave an appointment: come back in `afterMs` showing `slot` (a system controller pacing returning subclouds). */
-    readonly pacing?: { afterMs: number; slot: number },
   ) {
     super(message);
     this.name = 'HttpError';
   }
-}
-
-/** The appointment in a paced 503's headers, if it carries a sane one. */
-function pacingOf(res: http.IncomingMessage): { afterMs: number; slot: number } | undefined {
-  const afterMs = Number(res.headers['starling-retry-after-ms']);
-  const slot = Number(res.headers['starling-reconnect-slot']);
-  // Capped: a controller (or a machine in the middle) cannot park a subcloud for long.
-  return res.statusCode === 503 && Number.isInteger(afterMs) && afterMs >= 0 && afterMs <= 10 * 60_000 && Number.isInteger(slot) && slot >= 0 ? { afterMs, slot } : undefined;
 }
 
 export class JsonClient {
@@ -98,7 +88,7 @@ export class JsonClient {
             }
             if ((res.statusCode ?? 0) >= 400) {
               const message = (parsed as { message?: string } | undefined)?.message ?? text.slice(0, 200);
-              reject(new HttpError(res.statusCode ?? 0, message, pacingOf(res)));
+              reject(new HttpError(res.statusCode ?? 0, message));
             } else resolve(parsed as T);
           });
           res.on('error', reject);

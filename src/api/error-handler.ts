@@ -5,7 +5,7 @@
  * no stack, no SQL, no secrets in the body.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { StarlingError, TooManyRequestsError, UnavailableError, type ErrorCode } from '../core/errors.js';
+import { StarlingError, TooManyRequestsError, type ErrorCode } from '../core/errors.js';
 import { describeValidationError } from './validation.js';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -76,12 +76,6 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     if (error instanceof StarlingError) {
       if (error instanceof TooManyRequestsError) reply.header('retry-after', String(error.retryAfterSeconds));
-      if (error instanceof UnavailableError && error.pacing) {
-        reply.header('retry-after', String(Math.ceil(error.pacing.afterMs / 1000)));
-        // Retry-After counts whole seconds: the appointment itself, to the millisecond, for the subcloud uplink.
-        reply.header('starling-retry-after-ms', String(error.pacing.afterMs));
-        reply.header('starling-reconnect-slot', String(error.pacing.slot));
-      }
       const body: ErrorBody = { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) };
       return reply.status(STATUS[error.code]).send(body);
     }

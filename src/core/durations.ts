@@ -175,15 +175,6 @@ export const durations = {
   /** A probe that has not connected in this long failed (a cut link answers nothing). */
   subcloudProbeTimeoutMs: 3 * SECOND,
   /**
-   * Subclouds coming back after an outage that a system controller lets in
-   * per second before it paces them with slots (reconnect-gate.ts): at
-   * 10,000 returning together, all are in within a minute, none waits out a
-   * 45 s backoff because the first wave swamped the controller.
-   */
-  subcloudReconnectRatePerSecond: 200,
-  /** How many returning subclouds are let in at once before pacing starts (a lone one, or a site's few, never wait). */
-  subcloudReconnectBurst: 200,
-  /**
    * A controller's own CA (a standalone site's platform CA, a system
    * controller's fleet root): ten years, since replacing a root means a
    * fleet-wide ca-update strategy; it is rotated by choice, not by expiry.

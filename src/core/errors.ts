@@ -69,16 +69,9 @@ export class UnsupportedMediaTypeError extends StarlingError {
   readonly code = 'unsupported_media_type';
 }
 
-/** A dependency (the database) is not reachable right now, or the caller is asked to come back at a given time; retry later. */
+/** A dependency (the database) is not reachable right now; retry later. */
 export class UnavailableError extends StarlingError {
   readonly code = 'unavailable';
-  constructor(
-    message: string,
-    /** A paced caller's appointment: come back in `afterMs` and show `slot` (a subcloud reconnecting after an outage). */
-    readonly pacing?: { afterMs: number; slot: number },
-  ) {
-    super(message);
-  }
 }
 
 /** Configuration is invalid; raised at start-up, printed, and the process exits. */

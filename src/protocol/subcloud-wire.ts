@@ -120,10 +120,6 @@ export const SubcloudReportSchema = Type.Object(
     /** The subcloud has moved to another system controller (rehome): this one should let it go. */
     rehomed_to: Type.Optional(Type.String({ maxLength: 2048 })),
     wait_ms: Type.Integer({ minimum: 0, maximum: 120_000 }),
-    /** Coming back after failed exchanges (an outage): the system controller may pace it (503 with a slot). */
-    reconnecting: Type.Optional(Type.Boolean()),
-    /** The slot a paced answer gave it, sent back when it returns at that time. */
-    reconnect_slot: Type.Optional(Type.Integer({ minimum: 0 })),
     ...RenewalReportFields,
     ...CaRenewalReportFields,
   },

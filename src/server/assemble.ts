@@ -86,7 +86,6 @@ import { certificateRoutes } from '../resources/certificates/certificate.routes.
 import { backupRoutes } from '../resources/backups/backup.routes.js';
 import { BackupService } from '../resources/backups/backup.service.js';
 import { backupConfig } from '../resources/backups/backup-config.js';
-import { ReconnectGate } from '../resources/subclouds/reconnect-gate.js';
 import { backupScheduleRoutes } from '../resources/backups/backup-schedule.routes.js';
 import { BackupScheduleService } from '../resources/backups/backup-schedule.service.js';
 import { alarmWindows } from '../resources/certificates/certificate.views.js';
@@ -161,8 +160,6 @@ export interface Assembled {
   backups: BackupService;
   /** Backup schedules and pruning: start.ts ticks them. */
   backupSchedules: BackupScheduleService;
-  /** Paces subclouds coming back after an outage. */
-  reconnects: ReconnectGate;
   /** Renews children's certificates over their reports. */
   renewal: ChildRenewal;
   certificates: CertificateService;
@@ -319,7 +316,6 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     },
   });
   const backupSchedules = new BackupScheduleService({ db, clock, log, backups });
-  const reconnects = new ReconnectGate({ ratePerSecond: durations.subcloudReconnectRatePerSecond, burst: durations.subcloudReconnectBurst, clock });
   const certificates = new CertificateService({ db, clock, pki, monitor: certificateMonitor, windows, useServerTls: () => useServerTls() });
   await app.register(
     async (api) => {
@@ -341,7 +337,7 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
       await api.register(enrollRoutes({ hosts }));
       await api.register(subcloudRoutes({ subclouds, groups, siteRole }));
       await api.register(
-        dcRoutes({ db, subclouds, uplink: new UplinkService({ db, dialect: database.dialect, clock, fault, waiters, sync, errors: subclouds.errorLog, credentialsChanged: () => auth.invalidateSubclouds(), reportIntervalMs: deps.config.reportIntervalMs, jobReported: (trx, subcloud, status, now) => fleet.reported(trx, subcloud, status, now), jobFinished: () => fleet.stepFinished() }), renewal, maxWaitMs: deps.config.reportIntervalMs, reconnects }),
+        dcRoutes({ db, subclouds, uplink: new UplinkService({ db, dialect: database.dialect, clock, fault, waiters, sync, errors: subclouds.errorLog, credentialsChanged: () => auth.invalidateSubclouds(), reportIntervalMs: deps.config.reportIntervalMs, jobReported: (trx, subcloud, status, now) => fleet.reported(trx, subcloud, status, now), jobFinished: () => fleet.stepFinished() }), renewal, maxWaitMs: deps.config.reportIntervalMs }),
       );
       await api.register(fleetRoutes({ db, clock, errors: subclouds.errorLog }));
       await api.register(fleetMapRoutes({ db, watcher: fleetMap, streams }));
@@ -358,5 +354,5 @@ export async function assemble(deps: AssembleDeps): Promise<Assembled> {
     const tls = pki.serverTls();
     (app.server as unknown as TlsServer).setSecureContext({ key: tls.key, cert: tls.cert, ca: tls.ca });
   }
-  return { streams, pki, renewal, certificates, backups, backupSchedules, reconnects, certificateMonitor, useServerTls, app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, subcloudAudit, syncAudit, sync, waiters, heartbeat, blobs, subcloudTransfers, releases, deploy, strategy, fleet, routes, pulses };
+  return { streams, pki, renewal, certificates, backups, backupSchedules, certificateMonitor, useServerTls, app, feed, fault, users, auth, system, hosts, reports, groups, subclouds, subcloudAudit, syncAudit, sync, waiters, heartbeat, blobs, subcloudTransfers, releases, deploy, strategy, fleet, routes, pulses };
 }

@@ -127,8 +127,6 @@ export class SubcloudUplink {
   private readonly retiring = new Set<JsonClient>();
   /** The system controller asked for the intermediate CA to be reissued (a root rotation). */
   private caAsked = false;
-  /** The slot a paced answer gave (reconnect-gate.ts), shown in the next report; cleared once one gets through. */
-  private reconnectSlot: number | undefined;
 
   constructor(private readonly options: UplinkOptions) {
     this.backoff = new Backoff(
@@ -273,16 +271,6 @@ export class SubcloudUplink {
         this.trust.succeeded();
       } catch (err) {
         if (this.stopped) break;
-        const pacing = err instanceof HttpError ? err.pacing : undefined;
-        if (pacing) {
-          // Not a failure: the system controller is taking back a fleet after an outage and gave this subcloud its
-          // time (reconnect-gate.ts). It comes back then, showing the slot, without widening its backoff.
-          this.reconnectSlot = pacing.slot;
-          this.options.log.debug({ afterMs: pacing.afterMs }, 'paced by the system controller; reporting at the slot it gave');
-          await probingSleep({ delayMs: pacing.afterMs, intervalMs: pacing.afterMs + 1, spreadMs: 0, probe: undefined, random: this.options.random ?? Math.random, onWake: (wake) => (this.wake = wake) });
-          this.wake = undefined;
-          continue;
-        }
         this.failures++;
         if (this.record) this.trust.failed(this.record.controller, err);
         // A long poll cut after it was sent and held (a LEO handover every 15 s cuts every 20 s poll): the system
@@ -345,9 +333,6 @@ export class SubcloudUplink {
       known_generation: this.knownGeneration,
       ...(this.knownSync !== undefined ? { known_sync: this.knownSync } : {}),
       wait_ms: waitMs,
-      // After failed exchanges this is a subcloud coming back: the system controller may pace it.
-      ...(this.failures > 0 || this.reconnectSlot !== undefined ? { reconnecting: true } : {}),
-      ...(this.reconnectSlot !== undefined ? { reconnect_slot: this.reconnectSlot } : {}),
       ...this.renewal?.fields(this.record?.tls),
       ...(caCsr ? { ca_csr: caCsr } : {}),
     };
@@ -379,7 +364,6 @@ export class SubcloudUplink {
     const reply = await this.post(client, record, body, sent);
     if (link !== this.link) return; // switched system controller meanwhile: this reply is the old one's
     this.delivered++;
-    this.reconnectSlot = undefined;
     // The link is back: the main loop's long poll need not sit out its backoff.
     this.wake?.();
     if (includeStatus) this.ackedHash = hash;

@@ -30,25 +30,6 @@ describeEachBackend('subcloud protocol on the system controller', (ctx) => {
 
   const subcloud = async () => (await api.request('reader', 'GET', '/api/v1/subclouds/rural-7')).body;
 
-  test('returning subclouds beyond the burst are paced: 503 at once with their slot, let in when they show it', async () => {
-    assert.equal((await report({})).status, 200);
-    // The burst (200) goes through; steady reports are never paced.
-    for (let i = 0; i < 200; i++) assert.equal((await report({ reconnecting: true })).status, 200, `burst ${i}`);
-    assert.equal((await report({})).status, 200, 'a report that is not coming back is not paced');
-    const paced = await report({ reconnecting: true });
-    assert.equal(paced.status, 503, paced.text);
-    assert.equal(paced.body.code, 'unavailable');
-    const res = await api.app.inject({ method: 'POST', url: '/api/v1/dc/report', headers: { authorization: `Bearer ${credential}` }, payload: { seq: 2, status_hash: 'h1', ops: [], known_generation: 0, wait_ms: 0, reconnecting: true } });
-    assert.equal(res.statusCode, 503);
-    const afterMs = Number(res.headers['starling-retry-after-ms']);
-    const slot = Number(res.headers['starling-reconnect-slot']);
-    assert.ok(afterMs > 0 && afterMs <= 20, `${afterMs} ms at 200/s`);
-    assert.equal(slot, api.clock.now() + afterMs);
-    assert.equal(res.headers['retry-after'], '1');
-    api.clock.set(slot);
-    assert.equal((await report({ reconnecting: true, reconnect_slot: slot })).status, 200, 'let in at its slot');
-  });
-
   test('the first report spends the enroll token', async () => {
     assert.equal((await report({})).status, 200);
     const token = (await ctx.database.db.selectFrom('subclouds').select('enroll_token_hash').where('name', '=', 'rural-7').executeTakeFirstOrThrow()).enroll_token_hash;

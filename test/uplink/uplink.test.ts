@@ -123,33 +123,6 @@ describeEachBackend('subcloud uplink to a system controller', (ctx) => {
     await until('280.001 cleared', async () => (await central.request('reader', 'GET', '/api/v1/alarms?alarm_id=280.001')).body.items.length === 0);
   });
 
-  test('a subcloud coming back while the fleet returns is paced: it waits for its slot, shows it, and is let in', async () => {
-    await until('online', async () => (await show()).availability_status === 'online');
-    // What the gate decided, call by call.
-    const seen: Array<{ slot: number | undefined; paced?: number }> = [];
-    const gate = central.reconnects;
-    const admit = gate.admit.bind(gate);
-    gate.admit = (slot) => {
-      try {
-        admit(slot);
-        seen.push({ slot });
-      } catch (err) {
-        seen.push({ slot, paced: (err as { pacing: { slot: number } }).pacing.slot });
-        throw err;
-      }
-    };
-    await link.down();
-    await new Promise((r) => setTimeout(r, 800));
-    // The rest of the fleet came back just before it: the burst is spent.
-    for (let i = 0; i < 200; i++) admit(undefined);
-    await link.up();
-    await until('let in at its slot', async () => seen.some((s) => s.slot !== undefined && s.paced === undefined));
-    const paced = seen.find((s) => s.paced !== undefined);
-    assert.ok(paced, `paced first: ${JSON.stringify(seen)}`);
-    assert.ok(seen.some((s) => s.slot === paced.paced && s.paced === undefined), 'it came back with the slot it was given');
-    await until('online', async () => (await show()).availability_status === 'online');
-  });
-
   test('rehome: a second system controller adopts the subcloud live with its alarms; the first lets it go', async () => {
     await until('online', async () => (await show()).availability_status === 'online');
     await subcloud.fault.batch({ raise: [{ alarm_id: '100.104', entity_instance_id: 'host=controller-0.filesystem=/var', severity: 'critical', reason_text: 'disk full' }] });

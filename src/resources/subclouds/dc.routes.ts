@@ -12,7 +12,6 @@ import { ANY_ROLE, SUBCLOUDS } from '../users/roles.js';
 import { fleetAlarmSummary } from './fleet-summary.js';
 import type { SubcloudService } from './subcloud.service.js';
 import { SUBCLOUD_NAME_PATTERN } from './subcloud.types.js';
-import type { ReconnectGate } from './reconnect-gate.js';
 import type { UplinkService } from './uplink.service.js';
 import { principalOwner, subcloudPrincipal } from '../../protocol/principals.js';
 import { presentedCertificate } from '../../api/client-certificate.js';
@@ -21,7 +20,7 @@ import type { ChildRenewal } from '../certificates/child-renewal.js';
 const Counts = { critical: Type.Integer(), major: Type.Integer(), minor: Type.Integer(), warning: Type.Integer() };
 
 export const dcRoutes =
-  ({ db, subclouds, uplink, renewal, maxWaitMs, reconnects }: { db: Kysely<Schema>; subclouds: SubcloudService; uplink: UplinkService; renewal: ChildRenewal; maxWaitMs: number; reconnects: ReconnectGate }): FastifyPluginAsyncTypebox =>
+  ({ db, subclouds, uplink, renewal, maxWaitMs }: { db: Kysely<Schema>; subclouds: SubcloudService; uplink: UplinkService; renewal: ChildRenewal; maxWaitMs: number }): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.post(
       '/dc/enroll',
@@ -71,16 +70,14 @@ export const dcRoutes =
           summary: "A subcloud's report: heartbeat, status when changed, alarm deltas; replies with its desired state (long poll)",
           description:
             'Over mutual TLS it also renews the client certificate (renew_certificate, then csr → certificate) and the intermediate CA (ca_csr → ca_certificate), ' +
-            'and hands out the CAs to trust (trust_token → trust); a report with a request is answered at once. ' +
-            'A subcloud coming back after an outage (reconnecting) may be paced: 503 at once with Retry-After, starling-retry-after-ms and starling-reconnect-slot, the slot to send back as reconnect_slot when it reports again then.',
+            'and hands out the CAs to trust (trust_token → trust); a report with a request is answered at once.',
           body: SubcloudReportSchema,
-          response: { 200: SubcloudReplySchema, ...errorResponses, 503: ErrorSchema },
+          response: { 200: SubcloudReplySchema, ...errorResponses },
         },
       },
       async (request) => {
         const principal = request.principal!;
         const body = request.body;
-        if (body.reconnecting) reconnects.admit(body.reconnect_slot);
         const asks = body.csr !== undefined || body.ca_csr !== undefined;
         const reply = await uplink.handle(Number(principal.userId), { ...body, wait_ms: asks ? 0 : Math.min(body.wait_ms, maxWaitMs) });
         const owner = principalOwner(principal.name);
