@@ -165,7 +165,9 @@ describeEachBackend('fleet strategy: sw-deploy and prestage across simulated sub
 
   test('abort while applying: the running step finishes, the rest are aborted', async () => {
     await deployHere('edge-1.0.3');
-    const sim = await fleet('radio', 'radio', { deployMs: 1500 });
+    // Deploys long enough that the abort lands during the first one on a loaded machine (at 1.5 s a full test run's
+    // load once let two more finish between seeing one running and the abort taking effect).
+    const sim = await fleet('radio', 'radio', { deployMs: 4000 });
     for (const s of sim.sites) await until(`${s.name} reporting`, async () => (await softwareSync(s.name)) === 'out-of-sync');
     const r = await create({ type: 'sw-deploy', release: 'edge-1.0.3', subcloud_apply_type: 'serial' });
     assert.equal(r.status, 200, r.text);
