@@ -11,6 +11,9 @@ export const Text = (options: { minLength?: number; maxLength: number; descripti
   Type.String({ minLength: 1, ...options, pattern: TEXT_PATTERN });
 
 /** A string enum as JSON Schema `enum`, which validates with a readable error. */
+/** A string, or null. */
+export const NullableString = (options: Parameters<typeof Type.String>[0] = {}) => Type.Union([Type.String(options), Type.Null()]);
+
 export const StringEnum = <const T extends string>(values: readonly T[], options: { description?: string; default?: NoInfer<T> } = {}) =>
   Type.Unsafe<T>({ type: 'string', enum: [...values], ...options });
 

@@ -46,6 +46,15 @@ function canonical(row: Row): string {
   return JSON.stringify(Object.fromEntries(Object.entries(row).sort(([a], [b]) => a.localeCompare(b))));
 }
 
+/** Drops a PostgreSQL schema a restore test made. */
+const dropSchema = (schema: string) =>
+  withSchemaLock(async () => {
+    const c = new pg.Client({ connectionString: TEST_PG_URL });
+    await c.connect();
+    await c.query(`drop schema if exists ${schema} cascade`);
+    await c.end();
+  });
+
 async function sha256File(path: string): Promise<string> {
   return createHash('sha256').update(await readFile(path)).digest('hex');
 }
@@ -138,12 +147,7 @@ describeEachBackend('platform backup and restore', (ctx, dialect) => {
         await restoredPg.close();
       }
     } finally {
-      await withSchemaLock(async () => {
-        const c = new pg.Client({ connectionString: TEST_PG_URL });
-        await c.connect();
-        await c.query(`drop schema if exists ${schema} cascade`);
-        await c.end();
-      });
+      await dropSchema(schema);
     }
   });
 
@@ -249,12 +253,7 @@ describeEachBackend('platform backup and restore', (ctx, dialect) => {
       const result = await withSchemaLock(() => restoreBackup({ archive: backup.path, dataDir: join(work, 'fresh'), databaseUrl: url, passphrase: PASSPHRASE }));
       assert.equal(result.target, `PostgreSQL schema ${schema}`);
     } finally {
-      await withSchemaLock(async () => {
-        const c = new pg.Client({ connectionString: TEST_PG_URL });
-        await c.connect();
-        await c.query(`drop schema if exists ${schema} cascade`);
-        await c.end();
-      });
+      await dropSchema(schema);
     }
   });
 });

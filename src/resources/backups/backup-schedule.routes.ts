@@ -2,26 +2,25 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
-import { errorResponses, StringEnum, Text } from '../../api/schemas.js';
+import { errorResponses, NullableString, StringEnum, Text } from '../../api/schemas.js';
 import { ADMINS, ANY_ROLE } from '../users/roles.js';
 import type { BackupScheduleService } from './backup-schedule.service.js';
 
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 const SCHEDULE_NAME = '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$';
 
 export const BackupScheduleSchema = Type.Object({
   name: Type.String(),
   cron: Type.String({ description: 'Five fields, in UTC' }),
   keep: Type.Union([Type.Integer(), Type.Null()], { description: "How many of this schedule's complete backups are kept; older ones are pruned" }),
-  ttl: Nullable(Type.String({ description: 'Lifetime of each backup it makes (30d, 12h…)' })),
-  out_dir: Nullable(Type.String()),
+  ttl: NullableString({ description: 'Lifetime of each backup it makes (30d, 12h…)' }),
+  out_dir: NullableString(),
   secrets: StringEnum(['sealed', 'omitted'] as const, { description: 'sealed: its backups carry the secrets, encrypted with the passphrase it was given' }),
   paused: Type.Boolean(),
-  next_run_at: Nullable(Type.String({ format: 'date-time' })),
-  last_run_at: Nullable(Type.String({ format: 'date-time' })),
-  last_backup: Nullable(Type.String()),
-  last_error: Nullable(Type.String({ description: 'Why its last run made no backup' })),
-  created_by: Nullable(Type.String()),
+  next_run_at: NullableString({ format: 'date-time' }),
+  last_run_at: NullableString({ format: 'date-time' }),
+  last_backup: NullableString(),
+  last_error: NullableString({ description: 'Why its last run made no backup' }),
+  created_by: NullableString(),
   created_at: Type.String({ format: 'date-time' }),
 });
 

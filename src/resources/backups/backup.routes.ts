@@ -5,11 +5,10 @@ import type { FastifyReply } from 'fastify';
 import { sendFileRange } from '../../api/byte-range.js';
 import { parseDurationText } from '../../core/duration-text.js';
 import { InputError } from '../../core/errors.js';
-import { errorResponses, StringEnum, Text } from '../../api/schemas.js';
+import { errorResponses, NullableString, StringEnum, Text } from '../../api/schemas.js';
 import { ADMINS, ANY_ROLE } from '../users/roles.js';
 import type { BackupService } from './backup.service.js';
 
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
 export const BackupSchema = Type.Object({
   id: Type.String(),
@@ -17,14 +16,14 @@ export const BackupSchema = Type.Object({
   state: StringEnum(['in-progress', 'complete', 'failed'] as const),
   path: Type.String({ description: "The archive on the controller's disk" }),
   size: Type.Union([Type.Integer(), Type.Null()], { description: 'Bytes, once complete' }),
-  sha256: Nullable(Type.String()),
+  sha256: NullableString(),
   secrets: StringEnum(['sealed', 'omitted'] as const, { description: 'sealed: keys and credentials are in it, encrypted with the passphrase; omitted: made without one' }),
-  schedule: Nullable(Type.String()),
-  error: Nullable(Type.String()),
-  created_by: Nullable(Type.String()),
+  schedule: NullableString(),
+  error: NullableString(),
+  created_by: NullableString(),
   created_at: Type.String({ format: 'date-time' }),
-  completed_at: Nullable(Type.String({ format: 'date-time' })),
-  expires_at: Nullable(Type.String({ format: 'date-time', description: 'When the pruning loop deletes it (from --ttl or its schedule); null: kept until deleted' })),
+  completed_at: NullableString({ format: 'date-time' }),
+  expires_at: NullableString({ format: 'date-time', description: 'When the pruning loop deletes it (from --ttl or its schedule); null: kept until deleted' }),
 });
 
 const BackupRef = Type.Object({ backup: Type.String({ minLength: 1, maxLength: 255, description: 'Backup id or name' }) });
