@@ -2,19 +2,17 @@
  * Issuing certificates: self-signed roots, intermediate CAs, server and
  * client leaves, each with the extensions its use needs and no more.
  *
- * The to-be-signed part is put together from DER pieces (der.ts): the
- * issuer's name and the fixed extensions encoded once, the serial, validity,
- * subject, key and key identifiers per certificate; the ASN.1 schema types of
- * @peculiar/asn1-x509 encode the pieces that vary by use. Signed with node's
- * crypto, not @peculiar/x509's generator (WebCrypto, and it parses back
- * every certificate it makes): a system controller signs one or two for
- * each of 10,000 subclouds enrolling at once. A test checks the pieces
- * against the schema's own encoding of the whole, byte for byte.
+ * Built with the ASN.1 schema types of @peculiar/asn1-x509 (the layer
+ * under @peculiar/x509; no ASN.1 is written by hand here) and signed with
+ * node's crypto, not with @peculiar/x509's generator: that one signs through
+ * WebCrypto and parses back every certificate it makes, several times the
+ * CPU, and a system controller signs one or two for each of 10,000
+ * subclouds enrolling at once. The issuer's name and the extensions fixed
+ * by use are made once.
  */
 import { createHash, KeyObject, randomBytes, sign, type webcrypto } from 'node:crypto';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import * as asn from '@peculiar/asn1-x509';
-import { derBitString, derOctetString, derPositiveInteger, derSequence, derTime, derTlv } from './der.js';
 import { pemBlock, pemToDer } from './pem.js';
 import { subtle, x509 } from './x509.js';
 
@@ -36,8 +34,6 @@ export interface Issuer {
 export interface LoadedIssuer {
   /** Its subject, as encoded in its certificate: the issuer name of what it signs must match it exactly. */
   subject: asn.Name;
-  /** The same, DER. */
-  subjectDer: Uint8Array;
   notAfter: Date;
   /** Its subject key identifier: the authority key identifier of what it signs (how a verifier finds the issuer). */
   keyId: ArrayBuffer;
@@ -47,7 +43,6 @@ export interface LoadedIssuer {
 }
 
 const ECDSA_WITH_SHA256 = new asn.AlgorithmIdentifier({ algorithm: '1.2.840.10045.4.3.2' });
-const ECDSA_WITH_SHA256_DER = new Uint8Array(AsnConvert.serialize(ECDSA_WITH_SHA256));
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 
@@ -63,7 +58,7 @@ export async function loadIssuer(issuer: Issuer): Promise<LoadedIssuer> {
   const own = tbs.extensions?.find((e) => e.extnID === asn.id_ce_subjectKeyIdentifier);
   // A CA from elsewhere without a subject key identifier: the identifier its key would have had here.
   const keyId = own ? AsnConvert.parse(own.extnValue, asn.SubjectKeyIdentifier).buffer : keyIdentifier(spki);
-  return { subject: tbs.subject, subjectDer: new Uint8Array(AsnConvert.serialize(tbs.subject)), notAfter: tbs.validity.notAfter.getTime(), keyId, spki, key: KeyObject.from(issuer.key) };
+  return { subject: tbs.subject, notAfter: tbs.validity.notAfter.getTime(), keyId, spki, key: KeyObject.from(issuer.key) };
 }
 
 /** The subject's public key: a WebCrypto key, or SubjectPublicKeyInfo DER (as a certificate request carries it). */
@@ -74,8 +69,7 @@ export type SubjectPublicKey = CryptoKey | Uint8Array;
  * allows any method that gives unique values; this one needs no ASN.1 walk).
  */
 function keyIdentifier(spki: Uint8Array): ArrayBuffer {
-  const digest = createHash('sha1').update(spki).digest();
-  return digest.buffer.slice(digest.byteOffset, digest.byteOffset + digest.byteLength) as ArrayBuffer;
+  return toArrayBuffer(createHash('sha1').update(spki).digest());
 }
 
 export interface IssueRequest {
@@ -97,18 +91,20 @@ export interface IssueRequest {
 const IP = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]*:[0-9a-f:.]*)$/i;
 
 /** A positive 127-bit serial whose DER encoding is minimal (first byte 0x40–0x7f; RFC 5280 allows up to 20 octets). */
-function serial(): Uint8Array {
+function serial(): ArrayBuffer {
   const b = randomBytes(16);
   b[0] = (b[0]! & 0x3f) | 0x40;
-  return b;
+  return toArrayBuffer(b);
 }
 
-const extension = (extnID: string, value: object, critical = false): Uint8Array =>
-  new Uint8Array(AsnConvert.serialize(new asn.Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) })));
+const toArrayBuffer = (b: Buffer): ArrayBuffer => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 
-/** The extensions that depend only on the use (and a CA's path length), encoded once each. */
-const fixedExtensions = new Map<string, Uint8Array[]>();
-function usageExtensions(usage: CertificateUsage, pathLength: number | undefined): Uint8Array[] {
+const extension = (extnID: string, value: object, critical = false): asn.Extension =>
+  new asn.Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
+
+/** The extensions that depend only on the use (and a CA's path length), made once each. */
+const fixedExtensions = new Map<string, asn.Extension[]>();
+function usageExtensions(usage: CertificateUsage, pathLength: number | undefined): asn.Extension[] {
   const key = `${usage}/${pathLength ?? ''}`;
   let list = fixedExtensions.get(key);
   if (!list) {
@@ -128,28 +124,20 @@ function usageExtensions(usage: CertificateUsage, pathLength: number | undefined
   return list;
 }
 
-/** OBJECT IDENTIFIER 2.5.29.14 (subject key identifier) and 2.5.29.35 (authority key identifier), DER. */
-const SKID_OID = Uint8Array.of(0x06, 0x03, 0x55, 0x1d, 0x0e);
-const AKID_OID = Uint8Array.of(0x06, 0x03, 0x55, 0x1d, 0x23);
-
-function extensions(request: IssueRequest, spki: Uint8Array, issuer: LoadedIssuer | undefined): Uint8Array {
-  const list = [derSequence(SKID_OID, derOctetString(derOctetString(new Uint8Array(keyIdentifier(spki)))))];
-  // keyIdentifier [0] IMPLICIT OCTET STRING.
-  if (issuer) list.push(derSequence(AKID_OID, derOctetString(derSequence(derTlv(0x80, new Uint8Array(issuer.keyId))))));
+function extensions(request: IssueRequest, spki: Uint8Array, issuer: LoadedIssuer | undefined): asn.Extensions {
+  const list = [extension(asn.id_ce_subjectKeyIdentifier, new asn.SubjectKeyIdentifier(keyIdentifier(spki)))];
+  if (issuer) list.push(extension(asn.id_ce_authorityKeyIdentifier, new asn.AuthorityKeyIdentifier({ keyIdentifier: new asn.KeyIdentifier(issuer.keyId) })));
   list.push(...usageExtensions(request.usage, request.pathLength));
   if (request.sans?.length) {
     list.push(extension(asn.id_ce_subjectAltName, new asn.SubjectAlternativeName(request.sans.map((value) => new asn.GeneralName(IP.test(value) ? { iPAddress: value } : { dNSName: value })))));
   }
-  return derSequence(...list);
+  return new asn.Extensions(list);
 }
 
-/** "CN=a, O=b" encoded as @peculiar/x509 encodes it (certificates issued before keep matching), or a Name as another certificate encoded it. */
-const nameDer = (subject: string | asn.Name): Uint8Array => new Uint8Array(typeof subject === 'string' ? new x509.Name(subject).toArrayBuffer() : AsnConvert.serialize(subject));
+/** "CN=a, O=b" as a Name, encoded as @peculiar/x509 encodes it (certificates issued before keep matching); or a Name as another certificate encoded it. */
+const nameOf = (subject: string | asn.Name): asn.Name => (typeof subject === 'string' ? AsnConvert.parse(new x509.Name(subject).toArrayBuffer(), asn.Name) : subject);
 
 const spkiOf = async (key: SubjectPublicKey): Promise<Uint8Array> => (key instanceof Uint8Array ? key : new Uint8Array(await subtle.exportKey('spki', key)));
-
-/** version [0] EXPLICIT INTEGER 2 (v3). */
-const VERSION_V3 = Uint8Array.of(0xa0, 0x03, 0x02, 0x01, 0x02);
 
 /** Issues a certificate; returns its PEM. */
 export async function issueCertificate(request: IssueRequest): Promise<string> {
@@ -166,18 +154,19 @@ export async function issueCertificate(request: IssueRequest): Promise<string> {
     // Never beyond the issuer: a chain is only as long-lived as its CA.
     if (issuer.notAfter < notAfter) notAfter = issuer.notAfter;
   }
-  const subject = nameDer(request.subject);
-  // TBSCertificate, in RFC 5280's order, from pieces encoded once (the issuer's name, the fixed extensions) or here.
-  const tbsDer = derSequence(
-    VERSION_V3,
-    derPositiveInteger(serial()),
-    ECDSA_WITH_SHA256_DER,
-    issuer?.subjectDer ?? subject,
-    derSequence(derTime(request.notBefore), derTime(notAfter)),
+  const subject = nameOf(request.subject);
+  const tbsCertificate = new asn.TBSCertificate({
+    version: asn.Version.v3,
+    serialNumber: serial(),
+    signature: ECDSA_WITH_SHA256,
+    issuer: issuer?.subject ?? subject,
+    // The schema's Time is UTCTime through 2049 and GeneralizedTime from 2050, as RFC 5280 wants.
+    validity: new asn.Validity({ notBefore: request.notBefore, notAfter }),
     subject,
-    spki,
-    derTlv(0xa3, extensions(request, spki, issuer)),
-  );
-  const signature = sign('sha256', tbsDer, { key: signingKey, dsaEncoding: 'der' });
-  return pemBlock('CERTIFICATE', derSequence(tbsDer, ECDSA_WITH_SHA256_DER, derBitString(signature)));
+    subjectPublicKeyInfo: AsnConvert.parse(spki, asn.SubjectPublicKeyInfo),
+    extensions: extensions(request, spki, issuer),
+  });
+  const signatureValue = sign('sha256', new Uint8Array(AsnConvert.serialize(tbsCertificate)), { key: signingKey, dsaEncoding: 'der' });
+  const certificate = new asn.Certificate({ tbsCertificate, signatureAlgorithm: ECDSA_WITH_SHA256, signatureValue: toArrayBuffer(signatureValue) });
+  return pemBlock('CERTIFICATE', new Uint8Array(AsnConvert.serialize(certificate)));
 }

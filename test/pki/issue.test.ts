@@ -1,8 +1,8 @@
 /**
- * Certificates issue.ts puts together from DER pieces, checked three ways:
- * the ASN.1 schema library parses each one and encodes its to-be-signed part
- * again to the same bytes; node's X.509 reads the fields and verifies the
- * signature with the issuer's key; openssl verifies the chain.
+ * Certificates issue.ts makes, checked three ways: the ASN.1 schema library
+ * parses each one and encodes its to-be-signed part again to the same bytes
+ * (canonical DER); node's X.509 reads the fields and verifies the signature
+ * with the issuer's key; openssl verifies the chain.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
