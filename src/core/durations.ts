@@ -208,6 +208,16 @@ export const durations = {
   /** Agent HTTP requests give up after the long poll plus this margin. */
   agentRequestMarginMs: 15 * SECOND,
   /**
+   * A subcloud's first report after enrolling or after its link failed is a
+   * short one (wait_ms 0: answered as soon as the system controller has
+   * recorded it, not held as a long poll), and it waits this long for the
+   * answer. 10,000 subclouds returning at once queue at their system
+   * controller for tens of seconds: held for the long poll on top of that,
+   * hundreds timed out at the poll's margin although they had been heard,
+   * and then sat out a backoff of up to 45 s (bench:dc's storm tail).
+   */
+  subcloudReturnTimeoutMs: 60 * SECOND,
+  /**
    * Subcloud availability audit window. A subcloud is offline after two
    * consecutive windows without a report (StarlingX: two audit failures), so
    * a single lost report never flips it. The audit runs every half window,

@@ -24,6 +24,15 @@ import { serverSans } from '../resources/certificates/server-sans.js';
 import { displayFingerprint } from '../pki/fingerprint.js';
 import type { TrustHooks } from '../pki/trust-watch.js';
 
+/**
+ * How many connections the API listener's kernel queue holds before they are
+ * accepted (the kernel caps it at net.core.somaxconn, 4096 on current Linux).
+ * node's default, 511, overflowed when 10,000 subclouds returned at once: the
+ * kernel dropped their handshakes, and retransmissions 1, 3, 7, 15 and 31 s
+ * later left a few dozen reconnecting a minute after the rest (bench:dc).
+ */
+const LISTEN_BACKLOG = 4096;
+
 export interface RunningController extends Assembled {
   url: string;
   database: Database;
@@ -163,7 +172,7 @@ export async function startController(config: ServerConfig, options: StartOption
     loops.push(backupSchedules);
     void backupSchedules.runNow();
     if (!https) log.warn(PLAIN_HTTP_WARNING);
-    const address = await parts.app.listen({ port: config.port, host: config.host });
+    const address = await parts.app.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG });
     const url = address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost');
     log.info({ url, role: config.role }, 'starling controller listening');
     if (parts.pulses.enabled) {

@@ -115,6 +115,8 @@ export class SubcloudUplink {
   private probeSpent = false;
   /** Consecutive failed exchanges (0 when connected). */
   failures = 0;
+  /** Why the last exchange failed, while failures > 0 (the simulator's figures name what holds a subcloud back). */
+  lastError: string | undefined;
   /** Says once when the system controller's certificate is refused, and when it is trusted again (280.010 on a real subcloud). */
   private readonly trust: TrustWatch;
   /** Reports delivered (for the simulator's figures). */
@@ -263,15 +265,19 @@ export class SubcloudUplink {
     while (!this.stopped) {
       const sent: { at?: number } = {};
       try {
-        // The first exchange learns what the system controller has; later ones wait.
-        await this.exchange(this.acked < 0 ? 0 : this.intervalMs, sent);
+        // The first exchange (after enrolling, or after a failure) is answered at once and may wait long for it
+        // (durations.subcloudReturnTimeoutMs); later ones are long polls.
+        const returning = this.acked < 0 || this.failures > 0;
+        await this.exchange(returning ? 0 : this.intervalMs, sent, returning ? durations.subcloudReturnTimeoutMs : undefined);
         this.backoff.reset();
         this.failures = 0;
+        this.lastError = undefined;
         this.probeSpent = false;
         this.trust.succeeded();
       } catch (err) {
         if (this.stopped) break;
         this.failures++;
+        this.lastError = `${(err as NodeJS.ErrnoException).code ?? (err instanceof HttpError ? `HTTP ${err.status}` : 'error')}: ${(err as Error).message}`;
         if (this.record) this.trust.failed(this.record.controller, err);
         // A long poll cut after it was sent and held (a LEO handover every 15 s cuts every 20 s poll): the system
         // controller had the report and the link was up until just now. Counted as a failure, it widened the
@@ -339,11 +345,11 @@ export class SubcloudUplink {
     return { body, hash, includeStatus, more };
   }
 
-  private async post(client: JsonClient, record: UplinkRecord, body: SubcloudReport, sent?: { at?: number }): Promise<SubcloudReply> {
+  private async post(client: JsonClient, record: UplinkRecord, body: SubcloudReport, sent?: { at?: number }, timeoutMs = body.wait_ms + durations.agentRequestMarginMs): Promise<SubcloudReply> {
     const onSent = sent && (() => (sent.at = performance.now()));
     try {
       return await this.transport(
-        () => client.post<SubcloudReply>('/api/v1/dc/report', body, { token: record.credential, timeoutMs: body.wait_ms + durations.agentRequestMarginMs, ...(onSent ? { onSent } : {}) }),
+        () => client.post<SubcloudReply>('/api/v1/dc/report', body, { token: record.credential, timeoutMs, ...(onSent ? { onSent } : {}) }),
         { requestBytes: 300 + body.ops.length * 200 + (body.snapshot ? body.snapshot.alarms.length * 200 : 0), responseBytes: 300 },
       );
     } catch (err) {
@@ -356,12 +362,12 @@ export class SubcloudUplink {
   }
 
   /** One report and its reply; `sent.at` is set once the report is on its way (the main loop tells a cut long poll from a dead link by it). */
-  private async exchange(waitMs: number, sent?: { at?: number }): Promise<void> {
+  private async exchange(waitMs: number, sent?: { at?: number }, timeoutMs?: number): Promise<void> {
     const record = this.record!;
     const client = this.client!;
     const link = this.link;
     const { body, hash, includeStatus, more } = await this.buildReport(waitMs);
-    const reply = await this.post(client, record, body, sent);
+    const reply = await this.post(client, record, body, sent, timeoutMs);
     if (link !== this.link) return; // switched system controller meanwhile: this reply is the old one's
     this.delivered++;
     // The link is back: the main loop's long poll need not sit out its backoff.
