@@ -34,6 +34,7 @@
  * Online/offline counts are read from the controller's database directly
  * (read-only), so the measurement adds no load to its API.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -42,10 +43,12 @@ import { printResults, runBench } from './lib/run-bench.js';
 import { benchSchema } from './lib/pg-schema.js';
 import { fmt, percentile, type Row } from './lib/report.js';
 import { ADMIN_PASSWORD, cpuSecondsOfCommand, onCleanup, runCleanups, sleep, startServe, watchProcess } from './lib/site-procs.js';
-import { startSim } from './lib/sim-child.js';
+import { startSim, type SimChild } from './lib/sim-child.js';
 
 const N = Number(process.env.STARLING_BENCH_DC_SUBCLOUDS ?? 10_000);
 const SIMS = 4;
+/** Enrollments in flight per simulator process (STARLING_BENCH_DC_CONCURRENCY; default the simulator child's, 16). */
+const CONCURRENCY = Number(process.env.STARLING_BENCH_DC_CONCURRENCY ?? 0) || undefined;
 const TARGETS = { onlineS: 120, cpuPct: 50, rssMb: 1536, p99Ms: 200, detectP99S: 60, recoverS: 120 };
 const log = (m: string) => console.log(`  ${m}`);
 
@@ -136,6 +139,51 @@ async function queryCounts(client: Client): Promise<Map<string, number>> {
   return counts;
 }
 
+/** HTTP requests answered so far by route, and the seconds they took in all, from the controller's /metrics. */
+async function requestCounts(client: Client): Promise<{ counts: Map<string, number>; seconds: Map<string, number> }> {
+  const counts = new Map<string, number>();
+  const seconds = new Map<string, number>();
+  for (const line of (await client.request('GET', '/metrics')).text.split('\n')) {
+    const m = /^starling_http_request_duration_seconds_(count|sum)\{method="(\w+)",route="([^"]+)",status="\d+"\} ([\d.e+-]+)/.exec(line);
+    if (!m) continue;
+    const into = m[1] === 'count' ? counts : seconds;
+    into.set(`${m[2]} ${m[3]}`, (into.get(`${m[2]} ${m[3]}`) ?? 0) + Number(m[4]));
+  }
+  return { counts, seconds };
+}
+
+/** Per-subcloud rates of what grew between two counts (those of at least 0.05 each), as "key n.n, …", with the mean time of each when given. */
+function perSubcloud(before: Map<string, number>, after: Map<string, number>, subclouds: number, seconds?: { before: Map<string, number>; after: Map<string, number> }): string {
+  return [...after]
+    .map(([k, n]) => [k, n - (before.get(k) ?? 0)] as const)
+    .filter(([, n]) => n / subclouds >= 0.05)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k} ${(n / subclouds).toFixed(1)}${seconds ? ` (mean ${fmt((((seconds.after.get(k) ?? 0) - (seconds.before.get(k) ?? 0)) / n) * 1000)} ms)` : ''}`)
+    .join(', ');
+}
+
+/**
+ * Connections the kernel dropped because a listener's accept queue was full
+ * (TcpExt ListenDrops, for the whole machine: the controller is the one
+ * listener under load here).
+ */
+function listenDrops(): number {
+  const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('TcpExt:'));
+  const names = lines[0]?.split(/\s+/) ?? [];
+  const values = lines[1]?.split(/\s+/) ?? [];
+  return Number(values[names.indexOf('ListenDrops')] ?? 0);
+}
+
+/** Subclouds the simulators see not connected, and why (their last exchange's error), once fewer than 500 are left: what a storm's tail waits on. */
+async function laggards(sims: SimChild[]): Promise<string> {
+  const replies = await Promise.all(sims.map((s) => s.ask({ type: 'laggards' }, 'laggards', 10_000)));
+  const count = replies.reduce((n, r) => n + r.count, 0);
+  if (count === 0 || count >= 500) return '';
+  const reasons = new Map<string, number>();
+  for (const r of replies) for (const { reason, count: n } of r.reasons) reasons.set(reason, (reasons.get(reason) ?? 0) + n);
+  return `; ${count} not connected: ${[...reasons].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([reason, n]) => `${n} × ${reason.slice(0, 120)}`).join('; ')}`;
+}
+
 /** Samples the counters every second until stopped: the average and the busiest second of new connections and handshakes. */
 function watchConnections(client: Client) {
   const samples: Array<{ at: number; c: Awaited<ReturnType<typeof connectionCounters>> }> = [];
@@ -185,7 +233,7 @@ async function runBackend(kind: 'postgres' | 'sqlite', transport: Transport, pro
   const per = Math.ceil(N / SIMS);
   const t0 = performance.now();
   const prepared = await Promise.all(
-    sims.map((s, i) => s.ask({ type: 'prepare', controller: url, token, ...(serve.ca ? { ca: serve.ca } : {}), count: Math.min(per, N - i * per), prefix: `${kind}-sim${i}`, seed: String(i), profile }, 'prepared', 30 * 60_000)),
+    sims.map((s, i) => s.ask({ type: 'prepare', controller: url, token, ...(serve.ca ? { ca: serve.ca } : {}), count: Math.min(per, N - i * per), prefix: `${kind}-sim${i}`, seed: String(i), profile, ...(CONCURRENCY ? { concurrency: CONCURRENCY } : {}) }, 'prepared', 30 * 60_000)),
   );
   const addS = (performance.now() - t0) / 1000;
   const added = prepared.reduce((n, p) => n + p.added, 0);
@@ -197,7 +245,9 @@ async function runBackend(kind: 'postgres' | 'sqlite', transport: Transport, pro
   const enrollCpu = [serve.pid, ...sims.map((s) => s.pid!)].map((pid) => watchProcess(pid));
   const postgresCpu0 = kind === 'postgres' ? cpuSecondsOfCommand('postgres') : 0;
   const queries0 = await queryCounts(client);
+  const requests0 = await requestCounts(client);
   const enrollConnections = watchConnections(client);
+  const enrollDrops = listenDrops();
   const starting = Promise.all(sims.map((s) => s.ask({ type: 'start' }, 'started', 30 * 60_000)));
   const onlineS = await waitFor('all online', async () => (await counter.online()) >= added, 10 * 60_000, async () => `${(await counter.online()).toLocaleString('en-US')} online`);
   const started = await starting;
@@ -208,14 +258,13 @@ async function runBackend(kind: 'postgres' | 'sqlite', transport: Transport, pro
   log(`enrollment CPU: controller ${controllerCpu!.cpuPct.toFixed(1)} % of a core, simulators ${simCpu.reduce((n, u) => n + u.cpuPct, 0).toFixed(1)} % together${postgres}`);
   row({ measure: 'enrollment: controller CPU (% of one core)', value: controllerCpu!.cpuPct, unit: '%' });
   const queries1 = await queryCounts(client);
-  const perSubcloud = [...queries1]
-    .map(([k, n]) => [k, (n - (queries0.get(k) ?? 0)) / added] as const)
-    .filter(([, n]) => n >= 0.05)
-    .map(([k, n]) => `${k} ${n.toFixed(1)}`)
-    .join(', ');
+  const requests1 = await requestCounts(client);
   const statements = [...queries1].reduce((sum, [k, n]) => sum + n - (queries0.get(k) ?? 0), 0);
-  row({ measure: 'enrollment: database statements per subcloud', value: statements / added, unit: '', note: perSubcloud });
+  row({ measure: 'enrollment: database statements per subcloud', value: statements / added, unit: '', note: perSubcloud(queries0, queries1, added) });
+  const requests = [...requests1.counts].reduce((sum, [k, n]) => sum + n - (requests0.counts.get(k) ?? 0), 0);
+  row({ measure: 'enrollment: HTTP requests per subcloud', value: requests / added, unit: '', note: perSubcloud(requests0.counts, requests1.counts, added, { before: requests0.seconds, after: requests1.seconds }) });
   const enrollSeen = await enrollConnections.end();
+  row({ measure: 'enrollment: connections dropped by a full accept queue', value: listenDrops() - enrollDrops, unit: '' });
   const perEnrolled = (n: number) => n / added;
   row({ measure: 'enrollment: new connections per subcloud', value: perEnrolled(enrollSeen.counts.connections), unit: '' });
   if (transport === 'tls') row({ measure: 'enrollment: TLS handshakes per subcloud', value: perEnrolled(enrollSeen.counts.full + enrollSeen.counts.resumed), unit: '', note: `${fmt(perEnrolled(enrollSeen.counts.full))} full + ${fmt(perEnrolled(enrollSeen.counts.resumed))} resumed` });
@@ -266,11 +315,13 @@ async function runBackend(kind: 'postgres' | 'sqlite', transport: Transport, pro
   log(`all offline after ${allOff.toFixed(1)} s; restoring every link at once`);
   await sleep(5_000); // let their backoffs spread as they would after an outage
   const storm = watchConnections(client);
+  const stormDrops = listenDrops();
   const t4 = performance.now();
   await Promise.all(sims.map((s) => s.ask({ type: 'restore' }, 'restored', 60_000)));
-  await waitFor('all back online', async () => (await counter.online()) >= added, 10 * 60_000, async () => `${(await counter.online()).toLocaleString('en-US')} online`);
+  await waitFor('all back online', async () => (await counter.online()) >= added, 10 * 60_000, async () => `${(await counter.online()).toLocaleString('en-US')} online${await laggards(sims)}`);
   row({ measure: 'all cut and restored: time until all online', value: (performance.now() - t4) / 1000, unit: 's', target: { op: '<=', value: TARGETS.recoverS } });
   const seen = await storm.end();
+  row({ measure: 'reconnect storm: connections dropped by a full accept queue', value: listenDrops() - stormDrops, unit: '' });
   row({ measure: 'reconnect storm: new connections per second (average)', value: seen.connections, unit: '/s' });
   row({ measure: 'reconnect storm: new connections in the busiest second', value: seen.connectionsPeak, unit: '/s' });
   if (transport === 'tls') {

@@ -4,11 +4,13 @@ export type ToSim =
   | { type: 'start' }
   | { type: 'cut'; count: number }
   | { type: 'restore' }
+  | { type: 'laggards' }
   | { type: 'stop' };
 export type FromSim =
   | { type: 'prepared'; added: number; failed: number; ms: number }
   | { type: 'started'; started: number; failed: number; ms: number; firstFailure?: string }
   | { type: 'cut'; names: string[] }
   | { type: 'restored' }
+  | { type: 'laggards'; count: number; reasons: Array<{ reason: string; count: number }> }
   | { type: 'stopped' }
   | { type: 'failed'; message: string };

@@ -51,6 +51,8 @@ process.on('message', (m) => {
       } else if (m.type === 'restore') {
         sim.restore();
         send({ type: 'restored' });
+      } else if (m.type === 'laggards') {
+        send({ type: 'laggards', ...sim.laggards() });
       } else if (m.type === 'stop') {
         await sim?.stop();
         send({ type: 'stopped' });

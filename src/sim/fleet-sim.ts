@@ -191,6 +191,19 @@ export class FleetSimulator {
     return this.sites.filter((s) => s.uplink.delivered > 0 && s.uplink.failures === 0).length;
   }
 
+  /** Subclouds not connected now, by why their last exchange failed (at most `max` reasons, most common first). */
+  laggards(max = 5): { count: number; reasons: Array<{ reason: string; count: number }> } {
+    const reasons = new Map<string, number>();
+    let count = 0;
+    for (const s of this.sites) {
+      if (s.uplink.failures === 0) continue;
+      count++;
+      const reason = s.uplink.lastError ?? 'unknown';
+      reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+    }
+    return { count, reasons: [...reasons].sort((a, b) => b[1] - a[1]).slice(0, max).map(([reason, n]) => ({ reason, count: n })) };
+  }
+
   /** Cuts the links of the first `count` subclouds (or those named). */
   cut(which: number | string[]): SimSite[] {
     const chosen = typeof which === 'number' ? this.sites.slice(0, which) : this.sites.filter((s) => which.includes(s.name));
