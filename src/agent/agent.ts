@@ -164,9 +164,9 @@ export class HostAgent {
    * are written with the credential before they are used, and new
    * connections use them; the one holding a long poll finishes on the old.
    */
-  private async takeRenewal(reply: Reply): Promise<void> {
+  private async takeRenewal(reply: Reply, sentWith: string | undefined): Promise<void> {
     const credential = this.credential!;
-    const outcome = await this.renewal.take(credential.tls, reply);
+    const outcome = await this.renewal.take(credential.tls, reply, sentWith);
     if (!outcome.tls && !outcome.pendingChanged) return;
     const next: Credential = { ...credential, ...(outcome.tls ? { tls: outcome.tls } : {}) };
     if (this.renewal.pending) next.renewal = this.renewal.pending;
@@ -270,7 +270,7 @@ export class HostAgent {
     this.intervalMs = reply.report_interval_ms;
     if (reply.pulse === null) this.pulses.stop();
     else if (reply.pulse && !this.stopped) await this.pulses.take(reply.pulse);
-    await this.inOrder(() => this.takeRenewal(reply));
+    await this.inOrder(() => this.takeRenewal(reply, credential.tls?.cert));
     const desired = reply.desired;
     if (desired) await this.inOrder(() => this.applyDesired(desired));
   }

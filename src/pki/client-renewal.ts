@@ -58,8 +58,13 @@ export class ClientRenewal {
     return { trust_token: this.token.value, ...(this.pending ? { csr: this.pending.csr } : {}) };
   }
 
-  /** Takes the renewal and trust part of a reply. */
-  async take(tls: ClientTls | undefined, reply: RenewalReply): Promise<RenewalOutcome> {
+  /**
+   * Takes the renewal and trust part of a reply. `sentWith` is the
+   * certificate the exchange's connection carried: a long poll held on the
+   * old one across a renewal comes back asking for a renewal of that old
+   * certificate, which is done already, so that request is not taken.
+   */
+  async take(tls: ClientTls | undefined, reply: RenewalReply, sentWith?: string): Promise<RenewalOutcome> {
     const outcome: RenewalOutcome = { pendingChanged: false, kick: false };
     if (!tls) return outcome;
     let next = tls;
@@ -78,7 +83,7 @@ export class ClientRenewal {
       this.options.log.warn({ err: reply.certificate_error }, 'the parent refused the certificate renewal request; a new one follows when it asks again');
       this.pending = undefined;
       outcome.pendingChanged = true;
-    } else if (reply.renew_certificate && !this.pending) {
+    } else if (reply.renew_certificate && !this.pending && (sentWith === undefined || sentWith === tls.cert)) {
       this.pending = await (this.options.makeKey ?? defaultMakeKey)(this.options.commonName);
       outcome.pendingChanged = true;
       outcome.kick = true;

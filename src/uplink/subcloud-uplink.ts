@@ -379,7 +379,7 @@ export class SubcloudUplink {
     if (reply.need_snapshot) this.needSnapshot = true;
     this.intervalMs = reply.report_interval_ms;
     if (more || reply.need_snapshot) this.kick();
-    await this.inOrder(() => this.takeRenewal(link, reply));
+    await this.inOrder(() => this.takeRenewal(link, reply, record.tls?.cert));
     const desired = reply.desired;
     if (desired) await this.inOrder(() => this.applyDesired(desired));
   }
@@ -390,7 +390,7 @@ export class SubcloudUplink {
    * use them; the one holding a long poll finishes on the old), a renewed
    * intermediate CA is put in place.
    */
-  private async takeRenewal(link: number, reply: SubcloudReply): Promise<void> {
+  private async takeRenewal(link: number, reply: SubcloudReply, sentWith: string | undefined): Promise<void> {
     const record = this.record;
     if (link !== this.link || !record || !this.renewal) return;
     if (reply.renew_ca && !this.caAsked) {
@@ -408,7 +408,7 @@ export class SubcloudUplink {
     } else if (reply.ca_certificate_error) {
       this.options.log.warn({ err: reply.ca_certificate_error }, "the system controller refused to renew this subcloud's intermediate CA");
     }
-    const outcome = await this.renewal.take(record.tls, reply);
+    const outcome = await this.renewal.take(record.tls, reply, sentWith);
     if (!outcome.tls && !outcome.pendingChanged) return;
     const next: UplinkRecord = { ...record, ...(outcome.tls ? { tls: outcome.tls } : {}) };
     if (this.renewal.pending) next.renewal = this.renewal.pending;
