@@ -11,6 +11,9 @@
  *     npm run bench:dc  (every link behind that WAN profile: a soak of
  *     STARLING_BENCH_DC_SOAK_MINUTES, default 10, counting offline marks)
  *   STARLING_BENCH_DC_ENROLL_ONLY=1 … (stop after enrollment)
+ *   STARLING_BENCH_DC_CONCURRENCY=N … (enrollments in flight per simulator
+ *   process, default 64: 256 at once, a fleet coming up together; at 16 the
+ *   simulators' own pool, not the controller, bounded the enrollment)
  *   STARLING_BENCH_CPU_PROF=<dir>, STARLING_BENCH_SIM_CPU_PROF=<dir> (profile
  *   the controller, the simulators; .cpuprofile files written at exit)
  *
@@ -47,7 +50,7 @@ import { startSim, type SimChild } from './lib/sim-child.js';
 
 const N = Number(process.env.STARLING_BENCH_DC_SUBCLOUDS ?? 10_000);
 const SIMS = 4;
-/** Enrollments in flight per simulator process (STARLING_BENCH_DC_CONCURRENCY; default the simulator child's, 16). */
+/** Enrollments in flight per simulator process (STARLING_BENCH_DC_CONCURRENCY; default the simulator child's, 64). */
 const CONCURRENCY = Number(process.env.STARLING_BENCH_DC_CONCURRENCY ?? 0) || undefined;
 const TARGETS = { onlineS: 120, cpuPct: 50, rssMb: 1536, p99Ms: 200, detectP99S: 60, recoverS: 120 };
 const log = (m: string) => console.log(`  ${m}`);

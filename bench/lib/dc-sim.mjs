@@ -33,7 +33,7 @@ process.on('message', (m) => {
           seed: m.seed,
           prefix: m.prefix,
           alarmChurnPerHour: m.alarmChurnPerHour ?? 2,
-          concurrency: m.concurrency ?? 16,
+          concurrency: m.concurrency ?? 64,
           ...(m.deployMs !== undefined ? { deployMs: m.deployMs } : {}),
           ...(m.group ? { group: m.group } : {}),
           log: silentLogger(),
