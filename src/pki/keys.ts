@@ -24,7 +24,9 @@ export async function importSigningKey(pem: string): Promise<CryptoKey> {
     throw new Error(`not a PKCS#8 PEM private key: ${(err as Error).message}`, { cause: err });
   }
   try {
-    return await subtle.importKey('pkcs8', der, EC_P256, false, ['sign']);
+    // Extractable: issue.ts signs with node's crypto through KeyObject.from, which node 24 deprecates for
+    // non-extractable keys. The key is held as PEM text already; this adds no way out.
+    return await subtle.importKey('pkcs8', der, EC_P256, true, ['sign']);
   } catch {
     throw new Error('not an ECDSA P-256 private key (Starling issues with P-256 keys)');
   }
