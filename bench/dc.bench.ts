@@ -241,6 +241,8 @@ async function runBackend(kind: 'postgres' | 'sqlite', transport: Transport, pro
   const addS = (performance.now() - t0) / 1000;
   const added = prepared.reduce((n, p) => n + p.added, 0);
   log(`added ${added} subclouds in ${addS.toFixed(1)} s (${Math.round(added / addS)}/s)`);
+  const addFailure = prepared.find((p) => p.firstFailure)?.firstFailure;
+  if (addFailure) log(`${N - added} could not be added; the first said: ${addFailure}`);
   row({ measure: `add ${N.toLocaleString('en-US')} subclouds via the API`, value: addS, unit: 's' });
 
   // 1. Everyone enrolls at once.
@@ -255,6 +257,8 @@ async function runBackend(kind: 'postgres' | 'sqlite', transport: Transport, pro
   const onlineS = await waitFor('all online', async () => (await counter.online()) >= added, 10 * 60_000, async () => `${(await counter.online()).toLocaleString('en-US')} online`);
   const started = await starting;
   log(`all ${added} online ${onlineS.toFixed(1)} s after enrollment began (${started.reduce((n, s) => n + s.failed, 0)} failed to start)`);
+  const startFailure = started.find((s) => s.firstFailure)?.firstFailure;
+  if (startFailure) log(`the first that failed to start said: ${startFailure}`);
   // Where the enrollment's CPU went: the machine's cores are shared by the controller and the simulators.
   const [controllerCpu, ...simCpu] = enrollCpu.map((w) => w.end());
   const postgres = kind === 'postgres' ? `, PostgreSQL server ${(((cpuSecondsOfCommand('postgres') - postgresCpu0) / controllerCpu!.seconds) * 100).toFixed(1)} %` : '';

@@ -7,7 +7,7 @@ export type ToSim =
   | { type: 'laggards' }
   | { type: 'stop' };
 export type FromSim =
-  | { type: 'prepared'; added: number; failed: number; ms: number }
+  | { type: 'prepared'; added: number; failed: number; ms: number; firstFailure?: string }
   | { type: 'started'; started: number; failed: number; ms: number; firstFailure?: string }
   | { type: 'cut'; names: string[] }
   | { type: 'restored' }

@@ -40,7 +40,7 @@ process.on('message', (m) => {
         });
         const t0 = performance.now();
         await sim.prepare();
-        send({ type: 'prepared', added: m.count - sim.failed.length, failed: sim.failed.length, ms: performance.now() - t0 });
+        send({ type: 'prepared', added: m.count - sim.failed.length, failed: sim.failed.length, ms: performance.now() - t0, ...(sim.failed[0] ? { firstFailure: sim.failed[0].reason } : {}) });
       } else if (m.type === 'start') {
         const t0 = performance.now();
         // Enrollment is fast; let many be in flight, as a fleet coming up would.
