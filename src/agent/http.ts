@@ -6,7 +6,6 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import { durations } from '../core/durations.js';
 import { clientTlsOptions, type ClientTls } from '../pki/client-tls.js';
@@ -21,36 +20,17 @@ export class HttpError extends Error {
   }
 }
 
-/**
- * An https.Agent that resumes the newest TLS session it was handed whenever
- * it opens a connection. The session goes in at connect time, not with each
- * request: node 24's agent keys its pool of keep-alive connections by a
- * request's `session` as well, so every new session (each connection is
- * handed some) started a pool and a connection of its own, and the old one
- * stayed open. On node 24 that was a second connection per subcloud (bench:dc:
- * 3 per enrolled subcloud, 2.1 GB controller RSS; 200 simulated subclouds
- * over the per-address connection limit).
- */
-class ResumingAgent extends https.Agent {
-  /**
-   * The newest TLS session the parent handed out. node's agent keeps one too,
-   * but forgets it whenever a connection ends in an error, and a cut link
-   * always ends that way: after an outage a whole fleet came back with full
-   * handshakes, four times the CPU of resumed ones on both ends.
-   */
-  session: Buffer | undefined;
-
-  override createConnection(options: https.RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
-    // tls.connect takes `session`; node's types for the agent's options do not list it.
-    return super.createConnection(this.session ? ({ ...options, session: this.session } as https.RequestOptions) : options, callback);
-  }
-}
-
 export class JsonClient {
-  private readonly agent: http.Agent | ResumingAgent;
+  private readonly agent: http.Agent;
   private readonly sockets = new Set<Socket>();
   private closedBytes = { sent: 0, received: 0 };
   private readonly base: URL;
+  /**
+   * The newest TLS session the parent handed out, for the next connection to resume. node's agent keeps one too,
+   * but forgets it whenever a connection ends in an error, and a cut link always ends that way: after an outage a
+   * whole fleet came back with full handshakes, four times the CPU of resumed ones on both ends.
+   */
+  private session: Buffer | undefined;
   /** A connection opened and verified before this client existed (enrollment's), for the first request only. */
   private connection: TLSSocket | undefined;
 
@@ -62,7 +42,7 @@ export class JsonClient {
     this.base = new URL(baseUrl);
     this.connection = connection;
     const options = { keepAlive: true, keepAliveMsecs: durations.agentTcpKeepAliveMs, maxSockets: 2 };
-    this.agent = this.base.protocol === 'https:' ? new ResumingAgent({ ...options, ...clientTlsOptions(tls) }) : new http.Agent(options);
+    this.agent = this.base.protocol === 'https:' ? new https.Agent({ ...options, ...clientTlsOptions(tls) }) : new http.Agent(options);
   }
 
   /** Application bytes sent and received so far (HTTP headers and bodies). */
@@ -87,7 +67,7 @@ export class JsonClient {
         new URL(path, this.base),
         {
           method: 'POST',
-          ...(connection ? { createConnection: () => connection } : { agent: this.agent }),
+          ...(connection ? { createConnection: () => connection } : { agent: this.agent, ...(this.session ? { session: this.session } : {}) }),
           headers: {
             'content-type': 'application/json',
             'content-length': payload.length,
@@ -133,13 +113,11 @@ export class JsonClient {
 
   /** Remembers the sessions `socket` is given; a TLS failure in the handshake (perhaps over a stale session) forgets it, a cut link does not. */
   private keepSessions(socket: TLSSocket): void {
-    const agent = this.agent;
-    if (!(agent instanceof ResumingAgent)) return;
     let secure = false;
     socket.once('secureConnect', () => (secure = true));
-    socket.on('session', (session: Buffer) => (agent.session = session));
+    socket.on('session', (session: Buffer) => (this.session = session));
     socket.on('error', (err: NodeJS.ErrnoException) => {
-      if (!secure && err.code?.startsWith('ERR_SSL_')) agent.session = undefined;
+      if (!secure && err.code?.startsWith('ERR_SSL_')) this.session = undefined;
     });
   }
 
